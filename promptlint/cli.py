@@ -1,0 +1,136 @@
+"""The command line (click): `check`, `rules`, `rule`, plus commands registered by other modules.
+
+A thin adapter: it parses arguments, calls the runner, renders a report, and maps outcomes to exit
+codes (0 clean, 1 diagnostics, 2 usage/config/internal error). User errors print one line and a hint.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from collections import Counter
+from collections.abc import Callable
+from typing import Any, NoReturn
+
+import click
+
+from promptlint import __version__
+from promptlint.engine.registry import Registry
+from promptlint.engine.runner import RunResult, Selection, lint_paths
+from promptlint.errors import PromptlintError
+from promptlint.explain import explain_rule, rules_json, rules_table
+from promptlint.output import FORMATS, Report
+
+FORMAT_NAMES = ("full", "concise", "json")
+
+
+def _split(values: tuple[str, ...]) -> tuple[str, ...]:
+    return tuple(item.strip() for value in values for item in value.split(",") if item.strip())
+
+
+def _fail(exc: PromptlintError) -> NoReturn:
+    click.echo(exc.render(), err=True)
+    sys.exit(2)
+
+
+def guarded(func: Callable[..., Any]) -> Callable[..., Any]:
+    """Turn PromptlintError into a one-line message and exit code 2."""
+
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return func(*args, **kwargs)
+        except PromptlintError as exc:
+            _fail(exc)
+
+    wrapper.__name__ = func.__name__
+    wrapper.__doc__ = func.__doc__
+    return wrapper
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, prog_name="promptlint")
+def cli() -> None:
+    """Find prompt patterns that break LLM provider prefix caches."""
+
+
+@cli.command()
+@click.argument("paths", nargs=-1, type=click.Path())
+@click.option("--output-format", type=click.Choice(FORMAT_NAMES), default="full", show_default=True)
+@click.option("--select", multiple=True, help="Rule codes, prefixes or names to enable (replaces config).")
+@click.option("--ignore", multiple=True, help="Rule codes, prefixes or names to disable.")
+@click.option("--extend-select", multiple=True, help="Rule codes, prefixes or names to enable in addition.")
+@click.option("--config", type=click.Path(dir_okay=False), help="Use this config file for every path.")
+@click.option("--exit-zero", is_flag=True, help="Exit 0 even when diagnostics are found.")
+@click.option("--statistics", is_flag=True, help="Show counts per rule and time spent per rule.")
+@click.option("--stdin-filename", help="The name of the file passed as `-` on stdin.")
+@guarded
+def check(paths: tuple[str, ...], output_format: str, select: tuple[str, ...], ignore: tuple[str, ...],
+          extend_select: tuple[str, ...], config: str | None, exit_zero: bool, statistics: bool,
+          stdin_filename: str | None) -> None:
+    """Lint PATHS (default: the current directory); `-` reads one file from stdin."""
+    selection = Selection(_split(select) or None, _split(ignore), _split(extend_select))
+    stdin = None
+    if paths == ("-",):
+        stdin = (stdin_filename or "stdin.py", sys.stdin.buffer.read())
+    run = lint_paths(list(paths or (".",)), config=config, selection=selection, stdin=stdin)
+    report = Report(tuple(run.diagnostics), run.sources)
+    text = FORMATS[output_format](report)
+    if text:
+        click.echo(text, nl=False)
+    if output_format in ("full", "concise"):
+        _summary(run, statistics)
+    for error in run.errors:
+        click.echo(f"error: {error}", err=True)
+    if run.errors:
+        sys.exit(2)
+    sys.exit(0 if exit_zero or not run.diagnostics else 1)
+
+
+def _summary(run: RunResult, statistics: bool) -> None:
+    diags = run.diagnostics
+    if statistics:
+        counts = Counter((d.code, d.name) for d in diags)
+        for (code, name), count in sorted(counts.items()):
+            click.echo(f"{count:>5}\t{code}\t{name}")
+        for code, seconds in sorted(run.timings.items()):
+            click.echo(f"time\t{code}\t{seconds * 1000:.1f} ms")
+    if not diags:
+        click.echo(f"All checks passed! ({run.files} files)", err=False)
+        return
+    tokens = sum(d.cache_impact.tokens_after for d in diags if d.cache_impact)
+    fixable = sum(1 for d in diags if d.fix is not None and d.fix.applicability == "safe")
+    noun = "diagnostic" if len(diags) == 1 else "diagnostics"
+    line = f"Found {len(diags)} {noun} in {len({d.path for d in diags})} of {run.files} files"
+    if fixable:
+        line += f" ({fixable} fixable with --fix)"
+    line += f". Cache impact: {tokens} static tokens cannot be reused."
+    click.echo(line)
+
+
+@cli.command("rules")
+@click.option("--format", "fmt", type=click.Choice(["table", "json"]), default="table", show_default=True)
+@guarded
+def rules_command(fmt: str) -> None:
+    """List every rule."""
+    registry = Registry.load()
+    if fmt == "json":
+        click.echo(json.dumps(rules_json(registry), indent=2))
+    else:
+        click.echo(rules_table(registry), nl=False)
+
+
+@cli.command("rule")
+@click.argument("code")
+@guarded
+def rule_command(code: str) -> None:
+    """Show a rule's documentation (CODE or name)."""
+    registry = Registry.load()
+    rule = registry.by_code(code.upper()) or registry.by_code(code)
+    if rule is None:
+        click.echo(f"error: unknown rule `{code}`\nhint: run `promptlint rules` for the list", err=True)
+        sys.exit(2)
+    click.echo(explain_rule(rule), nl=False)
+
+
+def main() -> None:
+    cli()

@@ -1,0 +1,1 @@
+"""Configuration: the frozen `Settings` and loading it from pyproject.toml / promptlint.toml."""

@@ -1,0 +1,119 @@
+"""The settings schema: one frozen `Settings`, its keys, and value validation with hints."""
+
+from __future__ import annotations
+
+import difflib
+from dataclasses import dataclass, field, fields, replace
+from typing import Any
+
+from promptlint.errors import ConfigError
+
+PROVIDERS = ("openai", "deepseek", "anthropic", "gemini", "vllm")
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Resolved configuration for linting one file."""
+
+    select: tuple[str, ...] | None = None
+    ignore: tuple[str, ...] = ()
+    extend_select: tuple[str, ...] = ()
+    exclude: tuple[str, ...] = ()
+    extend_exclude: tuple[str, ...] = ()
+    per_file_ignores: tuple[tuple[str, tuple[str, ...]], ...] = ()
+    min_static_tokens: int = 64
+    volatile_functions: tuple[str, ...] = ()
+    prompt_files: tuple[str, ...] = ()
+    provider: str | None = None
+    providers: tuple[tuple[str, tuple[tuple[str, Any], ...]], ...] = ()
+    root: str = "."
+    config_path: str | None = None
+
+    def with_cli(self, select: tuple[str, ...] | None, ignore: tuple[str, ...], extend_select: tuple[str, ...]) -> Settings:
+        """Command-line selection overrides the file's (select replaces, ignore/extend-select add)."""
+        return replace(
+            self,
+            select=select if select is not None else self.select,
+            ignore=self.ignore + ignore,
+            extend_select=self.extend_select + extend_select,
+        )
+
+    def provider_overrides(self) -> dict[str, dict[str, Any]]:
+        return {name: dict(values) for name, values in self.providers}
+
+
+def _str_list(key: str, value: Any, where: str) -> tuple[str, ...]:
+    if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+        raise ConfigError(f"{where}: `{key}` must be a list of strings, got {type(value).__name__}",
+                          hint=f'write it as {key} = ["..."]')
+    return tuple(value)
+
+
+def _positive_int(key: str, value: Any, where: str) -> int:
+    if not isinstance(value, int) or isinstance(value, bool) or value < 0:
+        raise ConfigError(f"{where}: `{key}` must be a non-negative integer, got {value!r}", hint=f"e.g. {key} = 64")
+    return value
+
+
+def _per_file(key: str, value: Any, where: str) -> tuple[tuple[str, tuple[str, ...]], ...]:
+    if not isinstance(value, dict):
+        raise ConfigError(f"{where}: `{key}` must be a table of glob = [codes]", hint='e.g. "tests/*" = ["PC101"]')
+    return tuple((glob, _str_list(f"{key}.{glob}", codes, where)) for glob, codes in sorted(value.items()))
+
+
+def _provider(key: str, value: Any, where: str) -> str:
+    if value not in PROVIDERS:
+        raise ConfigError(f"{where}: `{key}` must be one of {', '.join(PROVIDERS)}, got {value!r}",
+                          hint=_did_you_mean(str(value), PROVIDERS) or f'e.g. {key} = "openai"')
+    return str(value)
+
+
+def _providers(key: str, value: Any, where: str) -> tuple[tuple[str, tuple[tuple[str, Any], ...]], ...]:
+    if not isinstance(value, dict) or not all(isinstance(v, dict) for v in value.values()):
+        raise ConfigError(f"{where}: `{key}` must be a table of provider tables",
+                          hint=f"e.g. [tool.promptlint.{key}.anthropic] minimum-tokens = 2048")
+    for name in value:
+        if name not in PROVIDERS:
+            raise ConfigError(f"{where}: unknown provider `{key}.{name}`", hint=_did_you_mean(name, PROVIDERS))
+    return tuple((name, tuple(sorted(table.items()))) for name, table in sorted(value.items()))
+
+
+_PARSERS: dict[str, Any] = {
+    "select": _str_list,
+    "ignore": _str_list,
+    "extend-select": _str_list,
+    "exclude": _str_list,
+    "extend-exclude": _str_list,
+    "per-file-ignores": _per_file,
+    "min-static-tokens": _positive_int,
+    "volatile-functions": _str_list,
+    "prompt-files": _str_list,
+    "provider": _provider,
+    "providers": _providers,
+}
+KEYS = tuple(_PARSERS)
+assert {k.replace("-", "_") for k in KEYS} <= {f.name for f in fields(Settings)}
+
+
+def _did_you_mean(word: str, options: tuple[str, ...] | list[str]) -> str:
+    close = difflib.get_close_matches(word, list(options), n=1)
+    return f"did you mean `{close[0]}`?" if close else ""
+
+
+def parse_table(table: dict[str, Any], where: str, root: str, config_path: str) -> Settings:
+    """Validate a `[tool.promptlint]` table into Settings.
+
+    Raises:
+        ConfigError: an unknown key or a value of the wrong type (one line, with a hint).
+    """
+    values: dict[str, Any] = {"root": root, "config_path": config_path}
+    for key, value in table.items():
+        parser = _PARSERS.get(key)
+        if parser is None:
+            hint = _did_you_mean(key, KEYS) or f"valid keys: {', '.join(KEYS)}"
+            raise ConfigError(f"{where}: unknown key `{key}`", hint=hint)
+        values[key.replace("-", "_")] = parser(key, value, where)
+    return Settings(**values)
+
+
+__all__ = ["KEYS", "Settings", "parse_table", "field"]

@@ -1,0 +1,1 @@
+"""The engine: rule registry, selection, suppression, and the runner that ties them together."""

@@ -1,0 +1,173 @@
+"""`lint_source`: one decoded file in, its diagnostics out. The one core function CLI and LSP share.
+
+Runs the file's frontend, every enabled rule (each isolated: a crash drops that rule's results for
+the file and is recorded as an internal error), suppressions, and de-duplication.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field, replace
+
+from promptlint.config.schema import Settings
+from promptlint.diagnostics import Diagnostic, Location, Severity, Span
+from promptlint.engine.registry import Registry
+from promptlint.engine.selection import enabled_rules
+from promptlint.engine.suppression import apply_suppressions
+from promptlint.frontends.python import PythonContext, extract_python
+from promptlint.frontends.python.modules import ModuleLoader
+from promptlint.frontends.python.volatile import VolatileTable
+from promptlint.ir import FileFacts
+from promptlint.providers import build_profiles, default_profile_data, merge_overrides
+from promptlint.rules_api.base import FactsRule, PromptRule, Rule
+from promptlint.rules_api.context import RuleContext, RuleSettings
+from promptlint.source import FileKind, SourceFile
+from promptlint.tokens import TokenCounter
+
+DOCS_URL = "https://github.com/promptlint/promptlint/blob/main/README.md#{anchor}"
+
+Frontend = Callable[[SourceFile, "LintState", Settings], FileFacts]
+
+
+@dataclass
+class LintState:
+    """Per-process state shared across files: registry, token counter, module loader, caches."""
+
+    registry: Registry
+    tokens: TokenCounter
+    loader: ModuleLoader = field(default_factory=ModuleLoader)
+    frontends: dict[FileKind, Frontend] = field(default_factory=dict)
+    timings: dict[str, float] = field(default_factory=dict)
+    _volatile: dict[tuple[str, ...], VolatileTable] = field(default_factory=dict)
+    _rule_settings: dict[int, RuleSettings] = field(default_factory=dict)
+
+    def volatile(self, settings: Settings) -> VolatileTable:
+        table = self._volatile.get(settings.volatile_functions)
+        if table is None:
+            table = self._volatile[settings.volatile_functions] = VolatileTable.build(settings.volatile_functions)
+        return table
+
+    def rule_settings(self, settings: Settings) -> RuleSettings:
+        key = id(settings)
+        cached = self._rule_settings.get(key)
+        if cached is None:
+            data = merge_overrides(default_profile_data(), settings.provider_overrides())
+            cached = RuleSettings(settings.min_static_tokens, build_profiles(data), settings.provider)
+            self._rule_settings[key] = cached
+        return cached
+
+
+@dataclass
+class FileResult:
+    path: str
+    diagnostics: list[Diagnostic]
+    errors: list[str] = field(default_factory=list)
+    lines: int = 0
+
+
+def python_frontend(source: SourceFile, state: LintState, settings: Settings) -> FileFacts:
+    return extract_python(source, PythonContext(state.loader, state.volatile(settings)))
+
+
+def default_frontends() -> dict[FileKind, Frontend]:
+    return {FileKind.PYTHON: python_frontend}
+
+
+def rule_url(rule: type[Rule]) -> str:
+    return DOCS_URL.format(anchor=f"{rule.code.lower()}-{rule.name}")
+
+
+def lint_source(source: SourceFile, settings: Settings, state: LintState) -> FileResult:
+    """Lint one decoded file."""
+    registry = state.registry
+    enabled = enabled_rules(settings, registry.rules, source.path)
+    enabled_codes = {r.code for r in enabled}
+    result = FileResult(source.path, [], lines=source.lines.line_count)
+    frontend = (state.frontends or default_frontends()).get(source.kind)
+    if frontend is None:
+        return result
+    facts = frontend(source, state, settings)
+    sink: list[Diagnostic] = []
+    if facts.parse_failure is not None:
+        if "PC001" in enabled_codes:
+            failure = facts.parse_failure
+            sink.append(parse_error(source.path, failure.span, failure.message))
+    rule_settings = state.rule_settings(settings)
+    for rule_cls in enabled:
+        if not issubclass(rule_cls, PromptRule | FactsRule):
+            continue
+        rule = rule_cls()
+        ctx = RuleContext(rule, source, rule_settings, state.tokens, sink)
+        mark = len(sink)
+        started = time.perf_counter()
+        try:
+            if isinstance(rule, PromptRule):
+                for prompt in facts.prompts:
+                    rule.check(prompt, ctx)
+            elif isinstance(rule, FactsRule):
+                rule.check_facts(facts, ctx)
+        except Exception as exc:  # noqa: BLE001 - the one place allowed: isolate a crashing rule
+            del sink[mark:]
+            result.errors.append(
+                f"internal error: rule {rule.code} crashed on {source.path}: {type(exc).__name__}: {exc} (please report)"
+            )
+        state.timings[rule.code] = state.timings.get(rule.code, 0.0) + time.perf_counter() - started
+    known = {key: r.code for r in registry.rules for key in (r.code, r.name)}
+    kept = apply_suppressions(source, sink, known, enabled_codes)
+    kept = [d for d in kept if d.code in enabled_codes]
+    result.diagnostics = dedupe([_with_url(d, registry) for d in kept])
+    return result
+
+
+def parse_error(path: str, span: Span, error: str) -> Diagnostic:
+    return Diagnostic("PC001", "parse-error", Severity.ERROR, f"Cannot parse file: {error}", path, span)
+
+
+def _with_url(diag: Diagnostic, registry: Registry) -> Diagnostic:
+    rule = registry.by_code(diag.code)
+    return replace(diag, url=rule_url(rule)) if rule is not None and not diag.url else diag
+
+
+def dedupe(diagnostics: list[Diagnostic]) -> list[Diagnostic]:
+    """One diagnostic per (code, span): related locations merged, the largest cache impact kept."""
+    merged: dict[tuple[str, str, int, int], Diagnostic] = {}
+    for diag in diagnostics:
+        key = (diag.code, diag.path, diag.span.start, diag.span.end)
+        prev = merged.get(key)
+        if prev is None:
+            merged[key] = diag
+            continue
+        related = prev.related + tuple(r for r in diag.related if r not in prev.related)
+        impact = prev.cache_impact
+        if diag.cache_impact and (impact is None or diag.cache_impact.tokens_after > impact.tokens_after):
+            impact = diag.cache_impact
+            prev = replace(prev, message=diag.message)
+        merged[key] = replace(prev, related=related, cache_impact=impact)
+    return sorted(merged.values(), key=Diagnostic.sort_key)
+
+
+def merge_project(diagnostics: list[Diagnostic]) -> list[Diagnostic]:
+    """Across files: a culprit reported in its own file absorbs reports of it from other files."""
+    primary: dict[tuple[str, str, int, int], Diagnostic] = {}
+    for diag in diagnostics:
+        if diag.origin is not None and diag.origin.path == diag.path and diag.origin.span == diag.span:
+            primary[(diag.code, diag.path, diag.span.start, diag.span.end)] = diag
+    out: list[Diagnostic] = []
+    extra: dict[tuple[str, str, int, int], list[Location]] = {}
+    for diag in diagnostics:
+        origin = diag.origin
+        if origin is not None and origin.path != diag.path:
+            key = (diag.code, origin.path, origin.span.start, origin.span.end)
+            if key in primary:
+                extra.setdefault(key, []).append(Location(diag.path, diag.span, "reaches a prompt here"))
+                continue
+        out.append(diag)
+    if extra:
+        out = [
+            replace(d, related=d.related + tuple(extra[k]))
+            if (k := (d.code, d.path, d.span.start, d.span.end)) in extra and d.origin is not None
+            else d
+            for d in out
+        ]
+    return sorted(out, key=Diagnostic.sort_key)

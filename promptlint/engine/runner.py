@@ -1,0 +1,216 @@
+"""Run a lint over many paths: discovery, per-file work (in a process pool when it pays), merging.
+
+Per-file work is independent, so files are spread over worker processes in interleaved chunks (sizes
+vary 1000x); each worker builds its own `LintState` once. Results are small, so memory stays flat in
+the number of files; source text is kept only for files that have diagnostics (for code frames).
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Sequence
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass, field
+
+from promptlint.config.load import ConfigResolver
+from promptlint.config.schema import Settings
+from promptlint.diagnostics import Diagnostic, Span
+from promptlint.discovery import Discovered, discover
+from promptlint.engine.lint import FileResult, LintState, default_frontends, lint_source, merge_project, parse_error
+from promptlint.engine.registry import Registry
+from promptlint.engine.selection import validate_selectors
+from promptlint.frontends.python.modules import ModuleLoader
+from promptlint.ir import Prompt
+from promptlint.source import DecodeFailure, FileKind, SourceFile, decode_source
+from promptlint.tokens import TiktokenCounter
+
+PARALLEL_MIN_FILES = 48
+
+
+@dataclass(frozen=True)
+class Selection:
+    """Command-line selection, applied on top of each file's config."""
+
+    select: tuple[str, ...] | None = None
+    ignore: tuple[str, ...] = ()
+    extend_select: tuple[str, ...] = ()
+
+
+@dataclass
+class RunResult:
+    diagnostics: list[Diagnostic] = field(default_factory=list)
+    sources: dict[str, SourceFile] = field(default_factory=dict)
+    errors: list[str] = field(default_factory=list)
+    files: int = 0
+    lines: int = 0
+    timings: dict[str, float] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Task:
+    path: str
+    kind: FileKind
+    settings: Settings
+
+
+def new_state(roots: tuple[str, ...] = ()) -> LintState:
+    return LintState(Registry.load(), TiktokenCounter(), ModuleLoader(roots), default_frontends())
+
+
+def read_source(path: str, kind: FileKind, data: bytes | None = None) -> SourceFile | Diagnostic:
+    """Read and decode a file; an unreadable or undecodable file becomes a PC001 diagnostic."""
+    try:
+        if data is None:
+            with open(path, "rb") as handle:
+                data = handle.read()
+        return decode_source(path, data, kind)
+    except OSError as exc:
+        return parse_error(path, Span(0, 0), f"cannot read: {exc.strerror or exc}")
+    except DecodeFailure as exc:
+        index = SourceFile(path, data.decode("utf-8", errors="replace") if data else "", kind).lines
+        offset = index.offset(exc.line, exc.column - 1)
+        return parse_error(path, Span(offset, offset), str(exc))
+
+
+def lint_task(task: Task, state: LintState, data: bytes | None = None) -> tuple[FileResult, SourceFile | None]:
+    source = read_source(task.path, task.kind, data)
+    if isinstance(source, Diagnostic):
+        return FileResult(task.path, [source] if _pc001_enabled(task.settings, state) else []), None
+    return lint_source(source, task.settings, state), source
+
+
+def _pc001_enabled(settings: Settings, state: LintState) -> bool:
+    from promptlint.engine.selection import enabled_rules
+
+    return any(r.code == "PC001" for r in enabled_rules(settings, state.registry.rules, "."))
+
+
+# -- worker processes ---------------------------------------------------------------------------
+_WORKER: list[LintState] = []  # the one per-process LintState of a pool worker, set by its initializer
+
+
+def _init_worker(roots: tuple[str, ...]) -> None:
+    _WORKER.append(new_state(roots))
+
+
+def _work(tasks: list[Task]) -> tuple[list[tuple[FileResult, SourceFile | None]], dict[str, float]]:
+    state = _WORKER[0]
+    out = []
+    for task in tasks:
+        result, source = lint_task(task, state)
+        out.append((result, source if result.diagnostics else None))
+    return out, dict(state.timings)
+
+
+def _workers() -> int:
+    try:
+        return len(os.sched_getaffinity(0))
+    except AttributeError:  # pragma: no cover - non-Linux
+        return os.cpu_count() or 1
+
+
+def collect_tasks(paths: Sequence[str], resolver: ConfigResolver, selection: Selection) -> list[Task]:
+    tasks = []
+    for found in discover(list(paths), resolver.for_path):
+        tasks.append(_task(found, resolver, selection))
+    return tasks
+
+
+def _task(found: Discovered, resolver: ConfigResolver, selection: Selection) -> Task:
+    settings = resolver.for_path(found.path).with_cli(selection.select, selection.ignore, selection.extend_select)
+    return Task(found.path, found.kind, settings)
+
+
+def lint_paths(paths: Sequence[str], config: str | None = None, selection: Selection | None = None,
+               jobs: int | None = None, stdin: tuple[str, bytes] | None = None) -> RunResult:
+    """Lint files and directories (or one stdin buffer named `stdin[0]`) and merge the results.
+
+    Raises:
+        ConfigError: a config file is invalid.
+        UsageError: a selector names no rule.
+    """
+    selection = selection or Selection()
+    resolver = ConfigResolver(config)
+    registry_state = new_state(tuple(dict.fromkeys(os.path.abspath(p) for p in paths if os.path.isdir(p))))
+    rules = registry_state.registry.rules
+    for selectors, where in ((selection.select or (), "--select"), (selection.ignore, "--ignore"),
+                             (selection.extend_select, "--extend-select")):
+        validate_selectors(selectors, rules, where)
+    if stdin is not None:
+        name, data = stdin
+        from promptlint.discovery import classify
+
+        settings = resolver.for_path(name).with_cli(selection.select, selection.ignore, selection.extend_select)
+        kind = classify(name, settings, explicit=True) or FileKind.PYTHON
+        tasks = [Task(name, kind, settings)]
+        pairs = [lint_task(tasks[0], registry_state, data)]
+        timings = registry_state.timings
+    else:
+        tasks = collect_tasks(paths, resolver, selection)
+        for task in tasks:
+            validate_selectors(task.settings.select or (), rules, task.settings.config_path or "config")
+        pairs, timings = _run(tasks, registry_state, jobs)
+    return _assemble(pairs, timings)
+
+
+def _run(tasks: list[Task], state: LintState, jobs: int | None) -> tuple[list[tuple[FileResult, SourceFile | None]], dict[str, float]]:
+    workers = jobs or _workers()
+    if workers <= 1 or len(tasks) < PARALLEL_MIN_FILES:
+        return [_keep(lint_task(t, state)) for t in tasks], state.timings
+    chunks = [tasks[i :: workers * 16] for i in range(workers * 16)]
+    roots = state.loader.roots  # the same project roots in every worker
+    pairs: list[tuple[FileResult, SourceFile | None]] = []
+    timings: dict[str, float] = {}
+    with ProcessPoolExecutor(workers, initializer=_init_worker, initargs=(roots,)) as pool:
+        for chunk_pairs, chunk_timings in pool.map(_work, [c for c in chunks if c]):
+            pairs.extend(chunk_pairs)
+            for code, seconds in chunk_timings.items():
+                timings[code] = max(timings.get(code, 0.0), seconds)
+    return pairs, timings
+
+
+def _keep(pair: tuple[FileResult, SourceFile | None]) -> tuple[FileResult, SourceFile | None]:
+    result, source = pair
+    return result, source if result.diagnostics else None
+
+
+def _assemble(pairs: list[tuple[FileResult, SourceFile | None]], timings: dict[str, float]) -> RunResult:
+    run = RunResult(timings=dict(timings))
+    diagnostics: list[Diagnostic] = []
+    for result, source in pairs:
+        run.files += 1
+        run.lines += result.lines
+        run.errors.extend(result.errors)
+        diagnostics.extend(result.diagnostics)
+        if source is not None:
+            run.sources[source.path] = source
+    run.diagnostics = merge_project(diagnostics)
+    _attach_related_sources(run)
+    return run
+
+
+def _attach_related_sources(run: RunResult) -> None:
+    """Load the text of files that related locations point into (for line/column conversion)."""
+    for diag in run.diagnostics:
+        for loc in diag.related:
+            if loc.path not in run.sources:
+                source = read_source(loc.path, FileKind.PYTHON)
+                if isinstance(source, SourceFile):
+                    run.sources[loc.path] = source
+
+
+def extract_prompts(paths: list[str], config: str | None = None) -> list[tuple[SourceFile, Prompt]]:
+    """Every prompt the frontends find under `paths` (for `simulate`), in file order."""
+    resolver = ConfigResolver(config)
+    state = new_state(tuple(os.path.abspath(p) for p in paths if os.path.isdir(p)))
+    out: list[tuple[SourceFile, Prompt]] = []
+    for task in collect_tasks(paths, resolver, Selection()):
+        source = read_source(task.path, task.kind)
+        if isinstance(source, Diagnostic):
+            continue
+        frontend = state.frontends.get(task.kind)
+        if frontend is None:
+            continue
+        facts = frontend(source, state, task.settings)
+        out.extend((source, prompt) for prompt in facts.prompts)
+    return out

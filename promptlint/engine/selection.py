@@ -1,0 +1,55 @@
+"""Which rules run for a file: select / extend-select / ignore / per-file-ignores.
+
+Selectors are codes (`PC101`), prefixes (`PC1`, `PC`), names (`volatile-time-in-prefix`) or `ALL`.
+The most specific selector wins, as in ruff.
+"""
+
+from __future__ import annotations
+
+import fnmatch
+import os
+from collections.abc import Iterable
+
+from promptlint.config.schema import Settings
+from promptlint.errors import UsageError
+from promptlint.rules_api.base import Rule
+
+
+def _specificity(selector: str, rule: type[Rule]) -> int | None:
+    """How specifically `selector` names `rule` (higher wins), or None if it does not match."""
+    if selector == "ALL":
+        return 0
+    if selector == rule.name or selector == rule.code:
+        return 10
+    if rule.code.startswith(selector):
+        return len(selector)
+    return None
+
+
+def validate_selectors(selectors: Iterable[str], rules: tuple[type[Rule], ...], where: str) -> None:
+    for selector in selectors:
+        if not any(_specificity(selector, r) is not None for r in rules):
+            raise UsageError(f"{where}: unknown rule selector `{selector}`",
+                             hint="run `promptlint rules` for the list of codes and names")
+
+
+def enabled_rules(settings: Settings, rules: tuple[type[Rule], ...], path: str) -> tuple[type[Rule], ...]:
+    """The rules that run on `path` under `settings`."""
+    base = settings.select if settings.select is not None else tuple(r.code for r in rules if r.recommended)
+    ignores = list(settings.ignore) + _per_file_ignores(settings, path)
+    out = []
+    for rule in rules:
+        pick = max((s for s in (_specificity(x, rule) for x in (*base, *settings.extend_select)) if s is not None), default=None)
+        drop = max((s for s in (_specificity(x, rule) for x in ignores) if s is not None), default=None)
+        if pick is not None and (drop is None or pick > drop):
+            out.append(rule)
+    return tuple(out)
+
+
+def _per_file_ignores(settings: Settings, path: str) -> list[str]:
+    rel = os.path.relpath(os.path.abspath(path), settings.root).replace(os.sep, "/")
+    codes: list[str] = []
+    for pattern, ignored in settings.per_file_ignores:
+        if fnmatch.fnmatch(rel, pattern) or fnmatch.fnmatch(os.path.basename(path), pattern):
+            codes.extend(ignored)
+    return codes

@@ -1,0 +1,82 @@
+"""Header facts: header names sent with requests or read from responses.
+
+A dict is a headers dict when it is passed as `*headers=`, assigned to a name that says header,
+merged with `<headers>.update(...)`; a read is `<x>.headers.get("...")` or `<x>.headers["..."]`.
+Rules decide which names matter (PC501 matches `X-Cache-*`).
+"""
+
+from __future__ import annotations
+
+import ast
+import re
+
+from promptlint.diagnostics import Span
+from promptlint.frontends.python.modules import ModuleInfo, dotted
+from promptlint.ir import HeaderKind, HeaderUse
+
+_HEADERISH = re.compile(r"(?i)header")
+
+
+def header_dict_uses(node: ast.Dict, module: ModuleInfo) -> list[HeaderUse]:
+    """Every constant string key of a headers dict literal, with the span that removes its entry."""
+    text = module.source.text
+    keys = node.keys
+    out: list[HeaderUse] = []
+    for i, key in enumerate(keys):
+        if not (isinstance(key, ast.Constant) and isinstance(key.value, str)):
+            continue
+        start = module.span(key).start
+        end = module.span(node.values[i]).end
+        if i + 1 < len(keys) and keys[i + 1] is not None:
+            end = module.span(keys[i + 1]).start  # type: ignore[arg-type]
+        else:
+            tail = re.match(r"\s*,", text[end:])
+            if tail:
+                end += tail.end()
+            if i > 0:
+                start = module.span(node.values[i - 1]).end
+        out.append(HeaderUse(key.value, module.span(key), HeaderKind.REQUEST, Span(start, end)))
+    return out
+
+
+def headers_in_call(call: ast.Call, module: ModuleInfo) -> list[HeaderUse]:
+    """Header dicts passed as keyword arguments, `headers.update({...})` and response header reads."""
+    out: list[HeaderUse] = []
+    for kw in call.keywords:
+        if kw.arg and kw.arg.endswith("headers") and isinstance(kw.value, ast.Dict):
+            out.extend(header_dict_uses(kw.value, module))
+    func = call.func
+    if isinstance(func, ast.Attribute):
+        owner = dotted(func.value) or ""
+        if func.attr == "update" and _HEADERISH.search(owner) and call.args and isinstance(call.args[0], ast.Dict):
+            out.extend(header_dict_uses(call.args[0], module))
+        if func.attr == "get" and owner.endswith("headers") and call.args:
+            first = call.args[0]
+            if isinstance(first, ast.Constant) and isinstance(first.value, str):
+                out.append(HeaderUse(first.value, module.span(first), HeaderKind.RESPONSE))
+    return out
+
+
+def headers_in_assign(stmt: ast.Assign | ast.AnnAssign, module: ModuleInfo) -> list[HeaderUse]:
+    """`headers = {...}` and `headers["X"] = v`."""
+    targets = stmt.targets if isinstance(stmt, ast.Assign) else [stmt.target]
+    out: list[HeaderUse] = []
+    for target in targets:
+        if isinstance(target, ast.Subscript):
+            owner = dotted(target.value) or ""
+            key = target.slice
+            if _HEADERISH.search(owner) and isinstance(key, ast.Constant) and isinstance(key.value, str):
+                out.append(HeaderUse(key.value, module.span(key), HeaderKind.REQUEST, module.span(stmt)))
+        elif _HEADERISH.search(dotted(target) or "") and isinstance(stmt.value, ast.Dict):
+            out.extend(header_dict_uses(stmt.value, module))
+    return out
+
+
+def header_read(node: ast.Subscript, module: ModuleInfo) -> HeaderUse | None:
+    """`response.headers["X-..."]` read in a load context."""
+    owner = dotted(node.value) or ""
+    key = node.slice
+    if isinstance(node.ctx, ast.Load) and owner.endswith("headers") and isinstance(key, ast.Constant):
+        if isinstance(key.value, str):
+            return HeaderUse(key.value, module.span(key), HeaderKind.RESPONSE)
+    return None

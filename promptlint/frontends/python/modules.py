@@ -1,0 +1,275 @@
+"""Parsed modules and the project-wide module loader.
+
+`ModuleInfo` holds one parsed module: its import aliases, top-level definitions and, lazily, the
+bindings (assignments, appends, loop targets) of each function, which is all the scope resolution the
+evaluator needs. `ModuleLoader` finds and parses other modules of the linted project on demand (never
+importing them) so that constants and functions imported across files can be followed.
+"""
+
+from __future__ import annotations
+
+import ast
+import os
+from collections import OrderedDict
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+from promptlint.diagnostics import Span
+from promptlint.source import DecodeFailure, FileKind, SourceFile, decode_source
+
+FunctionNode = ast.FunctionDef | ast.AsyncFunctionDef
+MAX_CACHED_MODULES = 64  # parsed project modules kept per process (memory stays flat on big trees)
+_MUTATORS = frozenset({"append", "extend", "insert", "update", "shuffle"})
+
+
+@dataclass(frozen=True, slots=True)
+class Binding:
+    """Something that gives `name` a value at `pos`: an assignment, a mutation or a loop target."""
+
+    name: str
+    pos: tuple[int, int]
+    kind: str  # assign | aug | append | extend | insert | for | with | import | def
+    value: ast.expr | None
+    stmt: ast.AST
+    branch: str | None = None
+
+
+@dataclass
+class ModuleInfo:
+    """One parsed module and its scope tables."""
+
+    source: SourceFile
+    tree: ast.Module
+    name: str | None
+    is_package: bool = False
+    imports: dict[str, str] = field(default_factory=dict)
+    defs: dict[str, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef] = field(default_factory=dict)
+    bindings: dict[str, list[Binding]] = field(default_factory=dict)
+    _function_bindings: dict[int, dict[str, list[Binding]]] = field(default_factory=dict)
+
+    @property
+    def path(self) -> str:
+        return self.source.path
+
+    def span(self, node: ast.AST) -> Span:
+        """Character span of an ast node (ast columns are UTF-8 byte offsets)."""
+        index = self.source.lines
+        lineno = getattr(node, "lineno", 1)
+        start = index.offset_from_utf8(lineno, getattr(node, "col_offset", 0))
+        end_line = getattr(node, "end_lineno", None) or lineno
+        end_col = getattr(node, "end_col_offset", None)
+        end = index.offset_from_utf8(end_line, end_col) if end_col is not None else start
+        return Span(start, max(start, end))
+
+    def text_of(self, node: ast.AST) -> str:
+        sp = self.span(node)
+        return self.source.text[sp.start : sp.end]
+
+    def function_bindings(self, func: FunctionNode) -> dict[str, list[Binding]]:
+        cached = self._function_bindings.get(id(func))
+        if cached is None:
+            cached = {}
+            args = func.args
+            for arg in [*args.posonlyargs, *args.args, *args.kwonlyargs, args.vararg, args.kwarg]:
+                if arg is not None:
+                    cached.setdefault(arg.arg, []).append(Binding(arg.arg, (0, 0), "param", None, arg))
+            collect_bindings(func.body, cached, None)
+            self._function_bindings[id(func)] = cached
+        return cached
+
+
+def build_module(source: SourceFile, tree: ast.Module, name: str | None, is_package: bool) -> ModuleInfo:
+    """Index a parsed module: imports, top-level defs and top-level bindings."""
+    info = ModuleInfo(source, tree, name, is_package)
+    package = name if is_package else (name.rpartition(".")[0] if name else "")
+    collect_bindings(tree.body, info.bindings, None)
+    for stmt in _top_level(tree.body):
+        if isinstance(stmt, ast.Import):
+            for alias in stmt.names:
+                local = alias.asname or alias.name.partition(".")[0]
+                info.imports[local] = alias.name if alias.asname else local
+        elif isinstance(stmt, ast.ImportFrom):
+            base = resolve_relative(package, stmt.module, stmt.level)
+            for alias in stmt.names:
+                if alias.name != "*":
+                    info.imports[alias.asname or alias.name] = f"{base}.{alias.name}" if base else alias.name
+        elif isinstance(stmt, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef):
+            info.defs[stmt.name] = stmt
+    return info
+
+
+def _top_level(body: list[ast.stmt]) -> list[ast.stmt]:
+    """Top-level statements, looking inside module-level if/try blocks (TYPE_CHECKING, fallbacks)."""
+    out: list[ast.stmt] = []
+    for stmt in body:
+        out.append(stmt)
+        if isinstance(stmt, ast.If):
+            out.extend(_top_level(stmt.body + stmt.orelse))
+        elif isinstance(stmt, ast.Try):
+            out.extend(_top_level(stmt.body + [s for h in stmt.handlers for s in h.body] + stmt.orelse))
+    return out
+
+
+def resolve_relative(package: str, module: str | None, level: int) -> str:
+    if level == 0:
+        return module or ""
+    parts = package.split(".") if package else []
+    if level > 1:
+        parts = parts[: len(parts) - (level - 1)]
+    base = ".".join(parts)
+    if module:
+        return f"{base}.{module}" if base else module
+    return base
+
+
+def collect_bindings(body: list[ast.stmt], out: dict[str, list[Binding]], branch: str | None) -> None:
+    """Record assignments, augmented assignments, list mutations and loop targets, in source order."""
+    for stmt in body:
+        pos = (stmt.lineno, stmt.col_offset)
+        if isinstance(stmt, ast.Assign):
+            for target in stmt.targets:
+                for name in _target_names(target):
+                    out.setdefault(name, []).append(Binding(name, pos, "assign", stmt.value, stmt, branch))
+        elif isinstance(stmt, ast.AnnAssign) and stmt.value is not None:
+            for name in _target_names(stmt.target):
+                out.setdefault(name, []).append(Binding(name, pos, "assign", stmt.value, stmt, branch))
+        elif isinstance(stmt, ast.AugAssign) and isinstance(stmt.op, ast.Add):
+            for name in _target_names(stmt.target):
+                out.setdefault(name, []).append(Binding(name, pos, "aug", stmt.value, stmt, branch))
+        elif isinstance(stmt, ast.Expr) and isinstance(stmt.value, ast.Call):
+            _record_mutation(stmt.value, pos, out, branch)
+        elif isinstance(stmt, ast.For | ast.AsyncFor):
+            for name in _target_names(stmt.target):
+                out.setdefault(name, []).append(Binding(name, pos, "for", stmt.iter, stmt, "for"))
+            collect_bindings(stmt.body, out, "for")
+            collect_bindings(stmt.orelse, out, branch)
+        elif isinstance(stmt, ast.While):
+            collect_bindings(stmt.body + stmt.orelse, out, "while")
+        elif isinstance(stmt, ast.If):
+            collect_bindings(stmt.body, out, "if")
+            collect_bindings(stmt.orelse, out, "if")
+        elif isinstance(stmt, ast.With | ast.AsyncWith):
+            for item in stmt.items:
+                if item.optional_vars is not None:
+                    for name in _target_names(item.optional_vars):
+                        out.setdefault(name, []).append(Binding(name, pos, "with", item.context_expr, stmt, branch))
+            collect_bindings(stmt.body, out, branch)
+        elif isinstance(stmt, ast.Try):
+            collect_bindings(stmt.body + stmt.orelse + stmt.finalbody, out, branch)
+            for handler in stmt.handlers:
+                collect_bindings(handler.body, out, "try")
+        elif isinstance(stmt, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef):
+            out.setdefault(stmt.name, []).append(Binding(stmt.name, pos, "def", None, stmt, branch))
+        elif isinstance(stmt, ast.Import | ast.ImportFrom):
+            for alias in stmt.names:
+                local = alias.asname or alias.name.partition(".")[0]
+                if local != "*":
+                    out.setdefault(local, []).append(Binding(local, pos, "import", None, stmt, branch))
+
+
+def _record_mutation(call: ast.Call, pos: tuple[int, int], out: dict[str, list[Binding]], branch: str | None) -> None:
+    func = call.func
+    if not (isinstance(func, ast.Attribute) and func.attr in _MUTATORS and call.args):
+        return
+    name = dotted(func.value)
+    if name is None:
+        return
+    if func.attr == "shuffle" and name in ("random", "np.random", "numpy.random"):
+        target = dotted(call.args[0])
+        if target:
+            out.setdefault(target, []).append(Binding(target, pos, "shuffle", call, call, branch))
+        return
+    value = call.args[-1] if func.attr != "update" else call.args[0]
+    out.setdefault(name, []).append(Binding(name, pos, func.attr, value, call, branch))
+
+
+def _target_names(target: ast.expr) -> list[str]:
+    if isinstance(target, ast.Tuple | ast.List):
+        return [n for elt in target.elts for n in _target_names(elt)]
+    if isinstance(target, ast.Starred):
+        return _target_names(target.value)
+    name = dotted(target)
+    return [name] if name else []
+
+
+def dotted(node: ast.expr) -> str | None:
+    """`a.b.c` for a Name/Attribute chain, else None."""
+    parts: list[str] = []
+    while isinstance(node, ast.Attribute):
+        parts.append(node.attr)
+        node = node.value
+    if isinstance(node, ast.Name):
+        parts.append(node.id)
+        return ".".join(reversed(parts))
+    return None
+
+
+def module_name_for(path: str) -> tuple[str, bool]:
+    """Dotted module name of a file, found by walking up through `__init__.py` packages."""
+    directory, filename = os.path.split(os.path.abspath(path))
+    stem = filename.rsplit(".", 1)[0]
+    is_package = stem == "__init__"
+    parts = [] if is_package else [stem]
+    while os.path.exists(os.path.join(directory, "__init__.py")):
+        directory, pkg = os.path.split(directory)
+        parts.insert(0, pkg)
+    return ".".join(parts), is_package
+
+
+def package_root(path: str) -> str:
+    """The directory that holds the top-level package (or the file itself) of `path`."""
+    directory = os.path.dirname(os.path.abspath(path))
+    while os.path.exists(os.path.join(directory, "__init__.py")):
+        directory = os.path.dirname(directory)
+    return directory
+
+
+Reader = Callable[[str], bytes]
+
+
+class ModuleLoader:
+    """Finds, reads and parses project modules by dotted name, once each (per loader)."""
+
+    def __init__(self, roots: tuple[str, ...] = (), reader: Reader | None = None) -> None:
+        self._roots = roots
+        self._reader = reader or _read_bytes
+        self._cache: OrderedDict[str, ModuleInfo | None] = OrderedDict()
+
+    @property
+    def roots(self) -> tuple[str, ...]:
+        return self._roots
+
+    def load_path(self, path: str) -> ModuleInfo | None:
+        key = os.path.abspath(path)
+        if key in self._cache:
+            self._cache.move_to_end(key)
+            return self._cache[key]
+        self._cache[key] = None  # guards against import cycles while parsing
+        self._cache[key] = self._parse(key)
+        while len(self._cache) > MAX_CACHED_MODULES:
+            self._cache.popitem(last=False)
+        return self._cache[key]
+
+    def find(self, dotted_name: str, near: str) -> ModuleInfo | None:
+        """The module `dotted_name` as seen from file `near`, if it is part of the project."""
+        rel = dotted_name.replace(".", os.sep)
+        bases = [package_root(near), os.path.dirname(os.path.abspath(near)), *self._roots]
+        for base in dict.fromkeys(bases):
+            for candidate in (os.path.join(base, rel + ".py"), os.path.join(base, rel, "__init__.py")):
+                if os.path.isfile(candidate):
+                    return self.load_path(candidate)
+        return None
+
+    def _parse(self, path: str) -> ModuleInfo | None:
+        try:
+            source = decode_source(path, self._reader(path), FileKind.PYTHON)
+            tree = ast.parse(source.text, path)
+        except (OSError, SyntaxError, ValueError, RecursionError, MemoryError, DecodeFailure):
+            return None  # a module we cannot read or parse is simply unresolved
+        name, is_package = module_name_for(path)
+        return build_module(source, tree, name, is_package)
+
+
+def _read_bytes(path: str) -> bytes:
+    with open(path, "rb") as handle:
+        return handle.read()

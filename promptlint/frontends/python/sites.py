@@ -1,0 +1,315 @@
+"""Find prompt sites in one module and build `Prompt`s from them.
+
+Sites, in priority order: provider API calls (OpenAI/DeepSeek chat and responses, Anthropic messages,
+litellm, Gemini, LangChain `ChatPromptTemplate.from_messages`); then, for what no site consumed, lists
+of role/content dicts or LangChain messages, and finally variables and functions whose names say
+prompt/system/instructions. Only regions of the file that mention a prompt word are walked.
+"""
+
+from __future__ import annotations
+
+import ast
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+
+from promptlint.diagnostics import Span
+from promptlint.frontends.python.evaluate import Evaluator, Scope
+from promptlint.frontends.python.headers import header_read, headers_in_assign, headers_in_call
+from promptlint.frontends.python.modules import FunctionNode, ModuleInfo, dotted
+from promptlint.frontends.python.shapes import PartsBuilder, structure_segments
+from promptlint.frontends.python.values import Map, Msg, Opaque, Seq, Str, Value, static_text
+from promptlint.ir import CacheBreakpoint, HeaderUse, Part, Prompt, Provider, Role, Segment, Slot
+
+NEEDLES = ("messages", "role", "system", "System", "SYSTEM", "prompt", "Prompt", "PROMPT", "nstruction",
+           "INSTRUCTION", "eader", "Message", "cache_control", "completion", "generate_content")
+_PROMPT_NAME = re.compile(r"(?i)(prompt|system|instruction)")
+_SYSTEM_NAME = re.compile(r"(?i)(system|instruction)")
+_CHAT_METHODS = frozenset({"create", "acreate", "parse", "stream"})
+_LITELLM = frozenset({"litellm.completion", "litellm.acompletion"})
+
+
+@dataclass
+class Candidates:
+    """What the walk found, with the (function, class) each sits in."""
+
+    calls: list[tuple[ast.Call, FunctionNode | None, ast.ClassDef | None]] = field(default_factory=list)
+    lists: list[tuple[ast.List, FunctionNode | None, ast.ClassDef | None]] = field(default_factory=list)
+    named: list[tuple[ast.Assign | ast.AnnAssign, FunctionNode | None, ast.ClassDef | None]] = field(default_factory=list)
+    functions: list[tuple[FunctionNode, ast.ClassDef | None]] = field(default_factory=list)
+    frozen: set[int] = field(default_factory=set)
+    headers: list[HeaderUse] = field(default_factory=list)
+
+
+def mentions_prompt(text: str) -> bool:
+    return any(needle in text for needle in NEEDLES)
+
+
+def walk(module: ModuleInfo) -> Candidates:
+    found = Candidates()
+    text = module.source.text
+    starts = module.source.lines.starts
+    for stmt in module.tree.body:
+        end = getattr(stmt, "end_lineno", stmt.lineno)
+        region = text[starts[stmt.lineno - 1] : starts[end] if end < len(starts) else len(text)]
+        if mentions_prompt(region):
+            _visit(stmt, None, None, found, module)
+    return found
+
+
+def _visit(node: ast.AST, func: FunctionNode | None, cls: ast.ClassDef | None, found: Candidates, module: ModuleInfo) -> None:
+    if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef):
+        if _PROMPT_NAME.search(node.name):
+            found.functions.append((node, cls))
+        func, cls = node, cls
+    elif isinstance(node, ast.ClassDef):
+        func, cls = None, node
+    elif isinstance(node, ast.Call):
+        found.calls.append((node, func, cls))
+        found.headers.extend(headers_in_call(node, module))
+        _mark_frozen(node, func, module, found)
+    elif isinstance(node, ast.List):
+        if any(_looks_like_message(e) for e in node.elts):
+            found.lists.append((node, func, cls))
+    elif isinstance(node, ast.Assign | ast.AnnAssign):
+        found.headers.extend(headers_in_assign(node, module))
+        targets = node.targets if isinstance(node, ast.Assign) else [node.target]
+        if len(targets) == 1 and _PROMPT_NAME.search(dotted(targets[0]) or "") and node.value is not None:
+            found.named.append((node, func, cls))
+    elif isinstance(node, ast.Subscript):
+        read = header_read(node, module)
+        if read is not None:
+            found.headers.append(read)
+    for child in ast.iter_child_nodes(node):
+        _visit(child, func, cls, found, module)
+
+
+def _looks_like_message(node: ast.expr) -> bool:
+    if isinstance(node, ast.Dict):
+        return any(isinstance(k, ast.Constant) and k.value == "role" for k in node.keys)
+    if isinstance(node, ast.Call):
+        name = dotted(node.func) or ""
+        return name.endswith("Message")
+    return False
+
+
+def _mark_frozen(call: ast.Call, func: FunctionNode | None, module: ModuleInfo, found: Candidates) -> None:
+    """Messages appended to a persisted history (`self.history.append(...)`) are frozen once sent."""
+    target = call.func
+    if not (isinstance(target, ast.Attribute) and target.attr in ("append", "extend", "insert") and call.args):
+        return
+    owner = dotted(target.value) or ""
+    local = func is not None and owner in module.function_bindings(func)
+    if owner.startswith("self.") or not local:
+        for arg in call.args:
+            found.frozen.add(id(arg))
+
+
+class SiteBuilder:
+    """Builds prompts for one module."""
+
+    def __init__(self, module: ModuleInfo, ev: Evaluator) -> None:
+        self.module = module
+        self.ev = ev
+
+    def build(self, found: Candidates) -> list[Prompt]:
+        prompts: list[Prompt] = []
+        for call, func, cls in found.calls:
+            prompt = self._site(call, Scope(self.module, func, cls))
+            if prompt is not None:
+                prompts.append(prompt)
+        prompts.extend(self._fallbacks(found))
+        return prompts
+
+    # -- provider calls --------------------------------------------------------------------------
+    def _site(self, call: ast.Call, scope: Scope) -> Prompt | None:
+        chain = _attr_chain(call.func)
+        qual = self.ev.qualname(call.func, scope) or ""
+        kind = _classify(chain, qual, call)
+        if kind is None:
+            return None
+        kwargs = self._kwargs(call, scope)
+        builder = PartsBuilder()
+        span = self.module.span(call)
+        model = _static(kwargs.get("model"))
+        if kind == "langchain":
+            if call.args:
+                builder.add_messages(self.ev.eval(call.args[0], scope), span, templates=True)
+            return Prompt(Provider.LANGCHAIN, span, tuple(builder.parts), tuple(builder.breakpoints), model)
+        self._structure(builder, Role.TOOLS, kwargs.get("tools") or kwargs.get("functions"))
+        if kind == "anthropic":
+            system = kwargs.get("system")
+            if system is not None:
+                builder.add_messages(_as_message("system", system), span)
+            self._messages(builder, kwargs.get("messages"), span)
+            cache = self._top_level_cache_control(call)
+            if cache is not None and builder.parts:
+                last = len(builder.parts) - 1
+                builder.breakpoints.append(
+                    CacheBreakpoint(last, max(len(builder.parts[last].segments) - 1, 0), cache, automatic=True)
+                )
+            provider = Provider.ANTHROPIC
+        elif kind == "gemini":
+            self._gemini(builder, call, kwargs, scope, span)
+            provider = Provider.GEMINI
+        else:
+            self._structure(builder, Role.SCHEMA, kwargs.get("response_format") or kwargs.get("text"))
+            if kind == "responses" and kwargs.get("instructions") is not None:
+                builder.add_messages(_as_message("system", kwargs["instructions"]), span)
+            self._messages(builder, kwargs.get("messages") or kwargs.get("input"), span)
+            provider = Provider.LITELLM if kind == "litellm" else self._openai_flavour(call, model, scope)
+        return Prompt(provider, span, tuple(builder.parts), tuple(builder.breakpoints), model)
+
+    def _kwargs(self, call: ast.Call, scope: Scope) -> dict[str, Value]:
+        out: dict[str, Value] = {}
+        for kw in call.keywords:
+            if kw.arg is not None:
+                out[kw.arg] = self.ev.eval(kw.value, scope)
+            else:
+                spread = self.ev.eval(kw.value, scope)
+                if isinstance(spread, Map):
+                    out.update({e.key: e.value for e in spread.entries})
+        return out
+
+    def _messages(self, builder: PartsBuilder, value: Value | None, span: Span) -> None:
+        if value is not None:
+            builder.add_messages(value, span)
+
+    def _structure(self, builder: PartsBuilder, role: Role, value: Value | None) -> None:
+        if value is None:
+            return
+        segments: list[Segment] = []
+        marks: list[tuple[int, Span]] = []
+        structure_segments(value, marks, segments)
+        span = value.span if isinstance(value, Seq | Map | Opaque) else Span(0, 0)
+        builder.add(role, segments, span, marks)
+
+    def _top_level_cache_control(self, call: ast.Call) -> Span | None:
+        for kw in call.keywords:
+            if kw.arg == "cache_control":
+                return self.module.span(kw)
+        return None
+
+    def _gemini(self, builder: PartsBuilder, call: ast.Call, kwargs: dict[str, Value], scope: Scope, span: Span) -> None:
+        for kw in call.keywords:
+            if kw.arg == "config" and isinstance(kw.value, ast.Call):
+                for inner in kw.value.keywords:
+                    if inner.arg == "system_instruction":
+                        builder.add_messages(_as_message("system", self.ev.eval(inner.value, scope)), span)
+        config = kwargs.get("config")
+        if isinstance(config, Map) and config.get("system_instruction") is not None:
+            builder.add_messages(_as_message("system", config.get("system_instruction")), span)
+        contents = kwargs.get("contents")
+        if contents is None and call.args:
+            contents = self.ev.eval(call.args[0], scope)
+        if contents is not None:
+            builder.add_messages(contents, span)
+
+    def _openai_flavour(self, call: ast.Call, model: str | None, scope: Scope) -> Provider:
+        if model and model.lower().startswith("deepseek"):
+            return Provider.DEEPSEEK
+        root = call.func
+        while isinstance(root, ast.Attribute):
+            root = root.value
+        if isinstance(root, ast.Name):
+            bindings = (self.module.function_bindings(scope.func).get(root.id) if scope.func else None) or \
+                self.module.bindings.get(root.id, [])
+            for binding in bindings:
+                if isinstance(binding.value, ast.Call) and "deepseek" in self.module.text_of(binding.value).lower():
+                    return Provider.DEEPSEEK
+        elif isinstance(root, ast.Call) and "deepseek" in self.module.text_of(root).lower():
+            return Provider.DEEPSEEK
+        return Provider.OPENAI
+
+    # -- fallbacks -------------------------------------------------------------------------------
+    def _fallbacks(self, found: Candidates) -> Iterator[Prompt]:
+        consumed = self.ev.consumed
+        for node, func, cls in found.lists:
+            if id(node) in consumed or id(node) in found.frozen:
+                continue
+            value = self.ev.eval(node, Scope(self.module, func, cls))
+            builder = PartsBuilder()
+            builder.add_messages(value, self.module.span(node))
+            if builder.parts:
+                yield Prompt(Provider.UNKNOWN, self.module.span(node), tuple(builder.parts), tuple(builder.breakpoints))
+        seen: set[tuple[int, str]] = set()
+        for stmt, func, cls in found.named:
+            if id(stmt) in consumed or id(stmt.value) in consumed:
+                continue
+            target = stmt.targets[0] if isinstance(stmt, ast.Assign) else stmt.target
+            name = dotted(target) or ""
+            if (id(func), name) in seen:
+                continue
+            seen.add((id(func), name))
+            scope = Scope(self.module, func, cls)
+            if isinstance(target, ast.Name):
+                end = (10**9, 0) if func is not None else (stmt.end_lineno or stmt.lineno, 10**6)
+                value = self.ev.name(target.id, target, scope, at=end)
+            else:
+                value = self.ev.eval(stmt.value, scope)
+            prompt = self._named_prompt(name, value, stmt)
+            if prompt is not None:
+                yield prompt
+        for fn, cls in found.functions:
+            if id(fn) in consumed:
+                continue
+            ret = _last_return(fn)
+            if ret is None:
+                continue
+            value = self.ev.eval(ret, Scope(self.module, fn, cls))
+            prompt = self._named_prompt(fn.name, value, fn)
+            if prompt is not None:
+                yield prompt
+
+    def _named_prompt(self, name: str, value: Value, node: ast.AST) -> Prompt | None:
+        if not isinstance(value, Str) or not any(isinstance(s, Slot) for s in value.segments):
+            return None
+        role = Role.SYSTEM if _SYSTEM_NAME.search(name) else Role.USER
+        span = self.module.span(node)
+        return Prompt(Provider.UNKNOWN, span, (Part(role, value.segments, span),))
+
+
+def _attr_chain(node: ast.expr) -> tuple[str, ...]:
+    names: list[str] = []
+    while isinstance(node, ast.Attribute):
+        names.append(node.attr)
+        node = node.value
+    if isinstance(node, ast.Name):
+        names.append(node.id)
+    return tuple(reversed(names))
+
+
+def _classify(chain: tuple[str, ...], qual: str, call: ast.Call) -> str | None:
+    keywords = {kw.arg for kw in call.keywords}
+    if len(chain) >= 3 and chain[-3:-1] == ("chat", "completions") and chain[-1] in _CHAT_METHODS:
+        return "chat"
+    if len(chain) >= 2 and chain[-2] == "responses" and chain[-1] in _CHAT_METHODS:
+        return "responses"
+    if len(chain) >= 2 and chain[-2] == "messages" and chain[-1] in ("create", "stream", "count_tokens"):
+        return "anthropic" if keywords & {"system", "messages"} or None in keywords else None
+    if qual in _LITELLM or (chain[-1:] in (("completion",), ("acompletion",)) and "messages" in keywords):
+        return "litellm"
+    if qual.endswith("ChatPromptTemplate.from_messages"):
+        return "langchain"
+    if chain[-1:] in (("generate_content",), ("generate_content_async",)):
+        return "gemini"
+    return None
+
+
+def _as_message(role: str, content: Value | None) -> Value:
+    span = Span(0, 0)
+    if isinstance(content, Seq | Map | Msg | Opaque):
+        span = content.span
+    elif isinstance(content, Str) and content.segments:
+        span = content.segments[0].span
+    return Msg(role, content if content is not None else Str(()), span)
+
+
+def _static(value: Value | None) -> str | None:
+    return static_text(value) if isinstance(value, Str) else None
+
+
+def _last_return(fn: FunctionNode) -> ast.expr | None:
+    from promptlint.frontends.python.calls import _return_expr
+
+    return _return_expr(fn)

@@ -1,0 +1,154 @@
+"""The abstract values the Python evaluator computes for expressions.
+
+`Str` is a string with holes (IR segments), `Seq` a list/tuple (messages, blocks, tools), `Map` a dict
+with constant keys, `Msg` a message object (LangChain classes, `(role, text)` tuples) and `Opaque` any
+value we cannot see into, with the stability of what it was made from. `Ref` points at a function or
+class definition so calls can be followed.
+"""
+
+from __future__ import annotations
+
+import ast
+from collections.abc import Iterable
+from dataclasses import dataclass, replace
+from typing import TYPE_CHECKING
+
+from promptlint.diagnostics import Location, Span
+from promptlint.ir import Granularity, Segment, Slot, Stability, Text, VolatileKind
+
+if TYPE_CHECKING:
+    from promptlint.frontends.python.modules import ModuleInfo
+
+
+@dataclass(frozen=True, slots=True)
+class Opaque:
+    """A value we cannot see into. `span` is where it was written; `origin` the culprit, if volatile."""
+
+    stability: Stability
+    label: str
+    span: Span
+    cause: str = ""
+    kind: VolatileKind | None = None
+    granularity: Granularity | None = None
+    origin: Location | None = None
+    iterable_of_messages: bool = False
+
+    def as_slot(self) -> Slot:
+        return Slot(self.label, self.span, self.stability, self.cause, self.kind, self.granularity, self.origin)
+
+
+@dataclass(frozen=True, slots=True)
+class Str:
+    segments: tuple[Segment, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class Seq:
+    items: tuple[Value, ...]
+    span: Span
+
+
+@dataclass(frozen=True, slots=True)
+class MapEntry:
+    key: str
+    value: Value
+    key_span: Span
+
+
+@dataclass(frozen=True, slots=True)
+class Map:
+    entries: tuple[MapEntry, ...]
+    span: Span
+    dynamic: Opaque | None = None
+
+    def get(self, key: str) -> Value | None:
+        for entry in self.entries:
+            if entry.key == key:
+                return entry.value
+        return None
+
+    def entry(self, key: str) -> MapEntry | None:
+        for entry in self.entries:
+            if entry.key == key:
+                return entry
+        return None
+
+
+@dataclass(frozen=True, slots=True)
+class Msg:
+    """A message built by a class or tuple rather than a role/content dict."""
+
+    role: str
+    content: Value
+    span: Span
+
+
+@dataclass(frozen=True, slots=True)
+class Ref:
+    """A function or class definition in some module, for following calls."""
+
+    node: ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef
+    module: ModuleInfo
+    owner: ast.ClassDef | None = None
+
+
+Value = Opaque | Str | Seq | Map | Msg | Ref
+
+
+def most_volatile(values: Iterable[Value], label: str, span: Span, floor: Stability) -> Opaque:
+    """Combine values into one Opaque carrying the most volatile ingredient's cause and origin."""
+    best: Opaque | None = None
+    for value in values:
+        for op in opaque_parts(value):
+            if best is None or _rank(op) > _rank(best):
+                best = op
+    if best is None or best.stability < floor:
+        return Opaque(floor, label, span, cause=label)
+    return replace(best, label=label, span=span, iterable_of_messages=False)
+
+
+def _rank(op: Opaque) -> tuple[int, int]:
+    fine = -int(op.granularity) if op.granularity is not None else 0
+    return int(op.stability), fine
+
+
+def opaque_parts(value: Value) -> Iterable[Opaque]:
+    """Every Opaque ingredient of a value (slots of strings, items of containers)."""
+    if isinstance(value, Opaque):
+        yield value
+    elif isinstance(value, Str):
+        for seg in value.segments:
+            if isinstance(seg, Slot):
+                yield Opaque(seg.stability, seg.label, seg.span, seg.cause, seg.kind, seg.granularity, seg.origin)
+    elif isinstance(value, Seq):
+        for item in value.items:
+            yield from opaque_parts(item)
+    elif isinstance(value, Map):
+        for entry in value.entries:
+            yield from opaque_parts(entry.value)
+        if value.dynamic is not None:
+            yield value.dynamic
+    elif isinstance(value, Msg):
+        yield from opaque_parts(value.content)
+
+
+def stability_of(value: Value) -> Stability:
+    return max((op.stability for op in opaque_parts(value)), default=Stability.STATIC)
+
+
+def concat(*parts: Str) -> Str:
+    return Str(tuple(seg for part in parts for seg in part.segments))
+
+
+def text(value: str, span: Span) -> Str:
+    return Str((Text(value, span),)) if value else Str(())
+
+
+def static_text(value: Str) -> str | None:
+    """The text of a Str without holes, else None."""
+    out = []
+    for seg in value.segments:
+        if not isinstance(seg, Text):
+            return None
+        out.append(seg.text)
+    return "".join(out)

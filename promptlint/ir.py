@@ -1,0 +1,226 @@
+"""The prompt IR: what every frontend produces and every rule reads.
+
+A `Prompt` is one request shape: ordered `Part`s (in the order the provider serialises them), each a
+sequence of `Segment`s — literal `Text`, `Slot`s (holes with a stability) and `Control` markers
+(conditionals, loops). Beside prompts, a file's `FileFacts` carry code-shape facts that are not prompt
+text: cache headers, cache breakpoints, history operations, and a parse failure if there was one.
+"""
+
+from __future__ import annotations
+
+import enum
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+
+from promptlint.diagnostics import Location, Span
+
+
+class Stability(enum.IntEnum):
+    """How often a value changes, from never (STATIC) to on every call (VOLATILE)."""
+
+    STATIC = 0
+    DEPLOYMENT = 1
+    SESSION = 2
+    REQUEST = 3
+    VOLATILE = 4
+
+    @property
+    def label(self) -> str:
+        return _STABILITY_LABELS[self]
+
+
+_STABILITY_LABELS = {
+    Stability.STATIC: "never",
+    Stability.DEPLOYMENT: "deployment",
+    Stability.SESSION: "user or session",
+    Stability.REQUEST: "request",
+    Stability.VOLATILE: "call",
+}
+
+
+class VolatileKind(enum.StrEnum):
+    """Why a VOLATILE value differs between otherwise identical requests."""
+
+    TIME = "time"
+    ID = "id"
+    RANDOM = "random"
+    ORDER = "order"
+
+
+class Granularity(enum.IntEnum):
+    """How often a clock value changes; `label` is the human word."""
+
+    SUBSECOND = 0
+    SECOND = 1
+    MINUTE = 2
+    HOUR = 3
+    DAY = 4
+    WEEK = 5
+    MONTH = 6
+    YEAR = 7
+
+    @property
+    def label(self) -> str:
+        return "sub-second" if self is Granularity.SUBSECOND else self.name.lower()
+
+
+class Role(enum.StrEnum):
+    """Where a part sits in the request. HISTORY is an opaque run of earlier messages."""
+
+    TOOLS = "tools"
+    SCHEMA = "schema"
+    SYSTEM = "system"
+    DEVELOPER = "developer"
+    USER = "user"
+    ASSISTANT = "assistant"
+    TOOL = "tool"
+    HISTORY = "history"
+
+
+class Provider(enum.StrEnum):
+    OPENAI = "openai"
+    DEEPSEEK = "deepseek"
+    ANTHROPIC = "anthropic"
+    GEMINI = "gemini"
+    LITELLM = "litellm"
+    LANGCHAIN = "langchain"
+    UNKNOWN = "unknown"
+
+
+@dataclass(frozen=True, slots=True)
+class Text:
+    """Literal prompt text. `exact` is False when `span` covers a whole literal, not this text."""
+
+    text: str
+    span: Span
+    exact: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class Slot:
+    """A hole in the prompt text.
+
+    `span` is where the value enters the prompt in this file; `origin` is the culprit expression
+    (possibly in another module) that makes it vary; `cause` names it for humans.
+    """
+
+    label: str
+    span: Span
+    stability: Stability
+    cause: str = ""
+    kind: VolatileKind | None = None
+    granularity: Granularity | None = None
+    origin: Location | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Control:
+    """A branch or loop that shapes the text after it (`if`, `for`, conditional expression)."""
+
+    kind: str
+    span: Span
+    label: str = ""
+
+
+Segment = Text | Slot | Control
+
+
+@dataclass(frozen=True, slots=True)
+class Part:
+    role: Role
+    segments: tuple[Segment, ...]
+    span: Span
+
+
+@dataclass(frozen=True, slots=True)
+class CacheBreakpoint:
+    """An Anthropic `cache_control` marker after segment `segment` of part `part` (-1 = automatic)."""
+
+    part: int
+    segment: int
+    span: Span
+    automatic: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class Prompt:
+    """One request shape found in a file."""
+
+    provider: Provider
+    site: Span
+    parts: tuple[Part, ...]
+    breakpoints: tuple[CacheBreakpoint, ...] = ()
+    model: str | None = None
+
+    def walk(self) -> Iterator[tuple[int, int, Segment]]:
+        """Every segment with its (part, segment) index, in serialisation order."""
+        for pi, part in enumerate(self.parts):
+            for si, seg in enumerate(part.segments):
+                yield pi, si, seg
+
+    def after(self, part: int, segment: int) -> Iterator[tuple[int, int, Segment]]:
+        """Segments strictly after (part, segment), in serialisation order."""
+        for pi, si, seg in self.walk():
+            if (pi, si) > (part, segment):
+                yield pi, si, seg
+
+    def before(self, part: int, segment: int) -> Iterator[tuple[int, int, Segment]]:
+        """Segments up to and including (part, segment)."""
+        for pi, si, seg in self.walk():
+            if (pi, si) <= (part, segment):
+                yield pi, si, seg
+
+
+class HeaderKind(enum.StrEnum):
+    REQUEST = "request"
+    RESPONSE = "response"
+
+
+@dataclass(frozen=True, slots=True)
+class HeaderUse:
+    """A header name literal sent with a request or read from a response.
+
+    `removal` is the span to delete to drop it (the dict entry with its separator), when known.
+    """
+
+    name: str
+    span: Span
+    kind: HeaderKind
+    removal: Span | None = None
+
+
+class HistoryOpKind(enum.StrEnum):
+    FRONT_SLICE = "front-slice"
+    POP_FRONT = "pop-front"
+    DELETE_EARLY = "delete-early"
+    BOUNDED_DEQUE = "bounded-deque"
+    EARLY_INSERT = "early-insert"
+    REWRITE = "rewrite"
+    RESERIALISE = "reserialise"
+
+
+@dataclass(frozen=True, slots=True)
+class HistoryOp:
+    """An operation on a conversation history list that shifts or rewrites its prefix."""
+
+    kind: HistoryOpKind
+    span: Span
+    target: str
+    detail: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class ParseFailure:
+    message: str
+    span: Span
+
+
+@dataclass(frozen=True, slots=True)
+class FileFacts:
+    """Everything one frontend learned about one file."""
+
+    prompts: tuple[Prompt, ...] = ()
+    headers: tuple[HeaderUse, ...] = ()
+    history: tuple[HistoryOp, ...] = ()
+    parse_failure: ParseFailure | None = None
+    related_paths: tuple[str, ...] = field(default=())

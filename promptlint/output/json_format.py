@@ -1,0 +1,43 @@
+"""`json`: a list of diagnostics with ruff-compatible keys plus `cache_impact` and `related`."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from promptlint.diagnostics import Diagnostic
+from promptlint.output.report import Report, display_path
+
+
+def diagnostic_dict(diag: Diagnostic, report: Report) -> dict[str, Any]:
+    start, end = report.start(diag), report.end(diag)
+    fix = None
+    if diag.fix is not None:
+        edits = []
+        for edit in diag.fix.edits:
+            a, b = report.position(diag.path, edit.span)
+            edits.append({"content": edit.content, "location": {"row": a.line, "column": a.column},
+                          "end_location": {"row": b.line, "column": b.column}})
+        fix = {"applicability": str(diag.fix.applicability), "message": diag.fix.title, "edits": edits}
+    related = []
+    for loc in diag.related:
+        a, b = report.position(loc.path, loc.span)
+        related.append({"filename": display_path(loc.path), "message": loc.message,
+                        "location": {"row": a.line, "column": a.column}, "end_location": {"row": b.line, "column": b.column}})
+    return {
+        "code": diag.code,
+        "name": diag.name,
+        "severity": str(diag.severity),
+        "message": diag.message,
+        "filename": display_path(diag.path),
+        "location": {"row": start.line, "column": start.column},
+        "end_location": {"row": end.line, "column": end.column},
+        "fix": fix,
+        "url": diag.url,
+        "cache_impact": {"tokens_after": diag.cache_impact.tokens_after} if diag.cache_impact else None,
+        "related": related,
+    }
+
+
+def render_json(report: Report) -> str:
+    return json.dumps([diagnostic_dict(d, report) for d in report.diagnostics], indent=2, ensure_ascii=False) + "\n"

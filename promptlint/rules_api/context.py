@@ -1,0 +1,118 @@
+"""The per-file context a rule reports through, and the prompt measurements rules share.
+
+`RuleContext.report` is the only way a rule emits a finding: it formats the message (every placeholder
+must be filled), attaches fix, related locations and cache impact, and appends to the file's sink.
+`static_tail` measures the cacheable tokens that follow a position in a prompt.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from promptlint.diagnostics import CacheImpact, Diagnostic, Fix, Location, Span
+from promptlint.ir import Part, Prompt, Provider, Role, Slot, Stability, Text
+from promptlint.providers import ProviderProfile, profile_for
+from promptlint.rules_api.base import Rule
+from promptlint.source import SourceFile
+from promptlint.tokens import TokenCounter
+
+
+@dataclass(frozen=True)
+class RuleSettings:
+    """The configuration rules may read."""
+
+    min_static_tokens: int = 64
+    profiles: Mapping[str, ProviderProfile] = field(default_factory=dict)
+    default_provider: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Tail:
+    """What follows a position: static tokens until the next slot at least as variable, and whether
+    cacheable per-session content (a conversation history) follows within that stretch."""
+
+    tokens: int
+    history: bool
+
+    def describe(self) -> str:
+        parts = []
+        if self.tokens or not self.history:
+            parts.append(f"{self.tokens} cacheable tokens")
+        if self.history:
+            parts.append("the conversation history")
+        return " and ".join(parts)
+
+
+class RuleContext:
+    """What a rule sees while checking one file."""
+
+    def __init__(self, rule: Rule, source: SourceFile, settings: RuleSettings, tokens: TokenCounter,
+                 sink: list[Diagnostic]) -> None:
+        self.rule = rule
+        self.source = source
+        self.settings = settings
+        self._tokens = tokens
+        self._sink = sink
+
+    @property
+    def path(self) -> str:
+        return self.source.path
+
+    def count_tokens(self, text: str) -> int:
+        return self._tokens.count(text)
+
+    def profile(self, prompt: Prompt) -> ProviderProfile:
+        provider: str = prompt.provider
+        if prompt.provider in (Provider.UNKNOWN, Provider.LITELLM, Provider.LANGCHAIN) and self.settings.default_provider:
+            provider = self.settings.default_provider
+        return profile_for(self.settings.profiles, provider)
+
+    def report(self, span: Span, *, fix: Fix | None = None, related: tuple[Location, ...] = (),
+               tokens_after: int | None = None, origin: Location | None = None, **args: Any) -> None:
+        """Emit one diagnostic of this rule at `span` in this file."""
+        if tokens_after is not None:
+            args.setdefault("tokens_after", tokens_after)
+        missing = self.rule.placeholders() - args.keys()
+        if missing:
+            raise ValueError(f"{self.rule.code}: message placeholders not filled: {sorted(missing)}")
+        message = self.rule.message.format(**args)
+        impact = CacheImpact(tokens_after) if tokens_after is not None else None
+        self._sink.append(
+            Diagnostic(self.rule.code, self.rule.name, self.rule.severity, message, self.path, span, fix,
+                       related, impact, origin=origin)
+        )
+
+    # -- prompt measurements -------------------------------------------------------------------
+    def static_tail(self, prompt: Prompt, part: int, segment: int, stop_at: Stability) -> Tail:
+        """Static tokens after (part, segment) up to the first slot whose stability is >= `stop_at`."""
+        texts: list[str] = []
+        history = False
+        for pi, _si, seg in prompt.after(part, segment):
+            if isinstance(seg, Text):
+                texts.append(seg.text)
+            elif isinstance(seg, Slot):
+                if seg.stability >= stop_at:
+                    break
+                if prompt.parts[pi].role is Role.HISTORY or seg.stability is Stability.SESSION:
+                    history = history or prompt.parts[pi].role is Role.HISTORY
+        return Tail(self.count_tokens("".join(texts)), history)
+
+    def static_prefix_tokens(self, prompt: Prompt, part: int, segment: int) -> int | None:
+        """Tokens up to and including (part, segment) when all of it is known text, else None."""
+        texts: list[str] = []
+        for _pi, _si, seg in prompt.before(part, segment):
+            if isinstance(seg, Slot):
+                return None
+            if isinstance(seg, Text):
+                texts.append(seg.text)
+        return self.count_tokens("".join(texts))
+
+
+def is_last_part(prompt: Prompt, part: int) -> bool:
+    return part == len(prompt.parts) - 1
+
+
+def role_label(part: Part) -> str:
+    return {Role.TOOLS: "tools", Role.SCHEMA: "response schema", Role.HISTORY: "history"}.get(part.role, f"{part.role} message")

@@ -1,0 +1,110 @@
+"""Detector kinds: rule base classes configured only by plain data (style guide B1).
+
+`VolatileSlotRule` (PC101-PC103): volatile slots of one kind before cacheable content.
+`SlotTailRule` (PC201): per-session/per-request slots followed by a long static tail.
+`HeaderRule` (PC501): header names matching a pattern, with a removal fix.
+"""
+
+from __future__ import annotations
+
+import re
+from functools import cache
+from typing import ClassVar
+
+from promptlint.diagnostics import Applicability, Edit, Fix, Location
+from promptlint.ir import FileFacts, Granularity, HeaderKind, Prompt, Role, Slot, Stability, VolatileKind
+from promptlint.rules_api.base import FactsRule, FixAvailability, PromptRule
+from promptlint.rules_api.context import RuleContext, is_last_part, role_label
+
+
+def culprit_location(slot: Slot, prompt: Prompt, ctx: RuleContext) -> tuple[Location, tuple[Location, ...]]:
+    """Where to point: the culprit if it is in this file, else where it enters; plus related places."""
+    here = ctx.path
+    related: list[Location] = []
+    if slot.origin is not None and slot.origin.path == here:
+        primary = slot.origin
+        if slot.span != slot.origin.span:
+            related.append(Location(here, slot.span, "enters the prompt here"))
+    else:
+        primary = Location(here, slot.span)
+        if slot.origin is not None:
+            related.append(Location(slot.origin.path, slot.origin.span, "the value is produced here"))
+    related.append(Location(here, prompt.site, "request built here"))
+    return primary, tuple(related)
+
+
+def granularity_phrase(granularity: Granularity | None) -> str:
+    if granularity is None or granularity <= Granularity.SUBSECOND:
+        return "call"
+    return granularity.label
+
+
+class VolatileSlotRule(PromptRule):
+    """Volatile slots of `volatile_kind` that precede content the cache could otherwise reuse.
+
+    In the last message only a long static tail (>= `min-static-tokens`) counts, so a timestamp at the
+    end of the user's turn stays silent; earlier, any static text or a following history counts.
+    """
+
+    volatile_kind: ClassVar[VolatileKind]
+
+    def check(self, prompt: Prompt, ctx: RuleContext) -> None:
+        for pi, si, seg in prompt.walk():
+            if not (isinstance(seg, Slot) and seg.stability is Stability.VOLATILE and seg.kind is self.volatile_kind):
+                continue
+            tail = ctx.static_tail(prompt, pi, si, Stability.REQUEST)
+            if is_last_part(prompt, pi):
+                if tail.tokens < ctx.settings.min_static_tokens:
+                    continue
+            elif tail.tokens == 0 and not tail.history:
+                continue
+            primary, related = culprit_location(seg, prompt, ctx)
+            ctx.report(primary.span, related=related, tokens_after=tail.tokens, origin=seg.origin,
+                       culprit=seg.cause or seg.label, granularity=granularity_phrase(seg.granularity),
+                       role=role_label(prompt.parts[pi]), tail=tail.describe())
+
+
+class SlotTailRule(PromptRule):
+    """Slots at least `min_stability` (and below VOLATILE) followed by >= `min-static-tokens` static
+    tokens, counted until the next slot that varies as often."""
+
+    min_stability: ClassVar[Stability] = Stability.SESSION
+
+    def check(self, prompt: Prompt, ctx: RuleContext) -> None:
+        for pi, si, seg in prompt.walk():
+            if not isinstance(seg, Slot) or prompt.parts[pi].role is Role.HISTORY:
+                continue
+            if not (self.min_stability <= seg.stability < Stability.VOLATILE):
+                continue
+            tail = ctx.static_tail(prompt, pi, si, min(seg.stability, Stability.REQUEST))
+            if tail.tokens < ctx.settings.min_static_tokens:
+                continue
+            primary, related = culprit_location(seg, prompt, ctx)
+            ctx.report(primary.span, related=related, tokens_after=tail.tokens, origin=seg.origin,
+                       slot=seg.label, stability=seg.stability.label, role=role_label(prompt.parts[pi]))
+
+
+@cache
+def _compiled(pattern: str) -> re.Pattern[str]:
+    return re.compile(pattern)
+
+
+class HeaderRule(FactsRule):
+    """Header names matching `header_pattern`; request headers get a removal fix."""
+
+    header_pattern: ClassVar[str]
+    fix_title: ClassVar[str] = "Remove `{header}`"
+    fix_availability = FixAvailability.SOMETIMES
+
+    def check_facts(self, facts: FileFacts, ctx: RuleContext) -> None:
+        pattern = _compiled(self.header_pattern)
+        for header in facts.headers:
+            if not pattern.search(header.name):
+                continue
+            fix = None
+            if header.kind is HeaderKind.REQUEST and header.removal is not None:
+                title = self.fix_title.format(header=header.name)
+                fix = Fix(title, Applicability.SAFE, (Edit(header.removal, ""),))
+            why = ("caching is automatic and hits are reported in `usage`" if header.kind is HeaderKind.REQUEST
+                   else "no provider sends it; read cache hits from `usage`")
+            ctx.report(header.span, fix=fix, header=header.name, why=why)

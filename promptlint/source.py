@@ -1,0 +1,169 @@
+"""Source files and position conversion.
+
+`SourceFile` is the decoded text of one linted file plus how it was stored on disk (encoding, BOM,
+line ending), so fixes can be written back byte-faithfully. `LineIndex` converts character offsets
+to 1-based line/column for humans, 0-based line + UTF-16 column for LSP, and UTF-8 byte columns
+(what CPython's `ast` reports) back to offsets.
+"""
+
+from __future__ import annotations
+
+import bisect
+import codecs
+import enum
+import io
+import re
+import tokenize
+from dataclasses import dataclass, field
+from functools import cached_property
+
+
+class FileKind(enum.StrEnum):
+    """Which frontend reads a file."""
+
+    PYTHON = "python"
+    JINJA = "jinja"
+    PROMPTY = "prompty"
+    TEXT = "text"
+
+
+class DecodeFailure(Exception):
+    """The bytes could not be decoded; `offset` is the first bad byte, `line` its 1-based line."""
+
+    def __init__(self, message: str, line: int, column: int) -> None:
+        super().__init__(message)
+        self.line = line
+        self.column = column
+
+
+@dataclass(frozen=True)
+class SourceFile:
+    """One file's decoded text and how to write it back."""
+
+    path: str
+    text: str
+    kind: FileKind
+    encoding: str = "utf-8"
+    bom: bool = False
+    newline: str = "\n"
+
+    @cached_property
+    def lines(self) -> LineIndex:
+        return LineIndex(self.text)
+
+    def encode(self, text: str) -> bytes:
+        """Encode `text` the way this file was stored (same encoding and BOM)."""
+        data = text.encode(self.encoding)
+        return (codecs.BOM_UTF8 + data) if self.bom else data
+
+
+_COOKIE = re.compile(rb"^[ \t\f]*#.*?coding[:=][ \t]*([-\w.]+)")
+
+
+def decode_source(path: str, data: bytes, kind: FileKind) -> SourceFile:
+    """Decode file bytes (PEP 263 cookie for Python, else UTF-8) into a `SourceFile`.
+
+    Raises:
+        DecodeFailure: the bytes are not valid in the declared or default encoding.
+    """
+    bom = data.startswith(codecs.BOM_UTF8)
+    body = data[3:] if bom else data
+    encoding = "utf-8"
+    if kind is FileKind.PYTHON and not bom:
+        try:
+            encoding, _ = tokenize.detect_encoding(io.BytesIO(data).readline)
+        except SyntaxError as exc:
+            raise DecodeFailure(str(exc), 1, 1) from None
+        if encoding == "utf-8-sig":
+            encoding = "utf-8"
+    try:
+        text = body.decode(encoding)
+    except (UnicodeDecodeError, LookupError) as exc:
+        start = exc.start if isinstance(exc, UnicodeDecodeError) else 0
+        line = body.count(b"\n", 0, start) + 1
+        column = start - (body.rfind(b"\n", 0, start) + 1) + 1
+        raise DecodeFailure(f"cannot decode as {encoding}: {exc}", line, column) from None
+    return SourceFile(path, text, kind, encoding, bom, detect_newline(text))
+
+
+def detect_newline(text: str) -> str:
+    """The first line ending in `text` (`\\r\\n`, `\\r` or `\\n`); `\\n` when there is none."""
+    for i, ch in enumerate(text):
+        if ch == "\n":
+            return "\n"
+        if ch == "\r":
+            return "\r\n" if text[i + 1 : i + 2] == "\n" else "\r"
+    return "\n"
+
+
+@dataclass(frozen=True, slots=True)
+class Position:
+    """A 1-based line and 1-based character column."""
+
+    line: int
+    column: int
+
+
+_LINE_BREAK = re.compile(r"\r\n|\r|\n")
+
+
+@dataclass(frozen=True)
+class LineIndex:
+    """Offset <-> line/column conversion for one text (lines split at `\\n`, `\\r\\n` or `\\r`)."""
+
+    text: str
+    starts: tuple[int, ...] = field(init=False)
+
+    def __post_init__(self) -> None:
+        starts = [0] + [m.end() for m in _LINE_BREAK.finditer(self.text)]
+        object.__setattr__(self, "starts", tuple(starts))
+
+    def line_of(self, offset: int) -> int:
+        """0-based line number containing `offset`."""
+        return bisect.bisect_right(self.starts, offset) - 1
+
+    def position(self, offset: int) -> Position:
+        """1-based line and column (in characters) of `offset`."""
+        line = self.line_of(offset)
+        return Position(line + 1, offset - self.starts[line] + 1)
+
+    def line_text(self, line0: int) -> str:
+        """Text of 0-based `line0` without its line break."""
+        start = self.starts[line0]
+        end = self.starts[line0 + 1] if line0 + 1 < len(self.starts) else len(self.text)
+        return self.text[start:end].rstrip("\r\n")
+
+    @property
+    def line_count(self) -> int:
+        return len(self.starts)
+
+    def offset(self, line1: int, column0: int) -> int:
+        """Offset of 1-based `line1` and 0-based character column."""
+        line0 = min(max(line1 - 1, 0), len(self.starts) - 1)
+        return min(self.starts[line0] + column0, len(self.text))
+
+    def offset_from_utf8(self, line1: int, byte_col: int) -> int:
+        """Offset of 1-based line and 0-based UTF-8 *byte* column (as `ast` reports them)."""
+        line0 = min(max(line1 - 1, 0), len(self.starts) - 1)
+        text = self.line_text(line0)
+        if text.isascii():
+            return self.starts[line0] + min(byte_col, len(text))
+        prefix = text.encode("utf-8")[:byte_col].decode("utf-8", errors="ignore")
+        return self.starts[line0] + len(prefix)
+
+    def utf16_position(self, offset: int) -> tuple[int, int]:
+        """0-based line and UTF-16 code-unit column of `offset` (the LSP convention)."""
+        line0 = self.line_of(offset)
+        prefix = self.text[self.starts[line0] : offset]
+        return line0, len(prefix.encode("utf-16-le")) // 2
+
+    def offset_from_utf16(self, line0: int, character: int) -> int:
+        """Offset of a 0-based line and UTF-16 column (clamped to the line)."""
+        line0 = min(max(line0, 0), len(self.starts) - 1)
+        text = self.line_text(line0)
+        units = 0
+        for i, ch in enumerate(text):
+            if units >= character:
+                return self.starts[line0] + i
+            units += 2 if ord(ch) > 0xFFFF else 1
+        return self.starts[line0] + len(text)

@@ -1,0 +1,48 @@
+"""Random choice, sample or shuffle shaping early prompt content.
+
+## What it does
+Flags `random.choice`, `random.sample`, `random.shuffle` (and `numpy.random`, `secrets.choice`) whose
+result reaches prompt text before static text or the conversation history: typically few-shot examples
+picked or ordered at random.
+
+## Why is this bad?
+Each request gets a different prefix, so the cache never hits after the random part. Pick examples
+deterministically (a fixed set, or seeded by something stable such as the task type).
+"""
+
+from promptlint.api import Example, Severity, VolatileKind, VolatileSlotRule
+
+
+class RandomInPrefix(VolatileSlotRule):
+    code = "PC103"
+    name = "random-in-prefix"
+    severity = Severity.ERROR
+    message = "Random value `{culprit}` in the {role} precedes {tail}, which the cache cannot reuse"
+    volatile_kind = VolatileKind.RANDOM
+    examples = (
+        Example.bad(
+            "import random\n"
+            "import litellm\n\n"
+            'EXAMPLES = ["Q: 2+2? A: 4", "Q: 3+3? A: 6", "Q: 5+1? A: 6", "Q: 9-4? A: 5"]\n'
+            'GUIDE = "Solve the arithmetic question. Show only the final number. " * 10\n\n'
+            "def solve(question):\n"
+            '    shots = "\\n".join(random.sample(EXAMPLES, 2))\n'
+            "    return litellm.completion(\n"
+            '        model="deepseek/deepseek-chat",\n'
+            '        messages=[{"role": "system", "content": shots + "\\n" + GUIDE},\n'
+            '                  {"role": "user", "content": question}],\n'
+            "    )\n"
+        ),
+        Example.good(
+            "import litellm\n\n"
+            'EXAMPLES = ["Q: 2+2? A: 4", "Q: 3+3? A: 6", "Q: 5+1? A: 6", "Q: 9-4? A: 5"]\n'
+            'GUIDE = "Solve the arithmetic question. Show only the final number. " * 10\n\n'
+            "def solve(question):\n"
+            '    shots = "\\n".join(EXAMPLES[:2])\n'
+            "    return litellm.completion(\n"
+            '        model="deepseek/deepseek-chat",\n'
+            '        messages=[{"role": "system", "content": shots + "\\n" + GUIDE},\n'
+            '                  {"role": "user", "content": question}],\n'
+            "    )\n"
+        ),
+    )

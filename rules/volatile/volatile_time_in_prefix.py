@@ -1,0 +1,63 @@
+"""Clock value rendered into prompt content that precedes other content.
+
+## What it does
+Flags `datetime.now()`, `time.time()`, `date.today()`, `strftime(...)` and other clock values (see the
+volatile-source table; extend it with `volatile-functions`) that reach the text of a prompt before
+static text or the conversation history. The message names the culprit, how often it changes (from the
+format string when there is one: `%Y-%m-%d` changes every day), the role it lands in and the static
+tokens after it.
+
+## Why is this bad?
+Provider caches (DeepSeek, OpenAI, Anthropic, Gemini, vLLM) reuse only an exact prefix. A timestamp
+near the start makes every request a new prefix, so everything after it is billed and computed in full
+every time. Real projects saw hit rates fall from ~94% to ~15% from one timestamp.
+
+A clock value in the last message is only reported when a long static tail (`min-static-tokens`)
+follows it: a timestamp at the end of the user's turn costs nothing.
+
+## Known limitations
+Values computed in `__init__` and stored on `self` are treated as per-session, not volatile. Only the
+last `return` of a helper function is followed.
+
+## References
+- DeepSeek context caching: https://api-docs.deepseek.com/guides/kv_cache
+- OpenAI prompt caching: https://platform.openai.com/docs/guides/prompt-caching
+"""
+
+from promptlint.api import Example, Severity, VolatileKind, VolatileSlotRule
+
+
+class VolatileTimeInPrefix(VolatileSlotRule):
+    code = "PC101"
+    name = "volatile-time-in-prefix"
+    severity = Severity.ERROR
+    message = "Clock value `{culprit}` (changes every {granularity}) in the {role} precedes {tail}, which the cache cannot reuse"
+    volatile_kind = VolatileKind.TIME
+    examples = (
+        Example.bad(
+            "from datetime import datetime\n"
+            "from openai import OpenAI\n\n"
+            "client = OpenAI()\n"
+            'POLICY = "Answer questions about our return policy. Be concise and polite. " * 10\n\n'
+            "def answer(question: str) -> str:\n"
+            "    system = f\"Current time: {datetime.now():%Y-%m-%d %H:%M:%S}\\n{POLICY}\"\n"
+            "    response = client.chat.completions.create(\n"
+            '        model="gpt-4o",\n'
+            '        messages=[{"role": "system", "content": system}, {"role": "user", "content": question}],\n'
+            "    )\n"
+            "    return response.choices[0].message.content\n"
+        ),
+        Example.good(
+            "from datetime import datetime\n"
+            "from openai import OpenAI\n\n"
+            "client = OpenAI()\n"
+            'POLICY = "Answer questions about our return policy. Be concise and polite. " * 10\n\n'
+            "def answer(question: str) -> str:\n"
+            "    user = f\"{question}\\n\\nCurrent time: {datetime.now():%Y-%m-%d %H:%M:%S}\"\n"
+            "    response = client.chat.completions.create(\n"
+            '        model="gpt-4o",\n'
+            '        messages=[{"role": "system", "content": POLICY}, {"role": "user", "content": user}],\n'
+            "    )\n"
+            "    return response.choices[0].message.content\n"
+        ),
+    )
