@@ -64,9 +64,17 @@ def cli() -> None:
 @click.option("--statistics", is_flag=True, help="Show counts per rule and time spent per rule.")
 @click.option("--stdin-filename", help="The name of the file passed as `-` on stdin.")
 @guarded
-def check(paths: tuple[str, ...], output_format: str, select: tuple[str, ...], ignore: tuple[str, ...],
-          extend_select: tuple[str, ...], config: str | None, exit_zero: bool, statistics: bool,
-          stdin_filename: str | None) -> None:
+def check(
+    paths: tuple[str, ...],
+    output_format: str,
+    select: tuple[str, ...],
+    ignore: tuple[str, ...],
+    extend_select: tuple[str, ...],
+    config: str | None,
+    exit_zero: bool,
+    statistics: bool,
+    stdin_filename: str | None,
+) -> None:
     """Lint PATHS (default: the current directory); `-` reads one file from stdin."""
     selection = Selection(_split(select) or None, _split(ignore), _split(extend_select))
     stdin = None
@@ -134,3 +142,15 @@ def rule_command(code: str) -> None:
 
 def main() -> None:
     cli()
+
+
+def _register_tools() -> None:
+    """Commands that live in their own packages (imported lazily by click only when listed)."""
+    from promptlint.simulate.command import simulate
+    from promptlint.trace.command import trace
+
+    cli.add_command(simulate)
+    cli.add_command(trace)
+
+
+_register_tools()

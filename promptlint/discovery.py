@@ -13,6 +13,7 @@ import fnmatch
 import os
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
+from typing import Any
 
 import pathspec
 
@@ -20,8 +21,26 @@ from promptlint.config.schema import Settings
 from promptlint.source import FileKind
 
 DEFAULT_EXCLUDES = frozenset(
-    {".git", ".hg", ".svn", ".venv", "venv", ".tox", ".nox", "node_modules", "__pycache__", "build", "dist",
-     ".mypy_cache", ".ruff_cache", ".pytest_cache", ".eggs", "site-packages", "__pypackages__", ".direnv"}
+    {
+        ".git",
+        ".hg",
+        ".svn",
+        ".venv",
+        "venv",
+        ".tox",
+        ".nox",
+        "node_modules",
+        "__pycache__",
+        "build",
+        "dist",
+        ".mypy_cache",
+        ".ruff_cache",
+        ".pytest_cache",
+        ".eggs",
+        "site-packages",
+        "__pypackages__",
+        ".direnv",
+    }
 )
 _SUFFIX_KINDS = {
     ".py": FileKind.PYTHON,
@@ -62,18 +81,20 @@ def _matches(path: str, patterns: tuple[str, ...], root: str) -> bool:
         return False
     rel = os.path.relpath(os.path.abspath(path), root).replace(os.sep, "/")
     name = os.path.basename(path)
-    return any(fnmatch.fnmatch(rel, p) or fnmatch.fnmatch(name, p) or fnmatch.fnmatch(rel, p.rstrip("/") + "/*")
-               for p in patterns)
+    return any(
+        fnmatch.fnmatch(rel, p) or fnmatch.fnmatch(name, p) or fnmatch.fnmatch(rel, p.rstrip("/") + "/*")
+        for p in patterns
+    )
 
 
 class GitIgnore:
     """`.gitignore` rules from the git root down, loaded lazily per directory."""
 
     def __init__(self) -> None:
-        self._specs: dict[str, pathspec.PathSpec | None] = {}
-        self._chains: dict[str, list[tuple[str, pathspec.PathSpec]]] = {}
+        self._specs: dict[str, pathspec.PathSpec[Any] | None] = {}
+        self._chains: dict[str, list[tuple[str, pathspec.PathSpec[Any]]]] = {}
 
-    def _spec(self, directory: str) -> pathspec.PathSpec | None:
+    def _spec(self, directory: str) -> pathspec.PathSpec[Any] | None:
         if directory not in self._specs:
             path = os.path.join(directory, ".gitignore")
             spec = None
@@ -86,7 +107,7 @@ class GitIgnore:
             self._specs[directory] = spec
         return self._specs[directory]
 
-    def _chain(self, directory: str) -> list[tuple[str, pathspec.PathSpec]]:
+    def _chain(self, directory: str) -> list[tuple[str, pathspec.PathSpec[Any]]]:
         """Specs that apply inside `directory`: its own and its ancestors' up to the git root."""
         cached = self._chains.get(directory)
         if cached is None:

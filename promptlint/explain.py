@@ -18,7 +18,12 @@ README_END = "<!-- rules:end -->"
 
 
 def explain_rule(rule: type[Rule]) -> str:
-    lines = [f"# {rule.name} ({rule.code})", "", f"Severity: {rule.severity}. Fix: {rule.fix_availability}.", ""]
+    lines = [
+        f"# {rule.name} ({rule.code})",
+        "",
+        f"Severity: {rule.severity}. Fix: {rule.fix_availability}.",
+        "",
+    ]
     lines.append(rule.documentation())
     bad = [e for e in rule.examples if e.kind == "bad"]
     good = [e for e in rule.examples if e.kind == "good"]
@@ -33,14 +38,23 @@ def explain_rule(rule: type[Rule]) -> str:
 def rules_table(registry: Registry) -> str:
     rows = [f"{'Code':<7} {'Name':<30} {'Severity':<8} {'Fix':<9} Summary"]
     for rule in registry.rules:
-        rows.append(f"{rule.code:<7} {rule.name:<30} {rule.severity!s:<8} {rule.fix_availability!s:<9} {rule.summary()}")
+        rows.append(
+            f"{rule.code:<7} {rule.name:<30} {rule.severity!s:<8} {rule.fix_availability!s:<9} {rule.summary()}"
+        )
     return "\n".join(rows) + "\n"
 
 
 def rules_json(registry: Registry) -> list[dict[str, Any]]:
     return [
-        {"code": r.code, "name": r.name, "severity": str(r.severity), "fix": str(r.fix_availability),
-         "status": str(r.status), "summary": r.summary(), "url": rule_url(r)}
+        {
+            "code": r.code,
+            "name": r.name,
+            "severity": str(r.severity),
+            "fix": str(r.fix_availability),
+            "status": str(r.status),
+            "summary": r.summary(),
+            "url": rule_url(r),
+        }
         for r in registry.rules
     ]
 
@@ -49,7 +63,9 @@ def rules_markdown(registry: Registry) -> str:
     lines = ["| Code | Name | Default | Fix | What it flags |", "| --- | --- | --- | --- | --- |"]
     for rule in registry.rules:
         anchor = f"{rule.code.lower()}-{rule.name}"
-        lines.append(f"| <a id=\"{anchor}\"></a>{rule.code} | `{rule.name}` | {rule.severity} | {rule.fix_availability} | {rule.summary()} |")
+        lines.append(
+            f'| <a id="{anchor}"></a>{rule.code} | `{rule.name}` | {rule.severity} | {rule.fix_availability} | {rule.summary()} |'
+        )
     return "\n".join(lines) + "\n"
 
 

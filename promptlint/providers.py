@@ -150,7 +150,9 @@ def merge_overrides(base: Mapping[str, Any], overrides: Mapping[str, Any]) -> di
 
 def _deep_merge(base: Mapping[str, Any], overrides: Mapping[str, Any]) -> dict[str, Any]:
     """Tables merge key by key at every depth (so `prices.default.hit` alone can be overridden)."""
-    merged: dict[str, Any] = {k: (_deep_merge(v, {}) if isinstance(v, Mapping) else v) for k, v in base.items()}
+    merged: dict[str, Any] = {
+        k: (_deep_merge(v, {}) if isinstance(v, Mapping) else v) for k, v in base.items()
+    }
     for key, value in overrides.items():
         current = merged.get(key)
         if isinstance(value, Mapping) and isinstance(current, Mapping):

@@ -26,7 +26,9 @@ def read_config_file(path: str) -> Settings | None:
         with open(path, "rb") as handle:
             data = tomllib.load(handle)
     except OSError as exc:
-        raise ConfigError(f"{path}: cannot read config: {exc.strerror}", hint="check the --config path") from None
+        raise ConfigError(
+            f"{path}: cannot read config: {exc.strerror}", hint="check the --config path"
+        ) from None
     except tomllib.TOMLDecodeError as exc:
         raise ConfigError(f"{path}: invalid TOML: {exc}", hint="fix the TOML syntax at that line") from None
     root = os.path.dirname(os.path.abspath(path))

@@ -29,7 +29,9 @@ class Settings:
     root: str = "."
     config_path: str | None = None
 
-    def with_cli(self, select: tuple[str, ...] | None, ignore: tuple[str, ...], extend_select: tuple[str, ...]) -> Settings:
+    def with_cli(
+        self, select: tuple[str, ...] | None, ignore: tuple[str, ...], extend_select: tuple[str, ...]
+    ) -> Settings:
         """Command-line selection overrides the file's (select replaces, ignore/extend-select add)."""
         return replace(
             self,
@@ -44,37 +46,49 @@ class Settings:
 
 def _str_list(key: str, value: Any, where: str) -> tuple[str, ...]:
     if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
-        raise ConfigError(f"{where}: `{key}` must be a list of strings, got {type(value).__name__}",
-                          hint=f'write it as {key} = ["..."]')
+        raise ConfigError(
+            f"{where}: `{key}` must be a list of strings, got {type(value).__name__}",
+            hint=f'write it as {key} = ["..."]',
+        )
     return tuple(value)
 
 
 def _positive_int(key: str, value: Any, where: str) -> int:
     if not isinstance(value, int) or isinstance(value, bool) or value < 0:
-        raise ConfigError(f"{where}: `{key}` must be a non-negative integer, got {value!r}", hint=f"e.g. {key} = 64")
+        raise ConfigError(
+            f"{where}: `{key}` must be a non-negative integer, got {value!r}", hint=f"e.g. {key} = 64"
+        )
     return value
 
 
 def _per_file(key: str, value: Any, where: str) -> tuple[tuple[str, tuple[str, ...]], ...]:
     if not isinstance(value, dict):
-        raise ConfigError(f"{where}: `{key}` must be a table of glob = [codes]", hint='e.g. "tests/*" = ["PC101"]')
+        raise ConfigError(
+            f"{where}: `{key}` must be a table of glob = [codes]", hint='e.g. "tests/*" = ["PC101"]'
+        )
     return tuple((glob, _str_list(f"{key}.{glob}", codes, where)) for glob, codes in sorted(value.items()))
 
 
 def _provider(key: str, value: Any, where: str) -> str:
     if value not in PROVIDERS:
-        raise ConfigError(f"{where}: `{key}` must be one of {', '.join(PROVIDERS)}, got {value!r}",
-                          hint=_did_you_mean(str(value), PROVIDERS) or f'e.g. {key} = "openai"')
+        raise ConfigError(
+            f"{where}: `{key}` must be one of {', '.join(PROVIDERS)}, got {value!r}",
+            hint=_did_you_mean(str(value), PROVIDERS) or f'e.g. {key} = "openai"',
+        )
     return str(value)
 
 
 def _providers(key: str, value: Any, where: str) -> tuple[tuple[str, tuple[tuple[str, Any], ...]], ...]:
     if not isinstance(value, dict) or not all(isinstance(v, dict) for v in value.values()):
-        raise ConfigError(f"{where}: `{key}` must be a table of provider tables",
-                          hint=f"e.g. [tool.promptlint.{key}.anthropic] minimum-tokens = 2048")
+        raise ConfigError(
+            f"{where}: `{key}` must be a table of provider tables",
+            hint=f"e.g. [tool.promptlint.{key}.anthropic] minimum-tokens = 2048",
+        )
     for name in value:
         if name not in PROVIDERS:
-            raise ConfigError(f"{where}: unknown provider `{key}.{name}`", hint=_did_you_mean(name, PROVIDERS))
+            raise ConfigError(
+                f"{where}: unknown provider `{key}.{name}`", hint=_did_you_mean(name, PROVIDERS)
+            )
     return tuple((name, tuple(sorted(table.items()))) for name, table in sorted(value.items()))
 
 

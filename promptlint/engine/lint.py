@@ -45,7 +45,9 @@ class LintState:
     def volatile(self, settings: Settings) -> VolatileTable:
         table = self._volatile.get(settings.volatile_functions)
         if table is None:
-            table = self._volatile[settings.volatile_functions] = VolatileTable.build(settings.volatile_functions)
+            table = self._volatile[settings.volatile_functions] = VolatileTable.build(
+                settings.volatile_functions
+            )
         return table
 
     def rule_settings(self, settings: Settings) -> RuleSettings:
@@ -87,7 +89,14 @@ def lint_source(source: SourceFile, settings: Settings, state: LintState) -> Fil
     frontend = (state.frontends or default_frontends()).get(source.kind)
     if frontend is None:
         return result
-    facts = frontend(source, state, settings)
+    try:
+        facts = frontend(source, state, settings)
+    except Exception as exc:
+        result.errors.append(
+            f"internal error: the {source.kind} frontend crashed on {source.path}: {type(exc).__name__}: {exc} "
+            "(please report)"
+        )
+        return result
     sink: list[Diagnostic] = []
     if facts.parse_failure is not None:
         if "PC001" in enabled_codes:
@@ -107,7 +116,7 @@ def lint_source(source: SourceFile, settings: Settings, state: LintState) -> Fil
                     rule.check(prompt, ctx)
             elif isinstance(rule, FactsRule):
                 rule.check_facts(facts, ctx)
-        except Exception as exc:  # noqa: BLE001 - the one place allowed: isolate a crashing rule
+        except Exception as exc:
             del sink[mark:]
             result.errors.append(
                 f"internal error: rule {rule.code} crashed on {source.path}: {type(exc).__name__}: {exc} (please report)"

@@ -45,12 +45,16 @@ def _load_file(path: Path) -> list[type[Rule]]:
         sys.modules[name] = module
         try:
             spec.loader.exec_module(module)
-        except Exception as exc:  # noqa: BLE001 - a broken rule file is a user-facing load error
+        except Exception as exc:
             del sys.modules[name]
             raise RuleLoadError(f"{path}: {type(exc).__name__}: {exc}", hint="fix the rule file") from None
     found = [
-        obj for obj in vars(module).values()
-        if isinstance(obj, type) and issubclass(obj, Rule) and obj.__module__ == name and "code" in obj.__dict__
+        obj
+        for obj in vars(module).values()
+        if isinstance(obj, type)
+        and issubclass(obj, Rule)
+        and obj.__module__ == name
+        and "code" in obj.__dict__
     ]
     if not found:
         raise RuleLoadError(f"{path}: defines no rule class with a `code`", hint="one rule class per file")
@@ -77,8 +81,10 @@ class Registry:
                 for rule in _load_file(path):
                     for key in (rule.code, rule.name):
                         if key in origin:
-                            raise RuleLoadError(f"duplicate rule {key!r} in {path} and {origin[key]}",
-                                                hint="codes and names must be unique")
+                            raise RuleLoadError(
+                                f"duplicate rule {key!r} in {path} and {origin[key]}",
+                                hint="codes and names must be unique",
+                            )
                         origin[key] = path
                     rules.append(rule)
         return cls(tuple(sorted(rules, key=lambda r: r.code)))

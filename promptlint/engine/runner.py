@@ -16,7 +16,14 @@ from promptlint.config.load import ConfigResolver
 from promptlint.config.schema import Settings
 from promptlint.diagnostics import Diagnostic, Span
 from promptlint.discovery import Discovered, discover
-from promptlint.engine.lint import FileResult, LintState, default_frontends, lint_source, merge_project, parse_error
+from promptlint.engine.lint import (
+    FileResult,
+    LintState,
+    default_frontends,
+    lint_source,
+    merge_project,
+    parse_error,
+)
 from promptlint.engine.registry import Registry
 from promptlint.engine.selection import validate_selectors
 from promptlint.frontends.python.modules import ModuleLoader
@@ -72,7 +79,9 @@ def read_source(path: str, kind: FileKind, data: bytes | None = None) -> SourceF
         return parse_error(path, Span(offset, offset), str(exc))
 
 
-def lint_task(task: Task, state: LintState, data: bytes | None = None) -> tuple[FileResult, SourceFile | None]:
+def lint_task(
+    task: Task, state: LintState, data: bytes | None = None
+) -> tuple[FileResult, SourceFile | None]:
     source = read_source(task.path, task.kind, data)
     if isinstance(source, Diagnostic):
         return FileResult(task.path, [source] if _pc001_enabled(task.settings, state) else []), None
@@ -117,12 +126,19 @@ def collect_tasks(paths: Sequence[str], resolver: ConfigResolver, selection: Sel
 
 
 def _task(found: Discovered, resolver: ConfigResolver, selection: Selection) -> Task:
-    settings = resolver.for_path(found.path).with_cli(selection.select, selection.ignore, selection.extend_select)
+    settings = resolver.for_path(found.path).with_cli(
+        selection.select, selection.ignore, selection.extend_select
+    )
     return Task(found.path, found.kind, settings)
 
 
-def lint_paths(paths: Sequence[str], config: str | None = None, selection: Selection | None = None,
-               jobs: int | None = None, stdin: tuple[str, bytes] | None = None) -> RunResult:
+def lint_paths(
+    paths: Sequence[str],
+    config: str | None = None,
+    selection: Selection | None = None,
+    jobs: int | None = None,
+    stdin: tuple[str, bytes] | None = None,
+) -> RunResult:
     """Lint files and directories (or one stdin buffer named `stdin[0]`) and merge the results.
 
     Raises:
@@ -133,14 +149,19 @@ def lint_paths(paths: Sequence[str], config: str | None = None, selection: Selec
     resolver = ConfigResolver(config)
     registry_state = new_state(tuple(dict.fromkeys(os.path.abspath(p) for p in paths if os.path.isdir(p))))
     rules = registry_state.registry.rules
-    for selectors, where in ((selection.select or (), "--select"), (selection.ignore, "--ignore"),
-                             (selection.extend_select, "--extend-select")):
+    for selectors, where in (
+        (selection.select or (), "--select"),
+        (selection.ignore, "--ignore"),
+        (selection.extend_select, "--extend-select"),
+    ):
         validate_selectors(selectors, rules, where)
     if stdin is not None:
         name, data = stdin
         from promptlint.discovery import classify
 
-        settings = resolver.for_path(name).with_cli(selection.select, selection.ignore, selection.extend_select)
+        settings = resolver.for_path(name).with_cli(
+            selection.select, selection.ignore, selection.extend_select
+        )
         kind = classify(name, settings, explicit=True) or FileKind.PYTHON
         tasks = [Task(name, kind, settings)]
         pairs = [lint_task(tasks[0], registry_state, data)]
@@ -153,7 +174,9 @@ def lint_paths(paths: Sequence[str], config: str | None = None, selection: Selec
     return _assemble(pairs, timings)
 
 
-def _run(tasks: list[Task], state: LintState, jobs: int | None) -> tuple[list[tuple[FileResult, SourceFile | None]], dict[str, float]]:
+def _run(
+    tasks: list[Task], state: LintState, jobs: int | None
+) -> tuple[list[tuple[FileResult, SourceFile | None]], dict[str, float]]:
     workers = jobs or _workers()
     if workers <= 1 or len(tasks) < PARALLEL_MIN_FILES:
         return [_keep(lint_task(t, state)) for t in tasks], state.timings

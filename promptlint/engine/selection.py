@@ -29,8 +29,10 @@ def _specificity(selector: str, rule: type[Rule]) -> int | None:
 def validate_selectors(selectors: Iterable[str], rules: tuple[type[Rule], ...], where: str) -> None:
     for selector in selectors:
         if not any(_specificity(selector, r) is not None for r in rules):
-            raise UsageError(f"{where}: unknown rule selector `{selector}`",
-                             hint="run `promptlint rules` for the list of codes and names")
+            raise UsageError(
+                f"{where}: unknown rule selector `{selector}`",
+                hint="run `promptlint rules` for the list of codes and names",
+            )
 
 
 def enabled_rules(settings: Settings, rules: tuple[type[Rule], ...], path: str) -> tuple[type[Rule], ...]:
@@ -39,7 +41,10 @@ def enabled_rules(settings: Settings, rules: tuple[type[Rule], ...], path: str) 
     ignores = list(settings.ignore) + _per_file_ignores(settings, path)
     out = []
     for rule in rules:
-        pick = max((s for s in (_specificity(x, rule) for x in (*base, *settings.extend_select)) if s is not None), default=None)
+        pick = max(
+            (s for s in (_specificity(x, rule) for x in (*base, *settings.extend_select)) if s is not None),
+            default=None,
+        )
         drop = max((s for s in (_specificity(x, rule) for x in ignores) if s is not None), default=None)
         if pick is not None and (drop is None or pick > drop):
             out.append(rule)

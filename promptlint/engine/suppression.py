@@ -34,8 +34,15 @@ def find_suppressions(source: SourceFile) -> list[Suppression]:
         for item in re.finditer(r"[^,\s]+", match.group("codes")):
             codes.append(item.group())
             spans.append(Span(base + item.start(), base + item.end()))
-        out.append(Suppression(source.lines.line_of(match.start()), tuple(codes), match.group("kind") == "file-ignore",
-                               Span(match.start(), match.end()), tuple(spans)))
+        out.append(
+            Suppression(
+                source.lines.line_of(match.start()),
+                tuple(codes),
+                match.group("kind") == "file-ignore",
+                Span(match.start(), match.end()),
+                tuple(spans),
+            )
+        )
     return out
 
 
@@ -65,14 +72,27 @@ def apply_suppressions(
         for ci, (code, span) in enumerate(zip(sup.codes, sup.code_spans, strict=True)):
             resolved = known.get(code)
             if resolved is None:
-                kept.append(_meta("PC003", "unknown-suppression-code", f"Unknown rule `{code}` in suppression comment",
-                                  source.path, span))
+                kept.append(
+                    _meta(
+                        "PC003",
+                        "unknown-suppression-code",
+                        f"Unknown rule `{code}` in suppression comment",
+                        source.path,
+                        span,
+                    )
+                )
             elif (si, ci) not in used and resolved in enabled and not sup.whole_file:
-                kept.append(_meta("PC002", "unused-suppression", f"Suppression of `{code}` is unused", source.path, span))
+                kept.append(
+                    _meta(
+                        "PC002", "unused-suppression", f"Suppression of `{code}` is unused", source.path, span
+                    )
+                )
     return kept
 
 
-def _matching(suppressions: list[Suppression], code: str, line: int, known: dict[str, str]) -> tuple[int, int] | None:
+def _matching(
+    suppressions: list[Suppression], code: str, line: int, known: dict[str, str]
+) -> tuple[int, int] | None:
     for si, sup in enumerate(suppressions):
         if not (sup.whole_file or sup.line == line or sup.line == line - 1):
             continue

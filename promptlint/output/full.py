@@ -26,7 +26,9 @@ def _block(diag: Diagnostic, report: Report) -> str:
         out.append(f"{' ' * gutter} | {' ' * (start.column - 1)}{'^' * max(width, 1)} {diag.code}")
         out.append(f"{' ' * gutter} |")
     if diag.cache_impact is not None:
-        out.append(f"  = cache impact: {diag.cache_impact.tokens_after} static tokens after this point cannot be reused")
+        out.append(
+            f"  = cache impact: {diag.cache_impact.tokens_after} static tokens after this point cannot be reused"
+        )
     for loc in diag.related:
         pos, _ = report.position(loc.path, loc.span)
         out.append(f"  = related: {display_path(loc.path)}:{pos.line}:{pos.column}: {loc.message}")

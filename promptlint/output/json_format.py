@@ -16,14 +16,25 @@ def diagnostic_dict(diag: Diagnostic, report: Report) -> dict[str, Any]:
         edits = []
         for edit in diag.fix.edits:
             a, b = report.position(diag.path, edit.span)
-            edits.append({"content": edit.content, "location": {"row": a.line, "column": a.column},
-                          "end_location": {"row": b.line, "column": b.column}})
+            edits.append(
+                {
+                    "content": edit.content,
+                    "location": {"row": a.line, "column": a.column},
+                    "end_location": {"row": b.line, "column": b.column},
+                }
+            )
         fix = {"applicability": str(diag.fix.applicability), "message": diag.fix.title, "edits": edits}
     related = []
     for loc in diag.related:
         a, b = report.position(loc.path, loc.span)
-        related.append({"filename": display_path(loc.path), "message": loc.message,
-                        "location": {"row": a.line, "column": a.column}, "end_location": {"row": b.line, "column": b.column}})
+        related.append(
+            {
+                "filename": display_path(loc.path),
+                "message": loc.message,
+                "location": {"row": a.line, "column": a.column},
+                "end_location": {"row": b.line, "column": b.column},
+            }
+        )
     return {
         "code": diag.code,
         "name": diag.name,
@@ -40,4 +51,7 @@ def diagnostic_dict(diag: Diagnostic, report: Report) -> dict[str, Any]:
 
 
 def render_json(report: Report) -> str:
-    return json.dumps([diagnostic_dict(d, report) for d in report.diagnostics], indent=2, ensure_ascii=False) + "\n"
+    return (
+        json.dumps([diagnostic_dict(d, report) for d in report.diagnostics], indent=2, ensure_ascii=False)
+        + "\n"
+    )

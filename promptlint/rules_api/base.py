@@ -49,7 +49,9 @@ class Example:
     filename: str = "example.py"
 
     @classmethod
-    def bad(cls, code: str, *, fixed: str | None = None, count: int | None = None, filename: str = "example.py") -> Example:
+    def bad(
+        cls, code: str, *, fixed: str | None = None, count: int | None = None, filename: str = "example.py"
+    ) -> Example:
         return cls(code, "bad", fixed, count, filename)
 
     @classmethod
@@ -59,7 +61,9 @@ class Example:
     @property
     def lang(self) -> str:
         suffix = self.filename.rsplit(".", 1)[-1]
-        return {"py": "python", "j2": "jinja", "jinja": "jinja", "jinja2": "jinja", "prompty": "yaml"}.get(suffix, "text")
+        return {"py": "python", "j2": "jinja", "jinja": "jinja", "jinja2": "jinja", "prompty": "yaml"}.get(
+            suffix, "text"
+        )
 
 
 class Rule:

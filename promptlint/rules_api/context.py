@@ -48,8 +48,14 @@ class Tail:
 class RuleContext:
     """What a rule sees while checking one file."""
 
-    def __init__(self, rule: Rule, source: SourceFile, settings: RuleSettings, tokens: TokenCounter,
-                 sink: list[Diagnostic]) -> None:
+    def __init__(
+        self,
+        rule: Rule,
+        source: SourceFile,
+        settings: RuleSettings,
+        tokens: TokenCounter,
+        sink: list[Diagnostic],
+    ) -> None:
         self.rule = rule
         self.source = source
         self.settings = settings
@@ -65,12 +71,23 @@ class RuleContext:
 
     def profile(self, prompt: Prompt) -> ProviderProfile:
         provider: str = prompt.provider
-        if prompt.provider in (Provider.UNKNOWN, Provider.LITELLM, Provider.LANGCHAIN) and self.settings.default_provider:
+        if (
+            prompt.provider in (Provider.UNKNOWN, Provider.LITELLM, Provider.LANGCHAIN)
+            and self.settings.default_provider
+        ):
             provider = self.settings.default_provider
         return profile_for(self.settings.profiles, provider)
 
-    def report(self, span: Span, *, fix: Fix | None = None, related: tuple[Location, ...] = (),
-               tokens_after: int | None = None, origin: Location | None = None, **args: Any) -> None:
+    def report(
+        self,
+        span: Span,
+        *,
+        fix: Fix | None = None,
+        related: tuple[Location, ...] = (),
+        tokens_after: int | None = None,
+        origin: Location | None = None,
+        **args: Any,
+    ) -> None:
         """Emit one diagnostic of this rule at `span` in this file."""
         if tokens_after is not None:
             args.setdefault("tokens_after", tokens_after)
@@ -80,8 +97,18 @@ class RuleContext:
         message = self.rule.message.format(**args)
         impact = CacheImpact(tokens_after) if tokens_after is not None else None
         self._sink.append(
-            Diagnostic(self.rule.code, self.rule.name, self.rule.severity, message, self.path, span, fix,
-                       related, impact, origin=origin)
+            Diagnostic(
+                self.rule.code,
+                self.rule.name,
+                self.rule.severity,
+                message,
+                self.path,
+                span,
+                fix,
+                related,
+                impact,
+                origin=origin,
+            )
         )
 
     # -- prompt measurements -------------------------------------------------------------------
@@ -115,4 +142,6 @@ def is_last_part(prompt: Prompt, part: int) -> bool:
 
 
 def role_label(part: Part) -> str:
-    return {Role.TOOLS: "tools", Role.SCHEMA: "response schema", Role.HISTORY: "history"}.get(part.role, f"{part.role} message")
+    return {Role.TOOLS: "tools", Role.SCHEMA: "response schema", Role.HISTORY: "history"}.get(
+        part.role, f"{part.role} message"
+    )

@@ -50,7 +50,11 @@ class VolatileSlotRule(PromptRule):
 
     def check(self, prompt: Prompt, ctx: RuleContext) -> None:
         for pi, si, seg in prompt.walk():
-            if not (isinstance(seg, Slot) and seg.stability is Stability.VOLATILE and seg.kind is self.volatile_kind):
+            if not (
+                isinstance(seg, Slot)
+                and seg.stability is Stability.VOLATILE
+                and seg.kind is self.volatile_kind
+            ):
                 continue
             tail = ctx.static_tail(prompt, pi, si, Stability.REQUEST)
             if is_last_part(prompt, pi):
@@ -59,9 +63,16 @@ class VolatileSlotRule(PromptRule):
             elif tail.tokens == 0 and not tail.history:
                 continue
             primary, related = culprit_location(seg, prompt, ctx)
-            ctx.report(primary.span, related=related, tokens_after=tail.tokens, origin=seg.origin,
-                       culprit=seg.cause or seg.label, granularity=granularity_phrase(seg.granularity),
-                       role=role_label(prompt.parts[pi]), tail=tail.describe())
+            ctx.report(
+                primary.span,
+                related=related,
+                tokens_after=tail.tokens,
+                origin=seg.origin,
+                culprit=seg.cause or seg.label,
+                granularity=granularity_phrase(seg.granularity),
+                role=role_label(prompt.parts[pi]),
+                tail=tail.describe(),
+            )
 
 
 class SlotTailRule(PromptRule):
@@ -80,8 +91,15 @@ class SlotTailRule(PromptRule):
             if tail.tokens < ctx.settings.min_static_tokens:
                 continue
             primary, related = culprit_location(seg, prompt, ctx)
-            ctx.report(primary.span, related=related, tokens_after=tail.tokens, origin=seg.origin,
-                       slot=seg.label, stability=seg.stability.label, role=role_label(prompt.parts[pi]))
+            ctx.report(
+                primary.span,
+                related=related,
+                tokens_after=tail.tokens,
+                origin=seg.origin,
+                slot=seg.label,
+                stability=seg.stability.label,
+                role=role_label(prompt.parts[pi]),
+            )
 
 
 @cache
@@ -105,6 +123,9 @@ class HeaderRule(FactsRule):
             if header.kind is HeaderKind.REQUEST and header.removal is not None:
                 title = self.fix_title.format(header=header.name)
                 fix = Fix(title, Applicability.SAFE, (Edit(header.removal, ""),))
-            why = ("caching is automatic and hits are reported in `usage`" if header.kind is HeaderKind.REQUEST
-                   else "no provider sends it; read cache hits from `usage`")
+            why = (
+                "caching is automatic and hits are reported in `usage`"
+                if header.kind is HeaderKind.REQUEST
+                else "no provider sends it; read cache hits from `usage`"
+            )
             ctx.report(header.span, fix=fix, header=header.name, why=why)

@@ -67,6 +67,6 @@ def _parses_with_newer_grammar(text: str) -> bool:
         import libcst
 
         libcst.parse_module(text)
-    except Exception:  # noqa: BLE001 - libcst raises several unrelated types; any failure means "no"
+    except Exception:
         return False
     return True

@@ -25,8 +25,8 @@ from promptlint.frontends.python.values import (
     Str,
     Value,
     concat,
-    static_text,
     stability_of,
+    static_text,
     text,
 )
 from promptlint.frontends.python.volatile import TIME_ATTRIBUTE_GRANULARITY, format_granularity
@@ -36,7 +36,18 @@ if TYPE_CHECKING:
     from promptlint.frontends.python.evaluate import Evaluator, Scope
 
 _PASS_THROUGH = frozenset(
-    {"str", "repr", "textwrap.dedent", "inspect.cleandoc", "list", "tuple", "sorted", "reversed", "float", "abs"}
+    {
+        "str",
+        "repr",
+        "textwrap.dedent",
+        "inspect.cleandoc",
+        "list",
+        "tuple",
+        "sorted",
+        "reversed",
+        "float",
+        "abs",
+    }
 )
 _TO_SECONDS = frozenset({"int", "round", "math.floor", "math.ceil"})
 _LANGCHAIN_ROLES = {
@@ -51,11 +62,28 @@ _LANGCHAIN_ROLES = {
     "AIMessagePromptTemplate": "assistant",
 }
 _TEXT_METHODS = frozenset(
-    {"strip", "lstrip", "rstrip", "upper", "lower", "title", "capitalize", "casefold", "removeprefix",
-     "removesuffix", "expandtabs", "center", "ljust", "rjust", "zfill"}
+    {
+        "strip",
+        "lstrip",
+        "rstrip",
+        "upper",
+        "lower",
+        "title",
+        "capitalize",
+        "casefold",
+        "removeprefix",
+        "removesuffix",
+        "expandtabs",
+        "center",
+        "ljust",
+        "rjust",
+        "zfill",
+    }
 )
 _KEEP_TIME_METHODS = frozenset({"isoformat", "ctime", "timestamp", "astimezone", "replace", "__str__"})
-_PERCENT = re.compile(r"%(?:\((?P<name>[^)]*)\))?[-#0 +]*(?:\*|\d+)?(?:\.(?:\*|\d+))?[hlL]?(?P<conv>[diouxXeEfFgGcrsa%])")
+_PERCENT = re.compile(
+    r"%(?:\((?P<name>[^)]*)\))?[-#0 +]*(?:\*|\d+)?(?:\.(?:\*|\d+))?[hlL]?(?P<conv>[diouxXeEfFgGcrsa%])"
+)
 
 
 def eval_call(ev: Evaluator, node: ast.Call, scope: Scope) -> Value:
@@ -86,7 +114,11 @@ def eval_call(ev: Evaluator, node: ast.Call, scope: Scope) -> Value:
 
 def _looks_like_module_path(ev: Evaluator, qual: str, scope: Scope) -> bool:
     head = qual.partition(".")[0]
-    return head in scope.module.imports or head in scope.module.defs or ev.loader.find(head, scope.module.path) is not None
+    return (
+        head in scope.module.imports
+        or head in scope.module.defs
+        or ev.loader.find(head, scope.module.path) is not None
+    )
 
 
 def _unknown_call(ev: Evaluator, node: ast.Call, scope: Scope, extra: list[Value] | None = None) -> Value:
@@ -114,7 +146,8 @@ def _known_function(ev: Evaluator, qual: str, node: ast.Call, scope: Scope) -> V
             MapEntry(k.arg, ev.eval(k.value, scope), scope.module.span(k)) for k in node.keywords if k.arg
         )
         return Map(entries, scope.module.span(node))
-    if last in _LANGCHAIN_ROLES or qual.rsplit(".", 2)[-2] in _LANGCHAIN_ROLES and last == "from_template":
+    owner = qual.rsplit(".", 2)[-2] if qual.count(".") >= 1 else ""
+    if last in _LANGCHAIN_ROLES or (owner in _LANGCHAIN_ROLES and last == "from_template"):
         return _langchain_message(ev, qual, node, scope)
     if qual in ("os.getenv", "os.environ.get", "os.environ.__getitem__"):
         return ev.opaque(Stability.DEPLOYMENT, node, scope)
@@ -223,9 +256,16 @@ def _method(ev: Evaluator, base: Value, method: str, node: ast.Call, scope: Scop
     if isinstance(base, Opaque) and base.kind is VolatileKind.TIME:
         if method == "strftime" and node.args and isinstance(node.args[0], ast.Constant):
             gran = format_granularity(str(node.args[0].value))
-            return replace(base, granularity=gran or base.granularity, label=ev.opaque(base.stability, node, scope).label)
+            return replace(
+                base, granularity=gran or base.granularity, label=ev.opaque(base.stability, node, scope).label
+            )
         if method in TIME_ATTRIBUTE_GRANULARITY:
-            return replace(base, granularity=max(base.granularity or Granularity.SUBSECOND, TIME_ATTRIBUTE_GRANULARITY[method]))
+            return replace(
+                base,
+                granularity=max(
+                    base.granularity or Granularity.SUBSECOND, TIME_ATTRIBUTE_GRANULARITY[method]
+                ),
+            )
         if method in _KEEP_TIME_METHODS:
             return base
     return _unknown_call(ev, node, scope, [base])
@@ -242,7 +282,9 @@ def _join(ev: Evaluator, sep: Str, items: Value, node: ast.Call, scope: Scope) -
     return concat(*parts)
 
 
-def format_str(ev: Evaluator, template: Str, args: list[Value], kwargs: dict[str, Value], node: ast.AST, scope: Scope) -> Value:
+def format_str(
+    ev: Evaluator, template: Str, args: list[Value], kwargs: dict[str, Value], node: ast.AST, scope: Scope
+) -> Value:
     """`template.format(*args, **kwargs)` with fields substituted piece by piece."""
     raw = static_text(template)
     if raw is None:
@@ -313,7 +355,9 @@ def template_fields(template: Str) -> Str:
             if literal:
                 segs.append(Text(literal, seg.span, False))
             if field is not None:
-                segs.append(Slot(field or "?", seg.span, Stability.REQUEST, f"template variable `{{{field}}}`"))
+                segs.append(
+                    Slot(field or "?", seg.span, Stability.REQUEST, f"template variable `{{{field}}}`")
+                )
     return Str(tuple(segs))
 
 
@@ -325,8 +369,15 @@ def apply_mutation(ev: Evaluator, value: Value, mutation: Binding, scope: Scope)
         origin_label = "random.shuffle()"
         from promptlint.diagnostics import Location
 
-        return Opaque(Stability.VOLATILE, origin_label, span, origin_label, VolatileKind.RANDOM,
-                      origin=Location(scope.module.path, span), iterable_of_messages=True)
+        return Opaque(
+            Stability.VOLATILE,
+            origin_label,
+            span,
+            origin_label,
+            VolatileKind.RANDOM,
+            origin=Location(scope.module.path, span),
+            iterable_of_messages=True,
+        )
     assert mutation.value is not None
     added = ev.eval(mutation.value, scope)
     if isinstance(mutation.stmt, ast.Call) and mutation.kind in ("append", "extend", "insert"):
@@ -337,11 +388,17 @@ def apply_mutation(ev: Evaluator, value: Value, mutation: Binding, scope: Scope)
         return ev.add(value, added, node, scope)
     if mutation.kind == "update" and isinstance(value, Map) and isinstance(added, Map):
         return Map(value.entries + added.entries, value.span, value.dynamic)
-    items = list(value.items) if isinstance(value, Seq) else [value]
+    items: list[Value] = list(value.items) if isinstance(value, Seq) else [value]
     if mutation.kind == "append":
         items.append(added)
     elif mutation.kind == "extend":
-        items.extend(added.items if isinstance(added, Seq) else [replace(added, iterable_of_messages=True)] if isinstance(added, Opaque) else [added])
+        items.extend(
+            added.items
+            if isinstance(added, Seq)
+            else [replace(added, iterable_of_messages=True)]
+            if isinstance(added, Opaque)
+            else [added]
+        )
     elif mutation.kind == "insert":
         call = mutation.stmt
         index = call.args[0] if isinstance(call, ast.Call) and call.args else None
@@ -359,13 +416,17 @@ def instance_attribute(ev: Evaluator, attr: str, node: ast.expr, scope: Scope) -
     cls = scope.cls
     assert cls is not None
     method = _find_method(cls, attr)
-    if method is not None and any(isinstance(d, ast.Name) and d.id in ("property", "cached_property") for d in method.decorator_list):
+    if method is not None and any(
+        isinstance(d, ast.Name) and d.id in ("property", "cached_property") for d in method.decorator_list
+    ):
         fake = ast.Call(func=node, args=[], keywords=[])
         ast.copy_location(fake, node)
         return follow(ev, Ref(method, scope.module, cls), fake, scope)
     values: list[Value] = []
     for stmt in cls.body:
-        if isinstance(stmt, ast.Assign) and any(isinstance(t, ast.Name) and t.id == attr for t in stmt.targets):
+        if isinstance(stmt, ast.Assign) and any(
+            isinstance(t, ast.Name) and t.id == attr for t in stmt.targets
+        ):
             values.append(ev.eval(stmt.value, Scope(scope.module, depth=scope.depth)))
         elif isinstance(stmt, ast.FunctionDef | ast.AsyncFunctionDef):
             for binding in scope.module.function_bindings(stmt).get(f"self.{attr}", []):
@@ -376,13 +437,22 @@ def instance_attribute(ev: Evaluator, attr: str, node: ast.expr, scope: Scope) -
     if values and all(stability_of(v) is Stability.STATIC for v in values):
         return values[-1]
     history = bool(re.search(r"(?i)history|messages|conversation|memory", attr))
-    return Opaque(Stability.SESSION, f"self.{attr}", scope.module.span(node), f"instance attribute `self.{attr}`",
-                  iterable_of_messages=history)
+    return Opaque(
+        Stability.SESSION,
+        f"self.{attr}",
+        scope.module.span(node),
+        f"instance attribute `self.{attr}`",
+        iterable_of_messages=history,
+    )
 
 
 def attribute_of(ev: Evaluator, base: Value, node: ast.Attribute, scope: Scope) -> Value:
     """Attribute access on an evaluated value."""
-    if isinstance(base, Opaque) and base.kind is VolatileKind.TIME and node.attr in TIME_ATTRIBUTE_GRANULARITY:
+    if (
+        isinstance(base, Opaque)
+        and base.kind is VolatileKind.TIME
+        and node.attr in TIME_ATTRIBUTE_GRANULARITY
+    ):
         gran = max(base.granularity or Granularity.SUBSECOND, TIME_ATTRIBUTE_GRANULARITY[node.attr])
         return replace(base, granularity=gran)
     if isinstance(base, Map):

@@ -30,7 +30,7 @@ from promptlint.frontends.python.values import (
     text,
 )
 from promptlint.frontends.python.volatile import VolatileTable, format_granularity
-from promptlint.ir import Control, Slot, Stability, Text, VolatileKind
+from promptlint.ir import Control, Segment, Slot, Stability, Text, VolatileKind
 
 MAX_CALL_DEPTH = 4
 _SESSION_HINT = re.compile(
@@ -183,8 +183,10 @@ class Evaluator:
         if isinstance(left, Seq) or isinstance(right, Seq):
             items = [*_items(left), *_items(right)]
             return Seq(tuple(items), scope.module.span(node))
-        if isinstance(left, Opaque) and left.iterable_of_messages or (
-            isinstance(right, Opaque) and right.iterable_of_messages
+        if (
+            isinstance(left, Opaque)
+            and left.iterable_of_messages
+            or (isinstance(right, Opaque) and right.iterable_of_messages)
         ):
             return Seq((left, right), scope.module.span(node))
         return concat(self.to_str(left, node, scope), self.to_str(right, node, scope))
@@ -223,7 +225,13 @@ class Evaluator:
         gen = node.generators[0]
         source = self.eval(gen.iter, scope)
         target = gen.target.id if isinstance(gen.target, ast.Name) else None
-        if isinstance(source, Seq) and target and len(node.generators) == 1 and not gen.ifs and len(source.items) <= 64:
+        if (
+            isinstance(source, Seq)
+            and target
+            and len(node.generators) == 1
+            and not gen.ifs
+            and len(source.items) <= 64
+        ):
             base = dict(scope.args or {})
             results = []
             for item in source.items:
@@ -239,7 +247,9 @@ class Evaluator:
         module = scope.module
         use = at or (getattr(node, "lineno", 0), getattr(node, "col_offset", 0))
         if scope.func is not None:
-            found = self.resolve_bindings(module.function_bindings(scope.func).get(name, []), use, node, scope)
+            found = self.resolve_bindings(
+                module.function_bindings(scope.func).get(name, []), use, node, scope
+            )
             if found is not None:
                 return found
         top = module.bindings.get(name, [])
@@ -253,7 +263,9 @@ class Evaluator:
             return Ref(module.defs[name], module)
         return self.opaque(Stability.DEPLOYMENT, node, scope)
 
-    def resolve_bindings(self, bindings: list[Binding], use: tuple[int, int], node: ast.expr, scope: Scope) -> Value | None:
+    def resolve_bindings(
+        self, bindings: list[Binding], use: tuple[int, int], node: ast.expr, scope: Scope
+    ) -> Value | None:
         before = [b for b in bindings if b.pos < use or b.kind == "param"]
         base_index = None
         for index in range(len(before) - 1, -1, -1):
@@ -272,15 +284,24 @@ class Evaluator:
         module = scope.module
         if binding.kind == "param":
             stability = Stability.SESSION if _SESSION_HINT.search(binding.name) else Stability.REQUEST
-            return Opaque(stability, binding.name, module.span(node), f"parameter `{binding.name}`",
-                          iterable_of_messages=bool(re.search(r"(?i)history|messages|conversation", binding.name)))
+            return Opaque(
+                stability,
+                binding.name,
+                module.span(node),
+                f"parameter `{binding.name}`",
+                iterable_of_messages=bool(re.search(r"(?i)history|messages|conversation", binding.name)),
+            )
         if binding.kind == "def":
             stmt = binding.stmt
             assert isinstance(stmt, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef)
             return Ref(stmt, module)
         if binding.kind == "import":
             target = calls.import_target(binding, binding.name, module)
-            return self.imported(target, node, scope) if target else self.opaque(Stability.DEPLOYMENT, node, scope)
+            return (
+                self.imported(target, node, scope)
+                if target
+                else self.opaque(Stability.DEPLOYMENT, node, scope)
+            )
         assert binding.value is not None
         if isinstance(binding.stmt, ast.Assign | ast.AnnAssign):
             self.consumed.add(id(binding.stmt))
@@ -319,7 +340,7 @@ class Evaluator:
                 return calls.instance_attribute(self, chain[5:], node, scope)
             head = chain.partition(".")[0]
             if head in module.imports and not _is_local(head, scope):
-                return self.imported(f"{module.imports[head]}{chain[len(head):]}", node, scope)
+                return self.imported(f"{module.imports[head]}{chain[len(head) :]}", node, scope)
             if _CONFIG_HINT.match(chain):
                 return self.opaque(Stability.DEPLOYMENT, node, scope)
         base = self.eval(node.value, scope)
@@ -373,7 +394,7 @@ def respan(value: Value, span: Span) -> Value:
     if isinstance(value, Opaque):
         return replace(value, span=span)
     if isinstance(value, Str):
-        segs = []
+        segs: list[Segment] = []
         for seg in value.segments:
             if isinstance(seg, Text):
                 segs.append(Text(seg.text, span, False))

@@ -48,7 +48,12 @@ def headers_in_call(call: ast.Call, module: ModuleInfo) -> list[HeaderUse]:
     func = call.func
     if isinstance(func, ast.Attribute):
         owner = dotted(func.value) or ""
-        if func.attr == "update" and _HEADERISH.search(owner) and call.args and isinstance(call.args[0], ast.Dict):
+        if (
+            func.attr == "update"
+            and _HEADERISH.search(owner)
+            and call.args
+            and isinstance(call.args[0], ast.Dict)
+        ):
             out.extend(header_dict_uses(call.args[0], module))
         if func.attr == "get" and owner.endswith("headers") and call.args:
             first = call.args[0]

@@ -81,7 +81,7 @@ class ModuleInfo:
 def build_module(source: SourceFile, tree: ast.Module, name: str | None, is_package: bool) -> ModuleInfo:
     """Index a parsed module: imports, top-level defs and top-level bindings."""
     info = ModuleInfo(source, tree, name, is_package)
-    package = name if is_package else (name.rpartition(".")[0] if name else "")
+    package = (name if is_package else (name.rpartition(".")[0] if name else "")) or ""
     collect_bindings(tree.body, info.bindings, None)
     for stmt in _top_level(tree.body):
         if isinstance(stmt, ast.Import):
@@ -152,7 +152,9 @@ def collect_bindings(body: list[ast.stmt], out: dict[str, list[Binding]], branch
             for item in stmt.items:
                 if item.optional_vars is not None:
                     for name in _target_names(item.optional_vars):
-                        out.setdefault(name, []).append(Binding(name, pos, "with", item.context_expr, stmt, branch))
+                        out.setdefault(name, []).append(
+                            Binding(name, pos, "with", item.context_expr, stmt, branch)
+                        )
             collect_bindings(stmt.body, out, branch)
         elif isinstance(stmt, ast.Try):
             collect_bindings(stmt.body + stmt.orelse + stmt.finalbody, out, branch)
@@ -167,7 +169,9 @@ def collect_bindings(body: list[ast.stmt], out: dict[str, list[Binding]], branch
                     out.setdefault(local, []).append(Binding(local, pos, "import", None, stmt, branch))
 
 
-def _record_mutation(call: ast.Call, pos: tuple[int, int], out: dict[str, list[Binding]], branch: str | None) -> None:
+def _record_mutation(
+    call: ast.Call, pos: tuple[int, int], out: dict[str, list[Binding]], branch: str | None
+) -> None:
     func = call.func
     if not (isinstance(func, ast.Attribute) and func.attr in _MUTATORS and call.args):
         return

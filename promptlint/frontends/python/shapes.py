@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from promptlint.diagnostics import Span
 from promptlint.frontends.python.calls import template_fields
 from promptlint.frontends.python.values import Map, Msg, Opaque, Ref, Seq, Str, Value, static_text
-from promptlint.ir import CacheBreakpoint, Control, Part, Role, Segment, Slot, Stability, Text
+from promptlint.ir import CacheBreakpoint, Control, Part, Role, Segment, Slot, Text
 
 _ROLES = {
     "system": Role.SYSTEM,
@@ -35,7 +35,9 @@ class PartsBuilder:
     parts: list[Part] = field(default_factory=list)
     breakpoints: list[CacheBreakpoint] = field(default_factory=list)
 
-    def add(self, role: Role, segments: list[Segment], span: Span, marks: list[tuple[int, Span]] | None = None) -> None:
+    def add(
+        self, role: Role, segments: list[Segment], span: Span, marks: list[tuple[int, Span]] | None = None
+    ) -> None:
         index = len(self.parts)
         self.parts.append(Part(role, tuple(segments), span))
         for seg_index, mark in marks or ():
@@ -66,14 +68,15 @@ class PartsBuilder:
             segments, marks = content_segments(item.items[1], templates)
             self.add(_ROLES.get(role_text.lower(), Role.USER), segments, item.span, marks)
         elif isinstance(item, Opaque):
-            self.add(Role.HISTORY if item.iterable_of_messages or item.stability >= Stability.SESSION else Role.USER,
-                     [item.as_slot()], item.span)
+            self.add(Role.HISTORY if item.iterable_of_messages else Role.USER, [item.as_slot()], item.span)
         elif isinstance(item, Str):
             segments, marks = content_segments(item, templates)
             self.add(Role.USER, segments, span, marks)
 
 
-def content_segments(content: Value | None, templates: bool = False) -> tuple[list[Segment], list[tuple[int, Span]]]:
+def content_segments(
+    content: Value | None, templates: bool = False
+) -> tuple[list[Segment], list[tuple[int, Span]]]:
     """Segments of a message's content (string or block list) and its `cache_control` marks."""
     if content is None:
         return [], []
@@ -132,9 +135,9 @@ def structure_segments(value: Value, marks: list[tuple[int, Span]], out: list[Se
         if value.dynamic is not None:
             out.append(value.dynamic.as_slot())
         out.append(Text("}", value.span))
-        entry = value.entry("cache_control")
-        if entry is not None:
-            marks.append((len(out) - 1, entry.key_span))
+        mark = value.entry("cache_control")
+        if mark is not None:
+            marks.append((len(out) - 1, mark.key_span))
     elif isinstance(value, Msg | Ref):
         pass
 

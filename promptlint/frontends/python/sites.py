@@ -21,8 +21,23 @@ from promptlint.frontends.python.shapes import PartsBuilder, structure_segments
 from promptlint.frontends.python.values import Map, Msg, Opaque, Seq, Str, Value, static_text
 from promptlint.ir import CacheBreakpoint, HeaderUse, Part, Prompt, Provider, Role, Segment, Slot
 
-NEEDLES = ("messages", "role", "system", "System", "SYSTEM", "prompt", "Prompt", "PROMPT", "nstruction",
-           "INSTRUCTION", "eader", "Message", "cache_control", "completion", "generate_content")
+NEEDLES = (
+    "messages",
+    "role",
+    "system",
+    "System",
+    "SYSTEM",
+    "prompt",
+    "Prompt",
+    "PROMPT",
+    "nstruction",
+    "INSTRUCTION",
+    "eader",
+    "Message",
+    "cache_control",
+    "completion",
+    "generate_content",
+)
 _PROMPT_NAME = re.compile(r"(?i)(prompt|system|instruction)")
 _SYSTEM_NAME = re.compile(r"(?i)(system|instruction)")
 _CHAT_METHODS = frozenset({"create", "acreate", "parse", "stream"})
@@ -35,7 +50,9 @@ class Candidates:
 
     calls: list[tuple[ast.Call, FunctionNode | None, ast.ClassDef | None]] = field(default_factory=list)
     lists: list[tuple[ast.List, FunctionNode | None, ast.ClassDef | None]] = field(default_factory=list)
-    named: list[tuple[ast.Assign | ast.AnnAssign, FunctionNode | None, ast.ClassDef | None]] = field(default_factory=list)
+    named: list[tuple[ast.Assign | ast.AnnAssign, FunctionNode | None, ast.ClassDef | None]] = field(
+        default_factory=list
+    )
     functions: list[tuple[FunctionNode, ast.ClassDef | None]] = field(default_factory=list)
     frozen: set[int] = field(default_factory=set)
     headers: list[HeaderUse] = field(default_factory=list)
@@ -57,7 +74,9 @@ def walk(module: ModuleInfo) -> Candidates:
     return found
 
 
-def _visit(node: ast.AST, func: FunctionNode | None, cls: ast.ClassDef | None, found: Candidates, module: ModuleInfo) -> None:
+def _visit(
+    node: ast.AST, func: FunctionNode | None, cls: ast.ClassDef | None, found: Candidates, module: ModuleInfo
+) -> None:
     if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef):
         if _PROMPT_NAME.search(node.name):
             found.functions.append((node, cls))
@@ -96,7 +115,9 @@ def _looks_like_message(node: ast.expr) -> bool:
 def _mark_frozen(call: ast.Call, func: FunctionNode | None, module: ModuleInfo, found: Candidates) -> None:
     """Messages appended to a persisted history (`self.history.append(...)`) are frozen once sent."""
     target = call.func
-    if not (isinstance(target, ast.Attribute) and target.attr in ("append", "extend", "insert") and call.args):
+    if not (
+        isinstance(target, ast.Attribute) and target.attr in ("append", "extend", "insert") and call.args
+    ):
         return
     owner = dotted(target.value) or ""
     local = func is not None and owner in module.function_bindings(func)
@@ -146,7 +167,9 @@ class SiteBuilder:
             if cache is not None and builder.parts:
                 last = len(builder.parts) - 1
                 builder.breakpoints.append(
-                    CacheBreakpoint(last, max(len(builder.parts[last].segments) - 1, 0), cache, automatic=True)
+                    CacheBreakpoint(
+                        last, max(len(builder.parts[last].segments) - 1, 0), cache, automatic=True
+                    )
                 )
             provider = Provider.ANTHROPIC
         elif kind == "gemini":
@@ -190,7 +213,9 @@ class SiteBuilder:
                 return self.module.span(kw)
         return None
 
-    def _gemini(self, builder: PartsBuilder, call: ast.Call, kwargs: dict[str, Value], scope: Scope, span: Span) -> None:
+    def _gemini(
+        self, builder: PartsBuilder, call: ast.Call, kwargs: dict[str, Value], scope: Scope, span: Span
+    ) -> None:
         for kw in call.keywords:
             if kw.arg == "config" and isinstance(kw.value, ast.Call):
                 for inner in kw.value.keywords:
@@ -212,10 +237,14 @@ class SiteBuilder:
         while isinstance(root, ast.Attribute):
             root = root.value
         if isinstance(root, ast.Name):
-            bindings = (self.module.function_bindings(scope.func).get(root.id) if scope.func else None) or \
-                self.module.bindings.get(root.id, [])
+            bindings = (
+                self.module.function_bindings(scope.func).get(root.id) if scope.func else None
+            ) or self.module.bindings.get(root.id, [])
             for binding in bindings:
-                if isinstance(binding.value, ast.Call) and "deepseek" in self.module.text_of(binding.value).lower():
+                if (
+                    isinstance(binding.value, ast.Call)
+                    and "deepseek" in self.module.text_of(binding.value).lower()
+                ):
                     return Provider.DEEPSEEK
         elif isinstance(root, ast.Call) and "deepseek" in self.module.text_of(root).lower():
             return Provider.DEEPSEEK
@@ -231,7 +260,9 @@ class SiteBuilder:
             builder = PartsBuilder()
             builder.add_messages(value, self.module.span(node))
             if builder.parts:
-                yield Prompt(Provider.UNKNOWN, self.module.span(node), tuple(builder.parts), tuple(builder.breakpoints))
+                yield Prompt(
+                    Provider.UNKNOWN, self.module.span(node), tuple(builder.parts), tuple(builder.breakpoints)
+                )
         seen: set[tuple[int, str]] = set()
         for stmt, func, cls in found.named:
             if id(stmt) in consumed or id(stmt.value) in consumed:
@@ -245,8 +276,10 @@ class SiteBuilder:
             if isinstance(target, ast.Name):
                 end = (10**9, 0) if func is not None else (stmt.end_lineno or stmt.lineno, 10**6)
                 value = self.ev.name(target.id, target, scope, at=end)
-            else:
+            elif stmt.value is not None:
                 value = self.ev.eval(stmt.value, scope)
+            else:
+                continue
             prompt = self._named_prompt(name, value, stmt)
             if prompt is not None:
                 yield prompt

@@ -34,7 +34,9 @@ class Opaque:
     iterable_of_messages: bool = False
 
     def as_slot(self) -> Slot:
-        return Slot(self.label, self.span, self.stability, self.cause, self.kind, self.granularity, self.origin)
+        return Slot(
+            self.label, self.span, self.stability, self.cause, self.kind, self.granularity, self.origin
+        )
 
 
 @dataclass(frozen=True, slots=True)
@@ -119,7 +121,9 @@ def opaque_parts(value: Value) -> Iterable[Opaque]:
     elif isinstance(value, Str):
         for seg in value.segments:
             if isinstance(seg, Slot):
-                yield Opaque(seg.stability, seg.label, seg.span, seg.cause, seg.kind, seg.granularity, seg.origin)
+                yield Opaque(
+                    seg.stability, seg.label, seg.span, seg.cause, seg.kind, seg.granularity, seg.origin
+                )
     elif isinstance(value, Seq):
         for item in value.items:
             yield from opaque_parts(item)

@@ -29,7 +29,9 @@ _EXACT: dict[str, VolatileSource] = {
         f"time.{f}": VolatileSource(_T, _SUB)
         for f in ("time", "time_ns", "monotonic", "monotonic_ns", "perf_counter", "perf_counter_ns")
     },
-    **{f"time.{f}": VolatileSource(_T, _SEC) for f in ("strftime", "localtime", "gmtime", "ctime", "asctime")},
+    **{
+        f"time.{f}": VolatileSource(_T, _SEC) for f in ("strftime", "localtime", "gmtime", "ctime", "asctime")
+    },
     **{f"pendulum.{f}": VolatileSource(_T, _SUB) for f in ("now", "today")},
     **{f"arrow.{f}": VolatileSource(_T, _SUB) for f in ("now", "utcnow")},
     "django.utils.timezone.now": VolatileSource(_T, _SUB),
@@ -54,7 +56,9 @@ _PREFIXES: tuple[tuple[str, VolatileSource], ...] = (
 )
 
 # Functions of `random` that do not produce a random value (constructors, seeding, state).
-_NOT_RANDOM = frozenset({"random.Random", "random.SystemRandom", "random.seed", "random.getstate", "random.setstate"})
+_NOT_RANDOM = frozenset(
+    {"random.Random", "random.SystemRandom", "random.seed", "random.getstate", "random.setstate"}
+)
 
 _KINDS = {k.value: k for k in VolatileKind}
 

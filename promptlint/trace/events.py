@@ -1,0 +1,49 @@
+"""What `trace` produces: one `MissEvent` per explained miss, and constant-size running `TraceStats`."""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+
+
+@dataclass(frozen=True, slots=True)
+class MissEvent:
+    """One explained miss. `was`/`now` are excerpts (or redacted descriptors)."""
+
+    line: int
+    previous_line: int
+    conversation: str
+    provider: str
+    model: str
+    cause: str | None
+    section: str | None
+    message_index: int | None
+    block_index: int | None
+    offset: int | None
+    was: str | dict[str, object] | None
+    now: str | dict[str, object] | None
+    reported_cached: int | None
+    expected_cached: int
+    tokens_lost: int
+    money_lost: float
+    currency: str
+    findings: tuple[Mapping[str, object], ...] = ()
+
+
+@dataclass(slots=True)
+class TraceStats:
+    """Running totals (constant size)."""
+
+    requests: int = 0
+    malformed: int = 0
+    cold: int = 0
+    misses: int = 0
+    prompt_tokens: int = 0
+    reported_cached: int = 0
+    expected_cached: int = 0
+    with_usage: int = 0
+    mismatches: int = 0
+    tokens_lost: int = 0
+    money_lost: dict[str, float] = field(default_factory=dict)
+    causes: Counter[str] = field(default_factory=Counter)

@@ -1,0 +1,111 @@
+"""Expected cache hits for a logged request from the provider's documented rules.
+
+Logs carry text, not token ids, and re-tokenising every line would cap throughput far below what
+`trace` needs, so character counts are converted to tokens with the request's own ratio (reported
+prompt tokens / serialised characters; 1 token per 4 characters without usage). The rules are the
+simulator's, applied to "shared prefix with the previous related request": OpenAI floors to 1,024 +
+128k; Anthropic reads only at previously written breakpoints within the 20-block lookback; DeepSeek
+hits the previous input unit on a pure extension and a common prefix only once it was persisted
+(seen diverging at the same point before); vLLM floors to whole blocks, keeping the last token.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from promptlint.providers import ProviderProfile
+from promptlint.simulate.openai import floor_hit
+from promptlint.trace.normalise import Item, LoggedRequest
+
+DEFAULT_CHARS_PER_TOKEN = 4.0
+
+
+@dataclass(frozen=True, slots=True)
+class Snapshot:
+    """What is kept of the last request of a conversation (bounded: one per tracked key)."""
+
+    line: int
+    provider: str
+    model: str
+    items: tuple[Item, ...]
+    prompt_tokens: int
+    tokens_per_char: float
+    breakpoints: tuple[int, ...]
+    first_user: int
+    shared_chars: int
+
+    def chars_before(self, item: int) -> int:
+        return sum(len(it.text) for it in self.items[:item])
+
+    def tokens(self, chars: int) -> int:
+        return int(chars * self.tokens_per_char)
+
+
+def snapshot(request: LoggedRequest, shared_chars: int) -> Snapshot:
+    chars = request.total_chars
+    reported = request.usage.prompt_tokens
+    ratio = (reported / chars) if reported and chars else 1.0 / DEFAULT_CHARS_PER_TOKEN
+    prompt_tokens = reported if reported is not None else int(chars * ratio)
+    marks = [i for i, item in enumerate(request.items) if item.breakpoint]
+    if request.automatic_breakpoint and request.items:
+        marks.append(len(request.items) - 1)
+    return Snapshot(
+        line=request.line,
+        provider=request.provider,
+        model=request.model,
+        items=request.items,
+        prompt_tokens=prompt_tokens,
+        tokens_per_char=ratio,
+        breakpoints=tuple(sorted(set(marks))),
+        first_user=request.first_user_item(),
+        shared_chars=shared_chars,
+    )
+
+
+def apply_rule(profile: ProviderProfile, model: str, shared: int, total: int) -> int:
+    """Tokens a cache could serve for `shared` reusable tokens, ignoring breakpoint placement."""
+    if profile.name == "vllm":
+        block = max(1, profile.block_tokens)
+        return (max(0, min(shared, total - 1)) // block) * block
+    minimum = profile.minimum_for(model)
+    if shared < minimum:
+        return 0
+    return floor_hit(shared, minimum, profile.block_tokens) if profile.name == "openai" else shared
+
+
+def expected_hit(
+    profile: ProviderProfile,
+    prev: Snapshot,
+    new: Snapshot,
+    divergence_item: int | None,
+    shared_chars: int,
+) -> int:
+    """Hit the provider's rules predict for `new` after `prev` (shared prefix `shared_chars`)."""
+    if divergence_item is None:  # pure extension: the previous input is exactly reusable
+        shared = min(prev.prompt_tokens, new.prompt_tokens)
+    else:
+        shared = min(new.tokens(shared_chars), new.prompt_tokens)
+    if profile.name == "deepseek":
+        if divergence_item is None:
+            return shared
+        return shared if shared_chars and shared_chars == prev.shared_chars else 0
+    if profile.name == "anthropic":
+        return _anthropic(profile, prev, new, divergence_item)
+    return apply_rule(profile, new.model, shared, new.prompt_tokens)
+
+
+def _anthropic(profile: ProviderProfile, prev: Snapshot, new: Snapshot, divergence_item: int | None) -> int:
+    lookback = profile.lookback_blocks or 20
+    limit = len(prev.items) if divergence_item is None else divergence_item
+    best = 0
+    for written in prev.breakpoints:
+        if written >= limit:
+            continue
+        if any(written <= bp < written + lookback for bp in new.breakpoints):
+            end = (
+                prev.prompt_tokens
+                if written == len(prev.items) - 1
+                else new.tokens(new.chars_before(written + 1))
+            )
+            best = max(best, min(end, new.prompt_tokens))
+    return best if best >= profile.minimum_for(new.model) else 0

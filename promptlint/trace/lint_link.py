@@ -1,0 +1,70 @@
+"""Attach lint findings from a source tree to trace causes (`trace --source DIR`).
+
+Uses the engine's `promptlint.engine.runner.lint_paths` when this build has it; each cause maps to
+the rule codes that detect it statically. Findings become plain dicts (code, location, message).
+"""
+
+from __future__ import annotations
+
+import importlib
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+from promptlint.errors import UsageError
+from promptlint.source import LineIndex
+
+CAUSE_CODES: Mapping[str, tuple[str, ...]] = {
+    "timestamp": ("PC101",),
+    "id": ("PC102",),
+    "json-key-order": ("PC301",),
+    "tools-changed": ("PC302",),
+    "sliding-window": ("PC401",),
+    "history-edited": ("PC402",),
+    "breakpoint": ("PC503", "PC502"),
+}
+
+
+def lint_available() -> bool:
+    try:
+        runner = importlib.import_module("promptlint.engine.runner")
+    except ImportError:
+        return False
+    return callable(getattr(runner, "lint_paths", None))
+
+
+def findings_by_cause(source_dir: str) -> dict[str, tuple[dict[str, object], ...]]:
+    """Run the linter on `source_dir` and group its findings by the trace cause they explain.
+
+    Raises:
+        UsageError: this build has no `promptlint.engine.runner.lint_paths`.
+    """
+    if not lint_available():
+        raise UsageError(
+            "--source needs the lint engine (promptlint.engine.runner.lint_paths), not present in this build"
+        )
+    runner = importlib.import_module("promptlint.engine.runner")
+    result: Any = runner.lint_paths([source_dir])
+    diagnostics = getattr(result, "diagnostics", result)
+    texts: dict[str, LineIndex] = {
+        str(path): source.lines for path, source in getattr(result, "sources", {}).items()
+    }
+    out: dict[str, list[dict[str, object]]] = {}
+    for diag in sorted(diagnostics, key=lambda d: (str(d.path), d.span.start, str(d.code))):
+        for cause, codes in CAUSE_CODES.items():
+            if diag.code in codes:
+                out.setdefault(cause, []).append(
+                    {"code": diag.code, "location": _location(diag, texts), "message": diag.message}
+                )
+    return {k: tuple(v) for k, v in out.items()}
+
+
+def _location(diag: Any, texts: dict[str, LineIndex]) -> str:
+    path = str(diag.path)
+    if path not in texts:
+        try:
+            texts[path] = LineIndex(Path(path).read_text(encoding="utf-8", errors="replace"))
+        except OSError:
+            return path
+    pos = texts[path].position(diag.span.start)
+    return f"{path}:{pos.line}:{pos.column}"

@@ -1,0 +1,228 @@
+"""One logged request/response as provider-neutral data: prefix items in cache order, plus usage.
+
+Accepted line shapes: `{"request": {...}, "response": {...}}` (plus optional wrapper fields such as
+`conversation_id`), or a bare request body (usage may sit beside it). Request bodies: OpenAI Chat
+Completions (`messages`, `tools`, `response_format`), Responses (`instructions`, `input`, `tools`,
+`text.format`), Anthropic Messages (`tools`, `system`, `messages`, `cache_control`). Items follow the
+provider's serialisation order (tools, schema, system, messages); each content block is one item so
+Anthropic block counts and breakpoints survive. Texts are the logged values, key order preserved.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+_ID_FIELDS = ("conversation_id", "conversation", "session_id", "thread_id")
+_USER_FIELDS = ("user_id", "user", "prompt_cache_key")
+
+
+class MalformedRecord(ValueError):
+    """The line is JSON but not a request this module understands."""
+
+
+@dataclass(frozen=True, slots=True)
+class Item:
+    """One cacheable piece: `section` tools|schema|system|messages; `index`/`block` locate it."""
+
+    section: str
+    role: str
+    text: str
+    index: int | None = None
+    block: int | None = None
+    breakpoint: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class Usage:
+    """Reported token counts; None when the log does not say."""
+
+    prompt_tokens: int | None = None
+    cached_tokens: int | None = None
+    write_tokens: int | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class LoggedRequest:
+    """A normalised log line."""
+
+    line: int
+    provider: str
+    model: str
+    items: tuple[Item, ...]
+    usage: Usage
+    explicit_id: str | None = None
+    automatic_breakpoint: bool = False
+    #: True when `explicit_id` names a conversation (not a user, who may have many conversations).
+    explicit_is_conversation: bool = False
+
+    @property
+    def total_chars(self) -> int:
+        return sum(len(item.text) for item in self.items)
+
+    def first_user_item(self) -> int:
+        """Index of the first user-message item (len(items) if none)."""
+        for i, item in enumerate(self.items):
+            if item.section == "messages" and item.role == "user":
+                return i
+        return len(self.items)
+
+
+def parse_line(line: int, obj: Any, provider_hint: str | None = None) -> LoggedRequest:
+    """Normalise one decoded JSON line. Raises `MalformedRecord` on an unrecognised shape."""
+    if not isinstance(obj, Mapping):
+        raise MalformedRecord("line is not a JSON object")
+    request = obj.get("request", obj)
+    response = obj.get("response") if "request" in obj else None
+    if not isinstance(request, Mapping):
+        raise MalformedRecord("`request` is not an object")
+    if not any(k in request for k in ("messages", "input", "instructions", "system")):
+        raise MalformedRecord("no `messages`, `input`, `instructions` or `system` in the request")
+    usage_obj = _usage_object(response, obj)
+    model = str(request.get("model") or (response or {}).get("model") or "")
+    provider = provider_hint or _provider(obj, request, usage_obj, model)
+    explicit = _explicit_id(obj, request)
+    return LoggedRequest(
+        line=line,
+        provider=provider,
+        model=model,
+        items=tuple(request_items(request)),
+        usage=_usage(usage_obj),
+        explicit_id=explicit,
+        explicit_is_conversation=explicit is not None and explicit.split("=", 1)[0] in _ID_FIELDS,
+        automatic_breakpoint=isinstance(request.get("cache_control"), Mapping),
+    )
+
+
+def request_items(request: Mapping[str, Any]) -> list[Item]:
+    """The prefix items of a request body, in the order the provider caches them."""
+    items: list[Item] = []
+    tools = request.get("tools")
+    if tools:
+        marked = isinstance(tools, list) and any(
+            isinstance(t, Mapping) and "cache_control" in t for t in tools
+        )
+        items.append(Item("tools", "tools", _dump(tools), breakpoint=marked))
+    text_options = request.get("text")
+    schema = request.get("response_format") or (
+        text_options.get("format") if isinstance(text_options, Mapping) else None
+    )
+    if schema:
+        items.append(Item("schema", "schema", _dump(schema)))
+    for key in ("instructions", "system"):
+        value = request.get(key)
+        if isinstance(value, str):
+            items.append(Item("system", "system", value))
+        elif isinstance(value, list):
+            for b, block in enumerate(value):
+                items.append(_block_item("system", "system", None, b, block))
+    messages = request.get("messages", request.get("input"))
+    if isinstance(messages, str):
+        items.append(Item("messages", "user", messages, index=0, block=0))
+    elif isinstance(messages, list):
+        for m, message in enumerate(messages):
+            items.extend(_message_items(m, message))
+    return items
+
+
+def _message_items(index: int, message: Any) -> list[Item]:
+    if not isinstance(message, Mapping):
+        return [Item("messages", "?", _dump(message), index=index, block=0)]
+    role = str(message.get("role") or message.get("type") or "?")
+    section = "system" if role in ("system", "developer") else "messages"
+    content = message.get("content")
+    out: list[Item] = []
+    if isinstance(content, str):
+        out.append(Item(section, role, content, index=index, block=0))
+    elif isinstance(content, list):
+        out.extend(_block_item(section, role, index, b, block) for b, block in enumerate(content))
+    extra = {k: v for k, v in message.items() if k not in ("role", "content")}
+    if extra:
+        out.append(Item(section, role, _dump(extra), index=index, block=len(out)))
+    return out or [Item(section, role, "", index=index, block=0)]
+
+
+def _block_item(section: str, role: str, index: int | None, b: int, block: Any) -> Item:
+    if isinstance(block, Mapping):
+        marked = "cache_control" in block
+        if isinstance(block.get("text"), str) and block.get("type") in ("text", "input_text", "output_text"):
+            return Item(section, role, block["text"], index=index, block=b, breakpoint=marked)
+        body = {k: v for k, v in block.items() if k != "cache_control"}
+        return Item(section, role, _dump(body), index=index, block=b, breakpoint=marked)
+    return Item(section, role, block if isinstance(block, str) else _dump(block), index=index, block=b)
+
+
+def _dump(value: Any) -> str:
+    return json.dumps(value, ensure_ascii=False)
+
+
+def _usage_object(response: Any, obj: Mapping[str, Any]) -> Mapping[str, Any]:
+    for holder in (response, obj):
+        if isinstance(holder, Mapping):
+            for key in ("usage", "usage_metadata", "usageMetadata"):
+                if isinstance(holder.get(key), Mapping):
+                    return holder[key]  # type: ignore[no-any-return]
+    return {}
+
+
+def _usage(u: Mapping[str, Any]) -> Usage:
+    if "prompt_cache_hit_tokens" in u:  # DeepSeek
+        hit = _int(u.get("prompt_cache_hit_tokens")) or 0
+        miss = _int(u.get("prompt_cache_miss_tokens"))
+        prompt = _int(u.get("prompt_tokens")) or (hit + miss if miss is not None else None)
+        return Usage(prompt, hit)
+    if "cache_read_input_tokens" in u or "cache_creation_input_tokens" in u:  # Anthropic
+        read = _int(u.get("cache_read_input_tokens")) or 0
+        write = _int(u.get("cache_creation_input_tokens")) or 0
+        return Usage((_int(u.get("input_tokens")) or 0) + read + write, read, write)
+    if "prompt_tokens" in u:  # Chat Completions (OpenAI, vLLM)
+        details = u.get("prompt_tokens_details") or {}
+        return Usage(_int(u.get("prompt_tokens")), _int(details.get("cached_tokens")) or 0)
+    if "input_tokens" in u:  # Responses
+        details = u.get("input_tokens_details") or {}
+        return Usage(_int(u.get("input_tokens")), _int(details.get("cached_tokens")) or 0)
+    for prompt_key, cached_key in (
+        ("prompt_token_count", "cached_content_token_count"),
+        ("promptTokenCount", "cachedContentTokenCount"),
+    ):
+        if prompt_key in u:
+            return Usage(_int(u.get(prompt_key)), _int(u.get(cached_key)) or 0)
+    return Usage()
+
+
+def _provider(
+    obj: Mapping[str, Any], request: Mapping[str, Any], usage: Mapping[str, Any], model: str
+) -> str:
+    explicit = obj.get("provider")
+    if isinstance(explicit, str) and explicit:
+        return explicit.lower()
+    if "prompt_cache_hit_tokens" in usage or model.startswith("deepseek"):
+        return "deepseek"
+    if "cache_read_input_tokens" in usage or model.startswith("claude") or "system" in request:
+        return "anthropic"
+    if (
+        model.startswith("gemini")
+        or "cached_content_token_count" in usage
+        or "cachedContentTokenCount" in usage
+    ):
+        return "gemini"
+    return "openai"
+
+
+def _explicit_id(obj: Mapping[str, Any], request: Mapping[str, Any]) -> str | None:
+    for holder in (obj, request):
+        for key in _ID_FIELDS:
+            if isinstance(holder.get(key), str | int) and not isinstance(holder.get(key), bool):
+                return f"{key}={holder[key]}"
+    metadata = request.get("metadata")
+    for holder in (request, metadata if isinstance(metadata, Mapping) else {}):
+        for key in _USER_FIELDS:
+            if isinstance(holder.get(key), str) and holder[key]:
+                return f"{key}={holder[key]}"
+    return None
+
+
+def _int(value: Any) -> int | None:
+    return value if isinstance(value, int) and not isinstance(value, bool) else None

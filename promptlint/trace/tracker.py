@@ -1,0 +1,263 @@
+"""Group logged requests into conversations and explain each miss against the previous related one.
+
+Memory is bounded: each lookup table keeps only the last request per key, in an LRU capped at
+`max_conversations`. A request is related, most specific first, to: the previous request of its
+conversation (explicit id field, else same model + system + first user message), the last request
+with the same first user message (model or system changed), or the last request of the same model
+(independent single-turn requests sharing a static prefix). Only a divergence before the point where
+requests are expected to differ (the end of the previous turn inside a conversation, the first user
+message across conversations) is a prefix break.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections import OrderedDict
+from collections.abc import Mapping
+
+from promptlint.providers import ProviderProfile, profile_for
+from promptlint.trace.classify import classify_break, slid
+from promptlint.trace.diverge import Divergence, first_divergence
+from promptlint.trace.events import MissEvent, TraceStats
+from promptlint.trace.expect import Snapshot, apply_rule, expected_hit, snapshot
+from promptlint.trace.normalise import Item, LoggedRequest
+
+
+def _key(*parts: str) -> str:
+    return hashlib.blake2b("\x1f".join(parts).encode("utf-8", "surrogatepass"), digest_size=8).hexdigest()
+
+
+class _Lru:
+    def __init__(self, cap: int) -> None:
+        self.cap = max(1, cap)
+        self.data: OrderedDict[str, Snapshot] = OrderedDict()
+
+    def get(self, key: str) -> Snapshot | None:
+        return self.data.get(key)
+
+    def put(self, key: str, snap: Snapshot) -> None:
+        self.data[key] = snap
+        self.data.move_to_end(key)
+        if len(self.data) > self.cap:
+            self.data.popitem(last=False)
+
+
+class Tracker:
+    """Feed normalised requests in log order; `feed` returns a `MissEvent` for each explained miss."""
+
+    def __init__(
+        self,
+        profiles: Mapping[str, ProviderProfile],
+        *,
+        max_conversations: int = 4096,
+        tolerance: int = 64,
+        redact: bool = False,
+        findings: Mapping[str, tuple[Mapping[str, object], ...]] | None = None,
+    ) -> None:
+        self.profiles = profiles
+        self.tolerance = tolerance
+        self.redact = redact
+        self.findings = findings or {}
+        self.stats = TraceStats()
+        self._conv = _Lru(max_conversations)
+        self._first_user = _Lru(max_conversations)
+        self._model = _Lru(max(64, max_conversations // 64))
+
+    def feed(self, request: LoggedRequest) -> MissEvent | None:
+        stats = self.stats
+        stats.requests += 1
+        profile = profile_for(self.profiles, request.provider)
+        first = request.first_user_item()
+        first_text = request.items[first].text if first < len(request.items) else ""
+        system = "\x1e".join(it.text for it in request.items[:first])
+        conv_key = request.explicit_id or _key(request.model, system, first_text)
+        fu_key = _key(request.provider, first_text)
+        model_key = _key(request.provider, request.model)
+        prev, same_conv = self._related(conv_key, fu_key, model_key, first_text, request)
+        event: MissEvent | None = None
+        expected = 0
+        if prev is None:
+            stats.cold += 1
+            new = snapshot(request, 0)
+        else:
+            div = first_divergence(prev.items, request.items)
+            shared_chars = _shared_chars(prev, div)
+            new = snapshot(request, shared_chars)
+            if prev.model == new.model:
+                expected = expected_hit(profile, prev, new, None if div is None else div.item, shared_chars)
+            event = self._explain(profile, prev, new, request, div, same_conv, conv_key, expected)
+        self._count_usage(request, expected)
+        self._conv.put(conv_key, new)
+        if first_text:
+            self._first_user.put(fu_key, new)
+        self._model.put(model_key, new)
+        if event is not None:
+            stats.misses += 1
+            stats.tokens_lost += event.tokens_lost
+            stats.money_lost[event.currency] = stats.money_lost.get(event.currency, 0.0) + event.money_lost
+            stats.causes[event.cause or "unexplained"] += 1
+        return event
+
+    def _related(
+        self, conv_key: str, fu_key: str, model_key: str, first_text: str, request: LoggedRequest
+    ) -> tuple[Snapshot | None, bool]:
+        prev = self._conv.get(conv_key)
+        if prev is not None and request.explicit_is_conversation:
+            return prev, True
+        if prev is not None:
+            prev_first = prev.items[prev.first_user].text if prev.first_user < len(prev.items) else ""
+            return prev, prev_first == first_text
+        prev = self._first_user.get(fu_key) if first_text else None
+        if prev is not None:
+            return prev, True
+        return self._model.get(model_key), False
+
+    def _count_usage(self, request: LoggedRequest, expected: int) -> None:
+        stats = self.stats
+        usage = request.usage
+        if usage.prompt_tokens is not None:
+            stats.prompt_tokens += usage.prompt_tokens
+        if usage.cached_tokens is None:
+            return
+        stats.with_usage += 1
+        stats.reported_cached += usage.cached_tokens
+        stats.expected_cached += expected
+        if abs(expected - usage.cached_tokens) > max(self.tolerance, 0.05 * (usage.prompt_tokens or 0)):
+            stats.mismatches += 1
+
+    def _explain(
+        self,
+        profile: ProviderProfile,
+        prev: Snapshot,
+        new: Snapshot,
+        request: LoggedRequest,
+        div: Divergence | None,
+        same_conv: bool,
+        conv_key: str,
+        expected: int,
+    ) -> MissEvent | None:
+        reported = request.usage.cached_tokens
+        minimum = profile.minimum_for(request.model)
+        if same_conv:
+            potential_raw = prev.prompt_tokens
+        else:
+            potential_raw = new.tokens(
+                min(new.chars_before(new.first_user), prev.chars_before(prev.first_user))
+            )
+        potential = apply_rule(
+            profile, request.model, min(potential_raw, new.prompt_tokens), new.prompt_tokens
+        )
+        got = reported if reported is not None else expected
+        lost = max(0, potential - got)
+        if not same_conv and div is not None and slid(prev, new):
+            same_conv, potential_raw = True, prev.prompt_tokens
+            potential = apply_rule(
+                profile, request.model, min(potential_raw, new.prompt_tokens), new.prompt_tokens
+            )
+            lost = max(0, potential - got)
+        expected_break_item = len(prev.items) if same_conv else new.first_user
+        broke = div is not None and div.item < expected_break_item
+        cause: str | None
+        if prev.model != new.model:
+            cause = "model-changed"
+        elif new.prompt_tokens < minimum and potential_raw > 0 and profile.name != "vllm":
+            cause, lost = "below-minimum", min(potential_raw, new.prompt_tokens)
+        elif broke and div is not None:
+            cause = classify_break(prev, new, div)
+        elif profile.name == "anthropic" and got + self.tolerance < potential:
+            cause = "breakpoint"
+        elif reported is not None and reported + self.tolerance < expected:
+            cause, lost = None, expected - reported
+        else:
+            return None
+        if cause is not None and cause != "below-minimum" and lost <= 0:
+            return None
+        return self._event(profile, prev, new, request, div, conv_key, cause, reported, expected, lost)
+
+    def _event(
+        self,
+        profile: ProviderProfile,
+        prev: Snapshot,
+        new: Snapshot,
+        request: LoggedRequest,
+        div: Divergence | None,
+        conv_key: str,
+        cause: str | None,
+        reported: int | None,
+        expected: int,
+        lost: int,
+    ) -> MissEvent:
+        price = profile.price_for(request.model)
+        item: Item | None = None
+        if cause == "model-changed":
+            return self._model_event(profile, prev, request, conv_key, reported, expected, lost)
+        if div is not None:
+            item = new.items[div.item] if div.item < len(new.items) else prev.items[div.item]
+        return MissEvent(
+            line=request.line,
+            previous_line=prev.line,
+            conversation=request.explicit_id if request.explicit_id and not self.redact else conv_key,
+            provider=profile.name,
+            model=request.model,
+            cause=cause,
+            section=None if item is None else item.section,
+            message_index=None if item is None else item.index,
+            block_index=None if item is None else item.block,
+            offset=None if div is None else div.offset,
+            was=None if div is None else self._excerpt(div.was, div.offset),
+            now=None if div is None else self._excerpt(div.now, div.offset),
+            reported_cached=reported,
+            expected_cached=expected,
+            tokens_lost=lost,
+            money_lost=round(lost * (price.miss - price.hit) / 1e6, 9),
+            currency=price.currency,
+            findings=self.findings.get(cause or "", ()),
+        )
+
+    def _model_event(
+        self,
+        profile: ProviderProfile,
+        prev: Snapshot,
+        request: LoggedRequest,
+        conv_key: str,
+        reported: int | None,
+        expected: int,
+        lost: int,
+    ) -> MissEvent:
+        price = profile.price_for(request.model)
+        return MissEvent(
+            line=request.line,
+            previous_line=prev.line,
+            conversation=request.explicit_id if request.explicit_id and not self.redact else conv_key,
+            provider=profile.name,
+            model=request.model,
+            cause="model-changed",
+            section="model",
+            message_index=None,
+            block_index=None,
+            offset=None,
+            was=prev.model,
+            now=request.model,
+            reported_cached=reported,
+            expected_cached=expected,
+            tokens_lost=lost,
+            money_lost=round(lost * (price.miss - price.hit) / 1e6, 9),
+            currency=price.currency,
+            findings=self.findings.get("model-changed", ()),
+        )
+
+    def _excerpt(self, text: str, offset: int) -> str | dict[str, object]:
+        if self.redact:
+            return {
+                "chars": len(text),
+                "sha256": hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()[:16],
+            }
+        start = max(0, offset - 30)
+        end = min(len(text), offset + 50)
+        return ("…" if start else "") + text[start:end] + ("…" if end < len(text) else "")
+
+
+def _shared_chars(prev: Snapshot, div: Divergence | None) -> int:
+    if div is None:
+        return prev.chars_before(len(prev.items))
+    return prev.chars_before(div.item) + div.offset

@@ -1,0 +1,66 @@
+"""Bad input never crashes the run: PC001 at the right place, other files still linted."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from promptlint.engine.runner import lint_paths
+from promptlint.source import FileKind, decode_source
+
+GOOD = (
+    "from datetime import datetime\nPOLICY = 'Always answer in formal English, cite the handbook. ' * 10\n"
+    "def ask(client, q):\n    return client.chat.completions.create(model='m', messages=[\n"
+    "        {'role': 'system', 'content': f'{datetime.now()} ' + POLICY}, {'role': 'user', 'content': q}])\n"
+)
+
+
+def test_syntax_error_and_undecodable_and_empty(tmp_path: Path) -> None:
+    (tmp_path / "broken.py").write_text("import os\n\ndef f(:\n    pass\n")
+    (tmp_path / "latin.py").write_bytes(b"x = 1\ny = 'caf\xe9'\n")
+    (tmp_path / "empty.py").write_bytes(b"")
+    (tmp_path / "good.py").write_text(GOOD)
+    run = lint_paths([str(tmp_path)])
+    found = {(Path(d.path).name, d.code): d for d in run.diagnostics}
+    assert ("good.py", "PC101") in found
+    assert (
+        run.sources[str(tmp_path / "broken.py")].lines.position(found[("broken.py", "PC001")].span.start).line
+        == 3
+    )
+    latin = found[("latin.py", "PC001")]
+    assert "decode" in latin.message
+    assert run.files == 4 and not run.errors
+
+
+def test_unreadable_path_is_reported_and_run_continues(tmp_path: Path) -> None:
+    (tmp_path / "good.py").write_text(GOOD)
+    run = lint_paths([str(tmp_path / "missing.py"), str(tmp_path / "good.py")])
+    codes = sorted((Path(d.path).name, d.code) for d in run.diagnostics)
+    assert codes == [("good.py", "PC101"), ("missing.py", "PC001")]
+
+
+def test_crlf_and_bom_positions(tmp_path: Path) -> None:
+    data = ("\ufeff" + GOOD.replace("\n", "\r\n")).encode("utf-8")
+    source = decode_source("x.py", data, FileKind.PYTHON)
+    assert source.bom and source.newline == "\r\n" and source.encode(source.text) == data
+    (tmp_path / "crlf.py").write_bytes(data)
+    run = lint_paths([str(tmp_path / "crlf.py")])
+    (diag,) = run.diagnostics
+    pos = run.sources[diag.path].lines.position(diag.span.start)
+    assert (pos.line, run.sources[diag.path].text[diag.span.start : diag.span.end]) == (5, "datetime.now()")
+
+
+def test_non_ascii_columns(tmp_path: Path) -> None:
+    code = GOOD.replace("f'{datetime.now()} '", "f'Привет 👋 {datetime.now()} '")
+    (tmp_path / "u.py").write_text(code, encoding="utf-8")
+    run = lint_paths([str(tmp_path / "u.py")])
+    (diag,) = run.diagnostics
+    source = run.sources[diag.path]
+    assert source.text[diag.span.start : diag.span.end] == "datetime.now()"
+    line, character = source.lines.utf16_position(diag.span.start)
+    assert character == source.lines.position(diag.span.start).column - 1 + 1  # the emoji is 2 UTF-16 units
+
+
+def test_huge_file_is_fine(tmp_path: Path) -> None:
+    (tmp_path / "big.py").write_text("x = 1\n" * 200_000 + GOOD)
+    run = lint_paths([str(tmp_path / "big.py")])
+    assert [d.code for d in run.diagnostics] == ["PC101"]

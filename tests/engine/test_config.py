@@ -1,0 +1,62 @@
+"""Config loading: nearest file wins, keys validated with one-line errors and hints."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from promptlint.config.load import ConfigResolver, read_config_file
+from promptlint.errors import ConfigError
+
+
+def write(path: Path, text: str) -> Path:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(text)
+    return path
+
+
+def test_pyproject_and_promptlint_toml(tmp_path: Path) -> None:
+    write(tmp_path / "pyproject.toml", '[tool.promptlint]\nselect = ["PC1"]\nmin-static-tokens = 10\n')
+    write(tmp_path / "sub" / "promptlint.toml", 'ignore = ["PC101"]\nprovider = "anthropic"\n')
+    resolver = ConfigResolver(cwd=str(tmp_path))
+    top = resolver.for_path(str(tmp_path / "a.py"))
+    sub = resolver.for_path(str(tmp_path / "sub" / "deep" / "b.py"))
+    assert top.select == ("PC1",) and top.min_static_tokens == 10
+    assert sub.ignore == ("PC101",) and sub.provider == "anthropic" and sub.select is None
+
+
+def test_pyproject_without_section_is_skipped(tmp_path: Path) -> None:
+    write(tmp_path / "pyproject.toml", '[tool.promptlint]\nignore = ["PC201"]\n')
+    write(tmp_path / "pkg" / "pyproject.toml", "[project]\nname = 'x'\n")
+    assert ConfigResolver().for_path(str(tmp_path / "pkg" / "m.py")).ignore == ("PC201",)
+
+
+@pytest.mark.parametrize(
+    ("text", "message", "hint"),
+    [
+        ("[tool.promptlint]\nmin-static-token = 3\n", "unknown key `min-static-token`", "min-static-tokens"),
+        ('[tool.promptlint]\nselect = "PC101"\n', "`select` must be a list of strings", 'select = ["..."]'),
+        ("[tool.promptlint]\nmin-static-tokens = -1\n", "non-negative integer", "min-static-tokens = 64"),
+        ('[tool.promptlint]\nprovider = "anthropik"\n', "`provider` must be one of", "anthropic"),
+        ("[tool.promptlint\n", "invalid TOML", "TOML syntax"),
+    ],
+)
+def test_bad_config_is_one_line_with_hint(tmp_path: Path, text: str, message: str, hint: str) -> None:
+    path = write(tmp_path / "pyproject.toml", text)
+    with pytest.raises(ConfigError) as err:
+        read_config_file(str(path))
+    rendered = err.value.render()
+    assert message in rendered and hint in rendered and str(path) in rendered
+    assert rendered.count("\n") == 1
+
+
+def test_per_file_ignores_and_provider_overrides(tmp_path: Path) -> None:
+    path = write(
+        tmp_path / "promptlint.toml",
+        '[per-file-ignores]\n"tests/*" = ["PC101"]\n[providers.anthropic]\nminimum-tokens = 2048\n',
+    )
+    settings = read_config_file(str(path))
+    assert settings is not None
+    assert settings.per_file_ignores == (("tests/*", ("PC101",)),)
+    assert settings.provider_overrides() == {"anthropic": {"minimum-tokens": 2048}}

@@ -1,0 +1,341 @@
+"""The Python frontend turns code into the prompt IR: one test per content form and prompt site."""
+
+from __future__ import annotations
+
+import textwrap
+from pathlib import Path
+
+import pytest
+
+from promptlint.frontends.python import PythonContext, extract_python
+from promptlint.frontends.python.modules import ModuleLoader
+from promptlint.frontends.python.volatile import VolatileTable
+from promptlint.ir import FileFacts, Prompt, Slot, Text
+from promptlint.source import FileKind, decode_source
+
+
+def facts_of(code: str, tmp_path: Path, name: str = "app.py", volatile: tuple[str, ...] = ()) -> FileFacts:
+    path = tmp_path / name
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(textwrap.dedent(code), encoding="utf-8")
+    source = decode_source(str(path), path.read_bytes(), FileKind.PYTHON)
+    return extract_python(source, PythonContext(ModuleLoader(), VolatileTable.build(volatile)))
+
+
+def render(prompt: Prompt) -> str:
+    """Compact IR text: `role: text{SLOT:stability[:kind/granularity]}...` per part."""
+    lines = []
+    for part in prompt.parts:
+        pieces = []
+        for seg in part.segments:
+            if isinstance(seg, Text):
+                pieces.append(seg.text)
+            elif isinstance(seg, Slot):
+                extra = f":{seg.kind}" if seg.kind else ""
+                extra += f"/{seg.granularity.label}" if seg.granularity is not None else ""
+                pieces.append(f"{{{seg.label}:{seg.stability.name}{extra}}}")
+            else:
+                pieces.append(f"<{seg.kind}>")
+        lines.append(f"{part.role}: {''.join(pieces)}")
+    return "\n".join(lines)
+
+
+def only(facts: FileFacts) -> str:
+    assert len(facts.prompts) == 1, [render(p) for p in facts.prompts]
+    return render(facts.prompts[0])
+
+
+CHAT = "client.chat.completions.create(model='gpt-4o', messages=[{{'role': 'system', 'content': {sys}}}, {{'role': 'user', 'content': q}}])"
+
+
+@pytest.mark.parametrize(
+    ("setup", "expr", "expected"),
+    [
+        ("", "f'Today {datetime.now():%Y-%m-%d}. Rules'", "Today {datetime.now():VOLATILE:time/day}. Rules"),
+        ("", "f'At {datetime.now():%H:%M}'", "At {datetime.now():VOLATILE:time/minute}"),
+        ("", "'Now: ' + datetime.now().isoformat()", "Now: {datetime.now():VOLATILE:time/sub-second}"),
+        ("", "'Day %s. Rules' % date.today()", "Day {date.today():VOLATILE:time/day}. Rules"),
+        (
+            "",
+            "'At {t}. Rules'.format(t=time.strftime('%H'))",
+            "At {time.strftime():VOLATILE:time/hour}. Rules",
+        ),
+        ("", "'Run {}'.format(uuid.uuid4())", "Run {uuid.uuid4():VOLATILE:id}"),
+        ("", "'\\n'.join(['A', 'B', str(int(time.time()))])", "A\nB\n{time.time():VOLATILE:time/second}"),
+        ("", "textwrap.dedent('''\n    Hello\n    World''')", "\nHello\nWorld"),
+        ("", "('Implicit '\n 'concatenation')", "Implicit concatenation"),
+        ("BASE = 'Act as {role}.'\nROLE = 'a tutor'", "BASE.format(role=ROLE)", "Act as a tutor."),
+        ("", "'Pick: ' + random.choice(['a', 'b'])", "Pick: {random.choice():VOLATILE:random}"),
+        ("", "f'{name}, read this'", "{name:REQUEST}, read this"),
+        ("", "f'{user_name}, read this'", "{user_name:SESSION}, read this"),
+        ("", "'x' * 3", "xxx"),
+    ],
+)
+def test_content_forms(setup: str, expr: str, expected: str, tmp_path: Path) -> None:
+    code = (
+        "import time, uuid, random, textwrap\nfrom datetime import datetime, date\n"
+        f"{setup}\n"
+        f"def ask(client, q, name, user_name):\n    return {CHAT.format(sys=expr)}\n"
+    )
+    first = only(facts_of(code, tmp_path)).splitlines()
+    assert "\n".join(first[: expected.count("\n") + 1]) == f"system: {expected}"
+
+
+def test_aliases_resolve(tmp_path: Path) -> None:
+    facts = facts_of(
+        """
+        from datetime import datetime as dt
+        import datetime as d
+        import time as t
+        def ask(client, q):
+            s = f"{dt.now()} {d.datetime.utcnow()} {t.time()}"
+            return client.chat.completions.create(model="m", messages=[{"role": "system", "content": s}])
+        """,
+        tmp_path,
+    )
+    assert only(facts).count("VOLATILE:time") == 3
+
+
+def test_local_assignments_augassign_and_appends(tmp_path: Path) -> None:
+    facts = facts_of(
+        """
+        from datetime import datetime
+        RULES = "Rules."
+        def ask(client, q, history):
+            system = "You help. "
+            system += f"Now {datetime.now()}. "
+            system += RULES
+            messages = [{"role": "system", "content": system}]
+            messages.extend(history)
+            messages.append({"role": "user", "content": q})
+            return client.chat.completions.create(model="m", messages=messages)
+        """,
+        tmp_path,
+    )
+    assert only(facts) == (
+        "system: You help. Now {datetime.now():VOLATILE:time/sub-second}. Rules.\n"
+        "history: {history:SESSION}\n"
+        "user: {q:REQUEST}"
+    )
+
+
+def test_same_module_function_with_bound_arguments(tmp_path: Path) -> None:
+    facts = facts_of(
+        """
+        from datetime import date
+        def build_system(day, tone="calm"):
+            return f"Day {day}. Be {tone}."
+        def ask(client, q):
+            return client.chat.completions.create(model="m", messages=[
+                {"role": "system", "content": build_system(date.today())}, {"role": "user", "content": q}])
+        """,
+        tmp_path,
+    )
+    assert only(facts).splitlines()[0] == "system: Day {date.today():VOLATILE:time/day}. Be calm."
+
+
+def test_methods_and_properties(tmp_path: Path) -> None:
+    facts = facts_of(
+        """
+        import uuid
+        class Bot:
+            PERSONA = "You are Bob."
+            def __init__(self, client, user):
+                self.client = client
+                self.user = user
+            @property
+            def header(self):
+                return f"Run {uuid.uuid4()}"
+            def system_prompt(self):
+                return self.header + " " + self.PERSONA + f" User: {self.user}"
+            def ask(self, q):
+                return self.client.chat.completions.create(model="m", messages=[
+                    {"role": "system", "content": self.system_prompt()}, {"role": "user", "content": q}])
+        """,
+        tmp_path,
+    )
+    assert (
+        only(facts).splitlines()[0]
+        == "system: Run {uuid.uuid4():VOLATILE:id} You are Bob. User: {self.user:SESSION}"
+    )
+
+
+def test_cross_module_constants_and_functions(tmp_path: Path) -> None:
+    (tmp_path / "app").mkdir()
+    (tmp_path / "app" / "__init__.py").write_text("")
+    (tmp_path / "app" / "prompts.py").write_text(
+        "from datetime import datetime\nPOLICY = 'Be brief.'\n"
+        "def header():\n    return f'Now {datetime.now():%Y-%m-%d %H:%M:%S}.'\n"
+    )
+    facts = facts_of(
+        """
+        from .prompts import POLICY, header
+        def ask(client, q):
+            return client.chat.completions.create(model="m", messages=[
+                {"role": "system", "content": header() + " " + POLICY}, {"role": "user", "content": q}])
+        """,
+        tmp_path,
+        name="app/client.py",
+    )
+    prompt = facts.prompts[0]
+    assert render(prompt).splitlines()[0] == "system: Now {datetime.now():VOLATILE:time/second}. Be brief."
+    slot = next(s for s in prompt.parts[0].segments if isinstance(s, Slot))
+    assert slot.origin is not None and slot.origin.path.endswith("prompts.py")
+
+
+def test_config_extends_volatile_table(tmp_path: Path) -> None:
+    facts = facts_of(
+        """
+        from myapp.clock import now
+        def ask(client, q):
+            return client.chat.completions.create(model="m", messages=[{"role": "system", "content": f"{now()} rules"}])
+        """,
+        tmp_path,
+        volatile=("myapp.clock.now",),
+    )
+    assert "VOLATILE:time" in only(facts)
+
+
+def test_anthropic_blocks_tools_and_breakpoints(tmp_path: Path) -> None:
+    facts = facts_of(
+        """
+        import anthropic
+        client = anthropic.Anthropic()
+        TOOLS = [{"name": "get_weather", "description": "Weather", "input_schema": {"type": "object"},
+                  "cache_control": {"type": "ephemeral"}}]
+        def ask(q):
+            return client.messages.create(model="claude-sonnet-4-5", max_tokens=10, tools=TOOLS,
+                system=[{"type": "text", "text": "Rules", "cache_control": {"type": "ephemeral"}}],
+                messages=[{"role": "user", "content": [{"type": "text", "text": q}]}])
+        """,
+        tmp_path,
+    )
+    prompt = facts.prompts[0]
+    assert prompt.provider == "anthropic" and prompt.model == "claude-sonnet-4-5"
+    assert [p.role for p in prompt.parts] == ["tools", "system", "user"]
+    assert [(b.part, b.automatic) for b in prompt.breakpoints] == [(0, False), (1, False)]
+    assert '"name": "get_weather"' in render(prompt)
+
+
+@pytest.mark.parametrize(
+    ("call", "provider", "roles"),
+    [
+        (
+            "OpenAI(base_url='https://api.deepseek.com').chat.completions.create(model='x', messages=m)",
+            "deepseek",
+            ["system", "user"],
+        ),
+        ("client.chat.completions.create(model='deepseek-chat', messages=m)", "deepseek", ["system", "user"]),
+        ("client.responses.create(model='gpt-5', instructions=S, input=q)", "openai", ["system", "user"]),
+        ("litellm.completion(model='gpt-4o', messages=m)", "litellm", ["system", "user"]),
+        (
+            "ChatPromptTemplate.from_messages([('system', S), ('human', '{question}')])",
+            "langchain",
+            ["system", "user"],
+        ),
+        (
+            "client.models.generate_content(model='gemini-2.5-flash', contents=q, "
+            "config=types.GenerateContentConfig(system_instruction=S))",
+            "gemini",
+            ["system", "user"],
+        ),
+    ],
+)
+def test_prompt_sites(call: str, provider: str, roles: list[str], tmp_path: Path) -> None:
+    facts = facts_of(
+        "import litellm\nfrom openai import OpenAI\nfrom langchain_core.prompts import ChatPromptTemplate\n"
+        "S = 'Be kind.'\n"
+        f"def ask(client, q, types):\n    m = [{{'role': 'system', 'content': S}}, {{'role': 'user', 'content': q}}]\n"
+        f"    return {call}\n",
+        tmp_path,
+    )
+    sites = [p for p in facts.prompts if p.provider == provider]
+    assert sites, [(p.provider, render(p)) for p in facts.prompts]
+    assert [str(p.role) for p in sites[0].parts] == roles
+
+
+def test_langchain_template_variables_are_slots(tmp_path: Path) -> None:
+    facts = facts_of(
+        """
+        from langchain_core.prompts import ChatPromptTemplate
+        prompt = ChatPromptTemplate.from_messages([("system", "Hi {user_name}. Rules."), ("human", "{question}")])
+        """,
+        tmp_path,
+    )
+    assert only(facts) == "system: Hi {user_name:REQUEST}. Rules.\nuser: {question:REQUEST}"
+
+
+def test_prompt_named_fallbacks(tmp_path: Path) -> None:
+    facts = facts_of(
+        """
+        from datetime import datetime
+        SYSTEM_PROMPT = f"Time {datetime.now()}. Rules."
+        def build_user_prompt(question):
+            return f"Q: {question}"
+        """,
+        tmp_path,
+    )
+    rendered = sorted(render(p) for p in facts.prompts)
+    assert rendered == [
+        "system: Time {datetime.now():VOLATILE:time/sub-second}. Rules.",
+        "user: Q: {question:REQUEST}",
+    ]
+
+
+def test_role_dict_lists_without_a_known_client(tmp_path: Path) -> None:
+    facts = facts_of(
+        """
+        import uuid
+        def build(q):
+            return [{"role": "system", "content": f"trace {uuid.uuid4()} rules"}, {"role": "user", "content": q}]
+        """,
+        tmp_path,
+    )
+    assert only(facts).startswith("system: trace {uuid.uuid4():VOLATILE:id} rules")
+
+
+def test_values_outside_prompt_content_are_not_prompts(tmp_path: Path) -> None:
+    facts = facts_of(
+        """
+        import logging, time, uuid
+        from datetime import datetime
+        log = logging.getLogger(__name__)
+        def ask(client, q, db):
+            start = time.time()
+            log.info("asking at %s", datetime.now())
+            r = client.chat.completions.create(model="m", messages=[{"role": "user", "content": q}],
+                                               metadata={"sent": str(datetime.now())}, user=str(uuid.uuid4()))
+            db.save(created=datetime.now(), elapsed=time.time() - start)
+            return r
+        """,
+        tmp_path,
+    )
+    assert only(facts) == "user: {q:REQUEST}"
+
+
+def test_persisted_history_appends_are_frozen(tmp_path: Path) -> None:
+    facts = facts_of(
+        """
+        from datetime import datetime
+        SYSTEM = "You are a tutor."
+        class Chat:
+            def __init__(self, client):
+                self.client = client
+                self.history = []
+            def ask(self, q):
+                self.history.append({"role": "user", "content": f"[{datetime.now()}] {q}"})
+                reply = self.client.chat.completions.create(model="m",
+                    messages=[{"role": "system", "content": SYSTEM}] + self.history)
+                self.history.append({"role": "assistant", "content": reply})
+                return reply
+        """,
+        tmp_path,
+    )
+    assert only(facts) == "system: You are a tutor.\nhistory: {self.history:SESSION}"
+
+
+def test_syntax_error_position(tmp_path: Path) -> None:
+    facts = facts_of("x = 1\ndef f(:\n    pass\n", tmp_path)
+    assert facts.parse_failure is not None
+    text = (tmp_path / "app.py").read_text()
+    assert text[: facts.parse_failure.span.start].count("\n") == 1

@@ -1,0 +1,207 @@
+"""`trace` on SDK-shaped JSONL fixtures: cause classification, usage parsing, redaction, streaming."""
+
+from __future__ import annotations
+
+import io
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+from click.testing import CliRunner
+
+from promptlint.providers import build_profiles, default_profile_data
+from promptlint.trace import lint_link
+from promptlint.trace.command import run_trace, trace
+from promptlint.trace.diverge import content_cause, is_sliding_window
+from promptlint.trace.normalise import parse_line
+from promptlint.trace.report import JsonWriter
+from promptlint.trace.tracker import Tracker
+
+FIXTURES = Path(__file__).resolve().parents[2] / "fixtures" / "trace"
+
+
+def run_json(name: str, *args: str) -> dict[str, Any]:
+    result = CliRunner().invoke(trace, [str(FIXTURES / name), "--output-format", "json", *args])
+    assert result.exit_code == 0, result.output
+    return json.loads(result.output)  # type: ignore[no-any-return]
+
+
+def misses(data: dict[str, Any]) -> list[tuple[int, str | None]]:
+    return [(e["line"], e["cause"]) for e in data["events"] if e["kind"] == "miss"]
+
+
+def test_timestamp_in_openai_system_prompt() -> None:
+    data = run_json("openai_chat_timestamp.jsonl")
+    assert misses(data) == [(2, "timestamp"), (3, "timestamp"), (4, "timestamp")]
+    first = data["events"][0]
+    assert (first["section"], first["message_index"], first["offset"]) == ("system", 0, 29)
+    assert "10:00:00" in first["was"] and "10:01:17" in first["now"]
+    assert first["tokens_lost"] > 1024 and first["currency"] == "x-input"
+    assert data["summary"]["causes"] == {"timestamp": 3}
+
+
+def test_conversation_history_edit_sliding_window_and_tools() -> None:
+    data = run_json("openai_chat_conversation.jsonl")
+    assert misses(data) == [(5, "history-edited"), (6, "sliding-window"), (7, "tools-changed")]
+    edit = data["events"][0]
+    assert edit["message_index"] == 2 and edit["conversation"] == "conversation_id=conv-7"
+    # the appended turns (lines 2-4) hit as the OpenAI rules predict: not reported as misses
+    assert data["summary"]["cold_requests"] == 1
+
+
+def test_json_key_order() -> None:
+    assert misses(run_json("openai_chat_json_order.jsonl")) == [(2, "json-key-order")]
+
+
+def test_responses_api_request_id() -> None:
+    data = run_json("responses_request_id.jsonl")
+    assert misses(data) == [(2, "id")]
+    assert data["events"][0]["section"] == "system"
+
+
+def test_anthropic_breakpoint_model_change_and_minimum() -> None:
+    data = run_json("anthropic_messages.jsonl")
+    assert misses(data) == [(2, "breakpoint"), (3, "breakpoint"), (4, "model-changed"), (6, "below-minimum")]
+    model_event = data["events"][2]
+    assert (model_event["was"], model_event["now"]) == (
+        "claude-sonnet-4-5-20250929",
+        "claude-opus-4-1-20250805",
+    )
+    breakpoint_event = data["events"][0]
+    assert breakpoint_event["currency"] == "USD" and breakpoint_event["money_lost"] > 0  # Sonnet 4.x prices
+
+
+def test_deepseek_usage_and_malformed_lines() -> None:
+    data = run_json("deepseek_with_malformed.jsonl")
+    malformed = [(e["line"], e["message"]) for e in data["events"] if e["kind"] == "malformed"]
+    assert [line for line, _ in malformed] == [4, 5]
+    assert "invalid JSON" in malformed[0][1]
+    summary = data["summary"]
+    assert summary["requests"] == 4 and summary["malformed_lines"] == 2
+    # third request hits the persisted common prefix (report + system), as DeepSeek's Example 2 says
+    assert summary["reported_cached_tokens"] > 0 and summary["expected_cached_tokens"] > 0
+    assert summary["expected_vs_reported_mismatches"] == 0
+    assert misses(data) == []
+
+
+def test_redaction_keeps_prompt_text_out() -> None:
+    raw = (FIXTURES / "openai_chat_timestamp.jsonl").read_text()
+    result = CliRunner().invoke(trace, [str(FIXTURES / "openai_chat_timestamp.jsonl"), "--redact"])
+    assert result.exit_code == 0
+    assert "Current time" not in result.output and "Policy" not in result.output
+    assert "redacted" in result.output and "timestamp" in result.output
+    data = run_json("openai_chat_timestamp.jsonl", "--redact")
+    was = data["events"][0]["was"]
+    assert set(was) == {"chars", "sha256"} and was["chars"] > 1000
+    assert "Current time" in raw  # the fixture does contain the text that was withheld
+
+
+def test_text_output_mentions_location_and_summary() -> None:
+    result = CliRunner().invoke(trace, [str(FIXTURES / "deepseek_with_malformed.jsonl")])
+    assert result.exit_code == 0
+    assert "line 4: skipped malformed line" in result.output
+    assert "4 requests (2 malformed lines skipped" in result.output
+
+
+@pytest.mark.parametrize(
+    ("was", "now", "cause"),
+    [
+        ("at 2026-11-22 10:00:01 ok", "at 2026-11-22 10:00:59 ok", "timestamp"),
+        ("ts=1795000000 x", "ts=1795000123 x", "timestamp"),
+        ("Today is Monday, November 3", "Today is Tuesday, November 4", "timestamp"),
+        ("req 3f2a9c4e-1b7d-4c8e-9a2f-6d5e4c3b2a10", "req 9b8c7d6e-5f4a-4b3c-8d2e-1f0a9b8c7d6e", "id"),
+        ("trace_ab12cd34ef56 go", "trace_99ffee11aa22 go", "id"),
+        ('{"a": 1, "b": 2}', '{"b": 2, "a": 1}', "json-key-order"),
+        ('data {"a": 1, "b": [1, 2]} end', 'data {"b": [1, 2], "a": 1} end', "json-key-order"),
+        ("You are helpful.", "You are terse.", None),
+        ('{"a": 1}', '{"a": 2}', None),
+    ],
+)
+def test_content_cause(was: str, now: str, cause: str | None) -> None:
+    offset = next(i for i, (x, y) in enumerate(zip(was, now, strict=False)) if x != y)
+    assert content_cause(was, now, offset) == cause
+
+
+def test_sliding_window_detection() -> None:
+    assert is_sliding_window(["u1", "a1", "u2", "a2"], ["u2", "a2", "u3"])
+    assert not is_sliding_window(["u1", "a1"], ["u1x", "a1"])
+
+
+def test_bare_request_bodies_and_shapes() -> None:
+    anthropic = parse_line(
+        1,
+        {
+            "model": "claude-sonnet-4-5",
+            "tools": [{"name": "t", "input_schema": {}, "cache_control": {"type": "ephemeral"}}],
+            "system": [{"type": "text", "text": "sys"}],
+            "messages": [{"role": "user", "content": "hi"}],
+            "cache_control": {"type": "ephemeral"},
+        },
+    )
+    assert anthropic.provider == "anthropic" and anthropic.automatic_breakpoint
+    assert [i.section for i in anthropic.items] == ["tools", "system", "messages"]
+    assert anthropic.items[0].breakpoint
+    responses = parse_line(2, {"model": "gpt-5", "instructions": "be brief", "input": "hello"})
+    assert [(i.section, i.text) for i in responses.items] == [("system", "be brief"), ("messages", "hello")]
+    usage = parse_line(
+        3,
+        {
+            "request": {"model": "gpt-5", "input": "x"},
+            "response": {"usage": {"input_tokens": 2000, "input_tokens_details": {"cached_tokens": 1024}}},
+        },
+    ).usage
+    assert (usage.prompt_tokens, usage.cached_tokens) == (2000, 1024)
+    anth_usage = parse_line(
+        4,
+        {
+            "request": {"model": "claude-x", "messages": [{"role": "user", "content": "x"}]},
+            "response": {
+                "usage": {
+                    "input_tokens": 10,
+                    "cache_read_input_tokens": 1000,
+                    "cache_creation_input_tokens": 5,
+                }
+            },
+        },
+    ).usage
+    assert (anth_usage.prompt_tokens, anth_usage.cached_tokens, anth_usage.write_tokens) == (1015, 1000, 5)
+
+
+def test_lru_caps_tracked_conversations() -> None:
+    lines = []
+    for conv in range(50):
+        for turn in range(2):
+            msgs = [{"role": "system", "content": "s" * 5000}, {"role": "user", "content": f"c{conv}"}]
+            msgs += [{"role": "assistant", "content": "a"}, {"role": "user", "content": "more"}] * turn
+            lines.append(
+                json.dumps({"conversation_id": f"c{conv}", "request": {"model": "m", "messages": msgs}})
+            )
+    # interleave so each conversation's second turn comes after 49 others
+    order = [lines[2 * c] for c in range(50)] + [lines[2 * c + 1] for c in range(50)]
+    tracker = Tracker(build_profiles(default_profile_data()), max_conversations=8)
+    out = io.StringIO()
+    run_trace(io.BytesIO("\n".join(order).encode()), JsonWriter(out.write), tracker)
+    assert len(tracker._conv.data) == 8
+    assert tracker.stats.requests == 100
+
+
+def test_source_option_without_engine_is_a_usage_error(tmp_path: Path) -> None:
+    if lint_link.lint_available():
+        pytest.skip("engine present")
+    result = CliRunner().invoke(
+        trace, [str(FIXTURES / "openai_chat_timestamp.jsonl"), "--source", str(tmp_path)]
+    )
+    assert result.exit_code == 2 and "lint engine" in result.output
+
+
+def test_source_findings_attached(monkeypatch: pytest.MonkeyPatch) -> None:
+    finding = {"code": "PC101", "location": "app.py:3:5", "message": "Clock value in system prompt"}
+    monkeypatch.setattr("promptlint.trace.command.findings_by_cause", lambda _d: {"timestamp": (finding,)})
+    result = CliRunner().invoke(
+        trace,
+        [str(FIXTURES / "openai_chat_timestamp.jsonl"), "--source", str(FIXTURES), "--output-format", "json"],
+    )
+    assert result.exit_code == 0, result.output
+    events = json.loads(result.output)["events"]
+    assert events[0]["findings"] == [finding]
