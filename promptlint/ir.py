@@ -12,7 +12,7 @@ import enum
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 
-from promptlint.diagnostics import Location, Span
+from promptlint.diagnostics import Fix, Location, Span
 
 
 class Stability(enum.IntEnum):
@@ -111,6 +111,7 @@ class Slot:
     kind: VolatileKind | None = None
     granularity: Granularity | None = None
     origin: Location | None = None
+    fix: Fix | None = None  # an edit at `origin` that would make the value stable, if the frontend knows one
 
 
 @dataclass(frozen=True, slots=True)

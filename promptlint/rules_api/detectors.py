@@ -47,14 +47,20 @@ class VolatileSlotRule(PromptRule):
     """
 
     volatile_kind: ClassVar[VolatileKind]
+    cause_pattern: ClassVar[str] = ""  # only culprits whose cause matches (regex), if set
+    cause_exclude: ClassVar[str] = ""  # skip culprits whose cause matches (regex), if set
+
+    def _wanted(self, seg: Slot) -> bool:
+        if seg.stability is not Stability.VOLATILE or seg.kind is not self.volatile_kind:
+            return False
+        cause = seg.cause or seg.label
+        if self.cause_pattern and not _compiled(self.cause_pattern).search(cause):
+            return False
+        return not (self.cause_exclude and _compiled(self.cause_exclude).search(cause))
 
     def check(self, prompt: Prompt, ctx: RuleContext) -> None:
         for pi, si, seg in prompt.walk():
-            if not (
-                isinstance(seg, Slot)
-                and seg.stability is Stability.VOLATILE
-                and seg.kind is self.volatile_kind
-            ):
+            if not (isinstance(seg, Slot) and self._wanted(seg)):
                 continue
             tail = ctx.static_tail(prompt, pi, si, Stability.REQUEST)
             if is_last_part(prompt, pi):
@@ -63,11 +69,13 @@ class VolatileSlotRule(PromptRule):
             elif tail.tokens == 0 and not tail.history:
                 continue
             primary, related = culprit_location(seg, prompt, ctx)
+            local = seg.origin is not None and seg.origin.path == ctx.path
             ctx.report(
                 primary.span,
                 related=related,
                 tokens_after=tail.tokens,
                 origin=seg.origin,
+                fix=seg.fix if local else None,
                 culprit=seg.cause or seg.label,
                 granularity=granularity_phrase(seg.granularity),
                 role=role_label(prompt.parts[pi]),

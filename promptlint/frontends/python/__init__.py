@@ -44,7 +44,7 @@ def extract_python(source: SourceFile, ctx: PythonContext) -> FileFacts:
     evaluator = Evaluator(module, ctx.loader, ctx.volatile)
     found = walk(module)
     prompts = SiteBuilder(module, evaluator).build(found)
-    return FileFacts(prompts=tuple(prompts), headers=tuple(found.headers))
+    return FileFacts(prompts=tuple(prompts), headers=tuple(found.headers), history=tuple(found.history))
 
 
 def _syntax_failure(source: SourceFile, exc: SyntaxError) -> ParseFailure:

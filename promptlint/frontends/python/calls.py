@@ -14,6 +14,7 @@ import textwrap
 from dataclasses import replace
 from typing import TYPE_CHECKING
 
+from promptlint.diagnostics import Applicability, Edit, Fix, Span
 from promptlint.frontends.python.modules import Binding, ModuleInfo, resolve_relative
 from promptlint.frontends.python.values import (
     Map,
@@ -25,6 +26,7 @@ from promptlint.frontends.python.values import (
     Str,
     Value,
     concat,
+    ordered,
     stability_of,
     static_text,
     text,
@@ -43,13 +45,15 @@ _PASS_THROUGH = frozenset(
         "inspect.cleandoc",
         "list",
         "tuple",
-        "sorted",
         "reversed",
         "float",
         "abs",
     }
 )
 _TO_SECONDS = frozenset({"int", "round", "math.floor", "math.ceil"})
+_ORDER_INSENSITIVE = frozenset({"len", "sum", "min", "max", "any", "all", "bool"})
+_JSON_DUMPERS = frozenset({"json.dumps", "simplejson.dumps", "orjson.dumps", "yaml.dump", "yaml.safe_dump"})
+_ORDER_METHODS = frozenset({"iterdir", "glob", "rglob"})
 _LANGCHAIN_ROLES = {
     "SystemMessage": "system",
     "HumanMessage": "user",
@@ -131,6 +135,15 @@ def _unknown_call(ev: Evaluator, node: ast.Call, scope: Scope, extra: list[Value
 def _known_function(ev: Evaluator, qual: str, node: ast.Call, scope: Scope) -> Value | None:
     last = qual.rsplit(".", 1)[-1]
     first = ev.eval(node.args[0], scope) if node.args else None
+    if qual == "sorted" and first is not None:
+        return ordered(first)
+    if qual in _ORDER_INSENSITIVE:
+        return ev.combine([ordered(ev.eval(a, scope)) for a in node.args], node, scope, Stability.STATIC)
+    if qual in ("set", "frozenset"):
+        items = first.items if isinstance(first, Seq) else ((first,) if first is not None else ())
+        return Seq(items, scope.module.span(node), ev.order_culprit(node, scope, "set"))
+    if qual in _JSON_DUMPERS and first is not None:
+        return _dumps(ev, qual, first, node, scope)
     if qual in _PASS_THROUGH and first is not None:
         if qual in ("textwrap.dedent", "inspect.cleandoc") and isinstance(first, Str):
             raw = static_text(first)
@@ -229,7 +242,35 @@ def _find_method(cls: ast.ClassDef, name: str) -> ast.FunctionDef | ast.AsyncFun
     return None
 
 
+def _dumps(ev: Evaluator, qual: str, data: Value, node: ast.Call, scope: Scope) -> Value:
+    """`json.dumps(x)` and friends: ORDER-volatile when `x` is non-literal and keys are not sorted."""
+    plain = ev.combine([ordered(data)], node, scope, Stability.STATIC)
+    literal = bool(node.args) and isinstance(node.args[0], ast.Dict | ast.List | ast.Tuple | ast.Constant)
+    if literal or _sorts_keys(qual, node) or stability_of(ordered(data)) >= Stability.REQUEST:
+        return plain
+    if stability_of(ordered(data)) is Stability.STATIC and isinstance(data, Map | Seq):
+        return plain  # a literal reached through a name: its key order is fixed
+    label = qual.rsplit(".", 2)[-2] + "." + qual.rsplit(".", 1)[-1] + "()"
+    culprit = ev.order_culprit(node, scope, label)
+    fix = None
+    if qual in ("json.dumps", "simplejson.dumps") and (node.args or node.keywords):
+        last = max(scope.module.span(n).end for n in [*node.args, *[k.value for k in node.keywords]])
+        fix = Fix("Add `sort_keys=True`", Applicability.UNSAFE, (Edit(Span(last, last), ", sort_keys=True"),))
+    return replace(culprit, fix=fix)
+
+
+def _sorts_keys(qual: str, node: ast.Call) -> bool:
+    for kw in node.keywords:
+        if kw.arg == "sort_keys" and isinstance(kw.value, ast.Constant):
+            return bool(kw.value.value)
+        if kw.arg == "option" and "SORT_KEYS" in ast.dump(kw.value):
+            return True
+    return qual.startswith("yaml.")  # PyYAML sorts keys unless told sort_keys=False
+
+
 def _method(ev: Evaluator, base: Value, method: str, node: ast.Call, scope: Scope) -> Value:
+    if method in _ORDER_METHODS and not isinstance(base, Str):
+        return ev.order_culprit(node, scope, f"{method}()")
     if isinstance(base, Str):
         if method == "format":
             args = [ev.eval(a, scope) for a in node.args]
@@ -272,6 +313,7 @@ def _method(ev: Evaluator, base: Value, method: str, node: ast.Call, scope: Scop
 
 
 def _join(ev: Evaluator, sep: Str, items: Value, node: ast.Call, scope: Scope) -> Value:
+    items = ev.iterate(items, node.args[0], scope)
     if not isinstance(items, Seq):
         return ev.to_str(ev.combine([items], node, scope, Stability.STATIC), node, scope)
     parts: list[Str] = []

@@ -12,7 +12,7 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass, replace
 
-from promptlint.diagnostics import Location, Span
+from promptlint.diagnostics import Applicability, Edit, Fix, Location, Span
 from promptlint.frontends.python import calls
 from promptlint.frontends.python.modules import Binding, FunctionNode, ModuleInfo, ModuleLoader, dotted
 from promptlint.frontends.python.values import (
@@ -27,6 +27,7 @@ from promptlint.frontends.python.values import (
     concat,
     most_volatile,
     opaque_parts,
+    ordered,
     text,
 )
 from promptlint.frontends.python.volatile import VolatileTable, format_granularity
@@ -121,7 +122,8 @@ class Evaluator:
             return self.eval(node.value, scope)
         if isinstance(node, ast.BoolOp | ast.Compare | ast.UnaryOp):
             children = [c for c in ast.iter_child_nodes(node) if isinstance(c, ast.expr)]
-            return self.combine([self.eval(c, scope) for c in children], node, scope, Stability.STATIC)
+            values = [ordered(self.eval(c, scope)) for c in children]  # membership ignores order
+            return self.combine(values, node, scope, Stability.STATIC)
         return self.opaque(Stability.DEPLOYMENT, node, scope)
 
     # -- helpers used by calls.py --------------------------------------------------------------
@@ -133,7 +135,25 @@ class Evaluator:
         """An opaque result made from `values`: as volatile as its most volatile ingredient."""
         return most_volatile(values, _short(scope.module.text_of(node)), scope.module.span(node), floor)
 
+    def iterate(self, value: Value, node: ast.AST, scope: Scope) -> Value:
+        """Iterating `value` at `node`: a set becomes an ORDER-volatile culprit pointing here."""
+        if isinstance(value, Seq) and value.unordered is not None:
+            return self.order_culprit(node, scope, _short(scope.module.text_of(node)))
+        return value
+
+    def order_culprit(self, node: ast.AST, scope: Scope, cause: str) -> Opaque:
+        """An ORDER-volatile value at `node`, with the unsafe fix of wrapping it in `sorted(...)`."""
+        span = scope.module.span(node)
+        fix = Fix(
+            f"Wrap `{_short(scope.module.text_of(node))}` in `sorted(...)`",
+            Applicability.UNSAFE,
+            (Edit(Span(span.start, span.start), "sorted("), Edit(Span(span.end, span.end), ")")),
+        )
+        origin = Location(scope.module.path, span)
+        return Opaque(Stability.VOLATILE, cause, span, cause, VolatileKind.ORDER, origin=origin, fix=fix)
+
     def to_str(self, value: Value, node: ast.AST, scope: Scope) -> Str:
+        value = self.iterate(value, node, scope)
         if isinstance(value, Str):
             return value
         if isinstance(value, Opaque):
@@ -149,6 +169,8 @@ class Evaluator:
             granularity = format_granularity(str(node.args[0].value)) or granularity
         short = qualname.rsplit(".", 2)
         label = ".".join(short[-2:]) + "()"
+        if source.kind is VolatileKind.ORDER:
+            return self.order_culprit(node, scope, label)
         span = scope.module.span(node)
         origin = Location(scope.module.path, span)
         return Opaque(Stability.VOLATILE, label, span, label, source.kind, granularity, origin)
@@ -200,11 +222,8 @@ class Evaluator:
                 items.extend(_items(value))
             else:
                 items.append(value)
-        seq = Seq(tuple(items), scope.module.span(node))
-        if isinstance(node, ast.Set):
-            op = self.combine([seq], node, scope, Stability.STATIC)
-            return replace(op, stability=max(op.stability, Stability.STATIC))
-        return seq
+        unordered = self.order_culprit(node, scope, "set") if isinstance(node, ast.Set) else None
+        return Seq(tuple(items), scope.module.span(node), unordered)
 
     def _dict(self, node: ast.Dict, scope: Scope) -> Map:
         self.consumed.add(id(node))
@@ -223,7 +242,13 @@ class Evaluator:
 
     def _comprehension(self, node: ast.ListComp | ast.GeneratorExp | ast.SetComp, scope: Scope) -> Value:
         gen = node.generators[0]
-        source = self.eval(gen.iter, scope)
+        source = self.iterate(self.eval(gen.iter, scope), gen.iter, scope)
+        if isinstance(node, ast.SetComp):
+            made = self._comprehension(
+                ast.copy_location(ast.ListComp(node.elt, node.generators), node), scope
+            )
+            items = made.items if isinstance(made, Seq) else (made,)
+            return Seq(items, scope.module.span(node), self.order_culprit(node, scope, "set"))
         target = gen.target.id if isinstance(gen.target, ast.Name) else None
         if (
             isinstance(source, Seq)
@@ -307,6 +332,7 @@ class Evaluator:
             self.consumed.add(id(binding.stmt))
         value = self.eval(binding.value, scope)
         if binding.kind == "for":
+            value = self.iterate(value, binding.value, scope)
             return self.combine([value], node, scope, Stability.STATIC)
         if binding.kind == "with":
             return self.combine([value], node, scope, Stability.DEPLOYMENT)

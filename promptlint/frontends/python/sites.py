@@ -14,12 +14,13 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 
 from promptlint.diagnostics import Span
+from promptlint.frontends.python import history
 from promptlint.frontends.python.evaluate import Evaluator, Scope
 from promptlint.frontends.python.headers import header_read, headers_in_assign, headers_in_call
 from promptlint.frontends.python.modules import FunctionNode, ModuleInfo, dotted
 from promptlint.frontends.python.shapes import PartsBuilder, structure_segments
 from promptlint.frontends.python.values import Map, Msg, Opaque, Seq, Str, Value, static_text
-from promptlint.ir import CacheBreakpoint, HeaderUse, Part, Prompt, Provider, Role, Segment, Slot
+from promptlint.ir import CacheBreakpoint, HeaderUse, HistoryOp, Part, Prompt, Provider, Role, Segment, Slot
 
 NEEDLES = (
     "messages",
@@ -37,6 +38,10 @@ NEEDLES = (
     "cache_control",
     "completion",
     "generate_content",
+    "history",
+    "conversation",
+    "memory",
+    "deque",
 )
 _PROMPT_NAME = re.compile(r"(?i)(prompt|system|instruction)")
 _SYSTEM_NAME = re.compile(r"(?i)(system|instruction)")
@@ -56,6 +61,10 @@ class Candidates:
     functions: list[tuple[FunctionNode, ast.ClassDef | None]] = field(default_factory=list)
     frozen: set[int] = field(default_factory=set)
     headers: list[HeaderUse] = field(default_factory=list)
+    history: list[HistoryOp] = field(default_factory=list)
+    guarded: int = 0  # depth of enclosing `if` blocks that test a history for emptiness
+    compaction: set[int] = field(default_factory=set)  # slices with something prepended inside an `if`
+    in_if: int = 0
 
 
 def mentions_prompt(text: str) -> bool:
@@ -87,10 +96,33 @@ def _visit(
         found.calls.append((node, func, cls))
         found.headers.extend(headers_in_call(node, module))
         _mark_frozen(node, func, module, found)
+        op = history.call_op(node, module, func, found.guarded > 0)
+        if op is not None:
+            found.history.append(op)
+    elif isinstance(node, ast.If):
+        guard = history.guards_emptiness(node.test)
+        found.in_if += 1
+        found.guarded += guard
+        for child in ast.iter_child_nodes(node):
+            _visit(child, func, cls, found, module)
+        found.in_if -= 1
+        found.guarded -= guard
+        return
+    elif isinstance(node, ast.BinOp) and isinstance(node.op, ast.Add) and found.in_if:
+        if isinstance(node.right, ast.Subscript):
+            found.compaction.add(id(node.right))
+    elif isinstance(node, ast.Delete):
+        found.history.extend(history.delete_ops(node, module))
     elif isinstance(node, ast.List):
         if any(_looks_like_message(e) for e in node.elts):
             found.lists.append((node, func, cls))
-    elif isinstance(node, ast.Assign | ast.AnnAssign):
+    elif isinstance(node, ast.Assign | ast.AnnAssign | ast.AugAssign):
+        if isinstance(node, ast.Assign | ast.AugAssign):
+            found.history.extend(history.assign_ops(node, module, func))
+        if isinstance(node, ast.AugAssign):
+            for child in ast.iter_child_nodes(node):
+                _visit(child, func, cls, found, module)
+            return
         found.headers.extend(headers_in_assign(node, module))
         targets = node.targets if isinstance(node, ast.Assign) else [node.target]
         if len(targets) == 1 and _PROMPT_NAME.search(dotted(targets[0]) or "") and node.value is not None:
@@ -99,6 +131,9 @@ def _visit(
         read = header_read(node, module)
         if read is not None:
             found.headers.append(read)
+        window = history.slice_op(node, module, id(node) in found.compaction)
+        if window is not None:
+            found.history.append(window)
     for child in ast.iter_child_nodes(node):
         _visit(child, func, cls, found, module)
 

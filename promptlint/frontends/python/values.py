@@ -13,7 +13,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING
 
-from promptlint.diagnostics import Location, Span
+from promptlint.diagnostics import Fix, Location, Span
 from promptlint.ir import Granularity, Segment, Slot, Stability, Text, VolatileKind
 
 if TYPE_CHECKING:
@@ -32,10 +32,18 @@ class Opaque:
     granularity: Granularity | None = None
     origin: Location | None = None
     iterable_of_messages: bool = False
+    fix: Fix | None = None
 
     def as_slot(self) -> Slot:
         return Slot(
-            self.label, self.span, self.stability, self.cause, self.kind, self.granularity, self.origin
+            self.label,
+            self.span,
+            self.stability,
+            self.cause,
+            self.kind,
+            self.granularity,
+            self.origin,
+            self.fix,
         )
 
 
@@ -46,8 +54,11 @@ class Str:
 
 @dataclass(frozen=True, slots=True)
 class Seq:
+    """A list/tuple; `unordered` is the ORDER-volatile culprit when iterating it is not deterministic (a set)."""
+
     items: tuple[Value, ...]
     span: Span
+    unordered: Opaque | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -122,11 +133,20 @@ def opaque_parts(value: Value) -> Iterable[Opaque]:
         for seg in value.segments:
             if isinstance(seg, Slot):
                 yield Opaque(
-                    seg.stability, seg.label, seg.span, seg.cause, seg.kind, seg.granularity, seg.origin
+                    seg.stability,
+                    seg.label,
+                    seg.span,
+                    seg.cause,
+                    seg.kind,
+                    seg.granularity,
+                    seg.origin,
+                    fix=seg.fix,
                 )
     elif isinstance(value, Seq):
         for item in value.items:
             yield from opaque_parts(item)
+        if value.unordered is not None:
+            yield value.unordered
     elif isinstance(value, Map):
         for entry in value.entries:
             yield from opaque_parts(entry.value)
@@ -156,3 +176,12 @@ def static_text(value: Str) -> str | None:
             return None
         out.append(seg.text)
     return "".join(out)
+
+
+def ordered(value: Value) -> Value:
+    """The value with iteration-order volatility removed (membership tests, `len`, `sorted`)."""
+    if isinstance(value, Seq) and value.unordered is not None:
+        return Seq(value.items, value.span)
+    if isinstance(value, Opaque) and value.kind is VolatileKind.ORDER:
+        return Opaque(Stability.DEPLOYMENT, value.label, value.span, value.label)
+    return value

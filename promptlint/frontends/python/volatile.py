@@ -46,6 +46,10 @@ _EXACT: dict[str, VolatileSource] = {
     "nanoid.generate": VolatileSource(_I),
     "shortuuid.uuid": VolatileSource(_I),
     "ulid.new": VolatileSource(_I),
+    **{
+        name: VolatileSource(VolatileKind.ORDER)
+        for name in ("os.listdir", "os.scandir", "glob.glob", "glob.iglob")
+    },
 }
 
 _PREFIXES: tuple[tuple[str, VolatileSource], ...] = (

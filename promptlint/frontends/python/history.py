@@ -1,0 +1,124 @@
+"""History facts: operations on a conversation list that shift or rewrite its prefix every turn.
+
+Recognised on names that say history/messages/conversation/memory/transcript: a sliding window
+(`history[-N:]`, `history[k:]` with a variable k), `pop(0)`/`popleft()`, `del history[0]`, a
+`deque(maxlen=...)`, an early `insert(0|1, ...)`, and reassigning an early message (`messages[0]["content"]
+= ...`). Deliberate one-off operations stay silent: compaction that prepends a summary inside an `if`,
+and inserts done once per conversation (in `__init__`/`reset`, or guarded by an emptiness check).
+"""
+
+from __future__ import annotations
+
+import ast
+import re
+
+from promptlint.frontends.python.modules import FunctionNode, ModuleInfo, dotted
+from promptlint.ir import HistoryOp, HistoryOpKind
+
+HISTORY_NAME = re.compile(r"(?i)(history|messages|conversation|chat_log|memory|transcript|turns|dialog)")
+_ONCE_FUNCTIONS = re.compile(r"(?i)^(__init__|__post_init__|reset|clear|start|new|init|setup|begin)")
+
+
+def _history_name(node: ast.expr) -> str | None:
+    name = dotted(node)
+    if name is None and isinstance(node, ast.Call):
+        return None
+    return name if name and HISTORY_NAME.search(name.rsplit(".", 1)[-1]) else None
+
+
+def _const_int(node: ast.expr | None) -> int | None:
+    if isinstance(node, ast.Constant) and isinstance(node.value, int) and not isinstance(node.value, bool):
+        return node.value
+    if isinstance(node, ast.UnaryOp) and isinstance(node.op, ast.USub):
+        inner = _const_int(node.operand)
+        return -inner if inner is not None else None
+    return None
+
+
+def slice_op(node: ast.Subscript, module: ModuleInfo, compaction: bool) -> HistoryOp | None:
+    """`history[-N:]` or `history[k:]` (k not a constant >= 0): a window sliding every turn."""
+    name = _history_name(node.value)
+    sl = node.slice
+    if name is None or not isinstance(sl, ast.Slice) or sl.lower is None or sl.upper is not None:
+        return None
+    lower = _const_int(sl.lower)
+    if (lower is not None and lower >= 0) or compaction:
+        return None
+    return HistoryOp(HistoryOpKind.FRONT_SLICE, module.span(node), name, module.text_of(node))
+
+
+def call_op(call: ast.Call, module: ModuleInfo, func: FunctionNode | None, guarded: bool) -> HistoryOp | None:
+    """`pop(0)`, `popleft()`, `insert(0|1, ...)` and `deque(maxlen=...)` on a history."""
+    target = call.func
+    if isinstance(target, ast.Attribute):
+        name = _history_name(target.value)
+        if name is None:
+            return None
+        if (target.attr == "pop" and call.args and _const_int(call.args[0]) == 0) or target.attr == "popleft":
+            return HistoryOp(HistoryOpKind.POP_FRONT, module.span(call), name, module.text_of(call))
+        if target.attr == "insert" and call.args and _const_int(call.args[0]) in (0, 1):
+            once = guarded or (func is not None and _ONCE_FUNCTIONS.match(func.name) is not None)
+            if not once:
+                return HistoryOp(HistoryOpKind.EARLY_INSERT, module.span(call), name, module.text_of(call))
+    return None
+
+
+def assign_ops(
+    stmt: ast.Assign | ast.AugAssign, module: ModuleInfo, func: FunctionNode | None
+) -> list[HistoryOp]:
+    """`history = deque(maxlen=N)` and `messages[0]["content"] = ...` outside set-up functions."""
+    out: list[HistoryOp] = []
+    targets = stmt.targets if isinstance(stmt, ast.Assign) else [stmt.target]
+    value = stmt.value
+    for target in targets:
+        name = _history_name(target)
+        if name and isinstance(value, ast.Call) and (dotted(value.func) or "").endswith("deque"):
+            if any(k.arg == "maxlen" for k in value.keywords) or len(value.args) >= 2:
+                out.append(
+                    HistoryOp(HistoryOpKind.BOUNDED_DEQUE, module.span(value), name, module.text_of(value))
+                )
+        early = _early_element(target)
+        if early is not None and not (func is not None and _ONCE_FUNCTIONS.match(func.name)):
+            if not (isinstance(value, ast.Constant) and isinstance(stmt, ast.Assign)):
+                out.append(
+                    HistoryOp(HistoryOpKind.REWRITE, module.span(target), early, module.text_of(target))
+                )
+    return out
+
+
+def _early_element(target: ast.expr) -> str | None:
+    """`history[i]` or `history[i][...]` with a constant i that is not the last message."""
+    node = target
+    while isinstance(node, ast.Subscript) and isinstance(node.value, ast.Subscript):
+        node = node.value
+    if not isinstance(node, ast.Subscript):
+        return None
+    name = _history_name(node.value)
+    index = _const_int(node.slice) if not isinstance(node.slice, ast.Slice) else None
+    if name is None or index is None or index == -1:
+        return None
+    return name
+
+
+def delete_ops(stmt: ast.Delete, module: ModuleInfo) -> list[HistoryOp]:
+    """`del history[0]`, `del history[1]`, `del history[:k]`."""
+    out = []
+    for target in stmt.targets:
+        if not isinstance(target, ast.Subscript):
+            continue
+        name = _history_name(target.value)
+        sl = target.slice
+        early = (
+            (_const_int(sl) in (0, 1))
+            if not isinstance(sl, ast.Slice)
+            else (sl.lower is None or _const_int(sl.lower) in (0, 1))
+        )
+        if name and early:
+            out.append(HistoryOp(HistoryOpKind.DELETE_EARLY, module.span(stmt), name, module.text_of(stmt)))
+    return out
+
+
+def guards_emptiness(test: ast.expr) -> bool:
+    """`if not history`, `if len(history) == 0`, `if history == []`: runs once per conversation."""
+    text = ast.unparse(test)
+    return bool(re.search(r"not \w|len\(.*\) ?(==|<) ?[01]\b|== ?\[\]", text))
