@@ -116,11 +116,17 @@ class Slot:
 
 @dataclass(frozen=True, slots=True)
 class Control:
-    """A branch or loop that shapes the text after it (`if`, `for`, conditional expression)."""
+    """A branch or loop that shapes the text after it (`if`, `for`, conditional expression).
+
+    `stability` is how often the condition or iterable changes (None: unknown); `origin` is where the
+    control is written when that is another file (a template rendered from Python or included).
+    """
 
     kind: str
     span: Span
     label: str = ""
+    stability: Stability | None = None
+    origin: Location | None = None
 
 
 Segment = Text | Slot | Control
@@ -181,13 +187,17 @@ class HeaderKind(enum.StrEnum):
 class HeaderUse:
     """A header name literal sent with a request or read from a response.
 
-    `removal` is the span to delete to drop it (the dict entry with its separator), when known.
+    `removal` is the span to delete to drop it (the dict entry with its separator), when known;
+    `siblings` are all key names of the same dict literal and `container_removal` deletes the whole
+    keyword argument carrying it (for when no entry would be left).
     """
 
     name: str
     span: Span
     kind: HeaderKind
     removal: Span | None = None
+    siblings: tuple[str, ...] = ()
+    container_removal: Span | None = None
 
 
 class HistoryOpKind(enum.StrEnum):

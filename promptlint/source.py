@@ -69,11 +69,13 @@ def decode_source(path: str, data: bytes, kind: FileKind) -> SourceFile:
     bom = data.startswith(codecs.BOM_UTF8)
     body = data[3:] if bom else data
     encoding = "utf-8"
+    cookie_error = ""
     if kind is FileKind.PYTHON and not bom:
         try:
             encoding, _ = tokenize.detect_encoding(io.BytesIO(data).readline)
         except SyntaxError as exc:
-            raise DecodeFailure(str(exc), 1, 1) from None
+            encoding = "utf-8"  # no usable cookie: report where UTF-8 decoding fails, if it does
+            cookie_error = str(exc)
         if encoding == "utf-8-sig":
             encoding = "utf-8"
     try:
@@ -83,6 +85,8 @@ def decode_source(path: str, data: bytes, kind: FileKind) -> SourceFile:
         line = body.count(b"\n", 0, start) + 1
         column = start - (body.rfind(b"\n", 0, start) + 1) + 1
         raise DecodeFailure(f"cannot decode as {encoding}: {exc}", line, column) from None
+    if kind is FileKind.PYTHON and not bom and cookie_error:
+        raise DecodeFailure(cookie_error, 1, 1)
     return SourceFile(path, text, kind, encoding, bom, detect_newline(text))
 
 

@@ -112,15 +112,21 @@ class RuleContext:
         )
 
     # -- prompt measurements -------------------------------------------------------------------
-    def static_tail(self, prompt: Prompt, part: int, segment: int, stop_at: Stability) -> Tail:
-        """Static tokens after (part, segment) up to the first slot whose stability is >= `stop_at`."""
+    def static_tail(
+        self, prompt: Prompt, part: int, segment: int, stop_at: Stability, skip_volatile: bool = False
+    ) -> Tail:
+        """Static tokens after (part, segment) up to the first slot whose stability is >= `stop_at`.
+
+        With `skip_volatile`, other volatile slots do not end the stretch: each is a culprit reported on
+        its own, and fixing one must not hide the cost of the next.
+        """
         texts: list[str] = []
         history = False
         for pi, _si, seg in prompt.after(part, segment):
             if isinstance(seg, Text):
                 texts.append(seg.text)
             elif isinstance(seg, Slot):
-                if seg.stability >= stop_at:
+                if seg.stability >= stop_at and not (skip_volatile and seg.stability is Stability.VOLATILE):
                     break
                 if prompt.parts[pi].role is Role.HISTORY or seg.stability is Stability.SESSION:
                     history = history or prompt.parts[pi].role is Role.HISTORY

@@ -62,7 +62,7 @@ class VolatileSlotRule(PromptRule):
         for pi, si, seg in prompt.walk():
             if not (isinstance(seg, Slot) and self._wanted(seg)):
                 continue
-            tail = ctx.static_tail(prompt, pi, si, Stability.REQUEST)
+            tail = ctx.static_tail(prompt, pi, si, Stability.REQUEST, skip_volatile=True)
             if is_last_part(prompt, pi):
                 if tail.tokens < ctx.settings.min_static_tokens:
                     continue
@@ -130,7 +130,10 @@ class HeaderRule(FactsRule):
             fix = None
             if header.kind is HeaderKind.REQUEST and header.removal is not None:
                 title = self.fix_title.format(header=header.name)
-                fix = Fix(title, Applicability.SAFE, (Edit(header.removal, ""),))
+                removal = header.removal
+                if header.container_removal is not None and all(pattern.search(n) for n in header.siblings):
+                    removal = header.container_removal  # nothing would be left: drop the whole argument
+                fix = Fix(title, Applicability.SAFE, (Edit(removal, ""),))
             why = (
                 "caching is automatic and hits are reported in `usage`"
                 if header.kind is HeaderKind.REQUEST

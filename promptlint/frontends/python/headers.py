@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import ast
 import re
+from dataclasses import replace
 
 from promptlint.diagnostics import Span
 from promptlint.frontends.python.modules import ModuleInfo, dotted
@@ -42,9 +43,13 @@ def header_dict_uses(node: ast.Dict, module: ModuleInfo) -> list[HeaderUse]:
 def headers_in_call(call: ast.Call, module: ModuleInfo) -> list[HeaderUse]:
     """Header dicts passed as keyword arguments, `headers.update({...})` and response header reads."""
     out: list[HeaderUse] = []
+    arguments = sorted([*call.args, *call.keywords], key=lambda n: (n.lineno, n.col_offset))
     for kw in call.keywords:
         if kw.arg and kw.arg.endswith("headers") and isinstance(kw.value, ast.Dict):
-            out.extend(header_dict_uses(kw.value, module))
+            uses = header_dict_uses(kw.value, module)
+            whole = _argument_removal(kw, arguments, module)
+            names = tuple(u.name for u in uses)
+            out.extend(replace(u, siblings=names, container_removal=whole) for u in uses)
     func = call.func
     if isinstance(func, ast.Attribute):
         owner = dotted(func.value) or ""
@@ -60,6 +65,18 @@ def headers_in_call(call: ast.Call, module: ModuleInfo) -> list[HeaderUse]:
             if isinstance(first, ast.Constant) and isinstance(first.value, str):
                 out.append(HeaderUse(first.value, module.span(first), HeaderKind.RESPONSE))
     return out
+
+
+def _argument_removal(kw: ast.keyword, arguments: list[ast.expr | ast.keyword], module: ModuleInfo) -> Span:
+    """The span that deletes keyword argument `kw` together with one separating comma."""
+    index = next(i for i, a in enumerate(arguments) if a is kw)
+    span = module.span(kw)
+    if index > 0:
+        return Span(module.span(arguments[index - 1]).end, span.end)
+    if index + 1 < len(arguments):
+        return Span(span.start, module.span(arguments[index + 1]).start)
+    tail = re.match(r"\s*,?", module.source.text[span.end :])
+    return Span(span.start, span.end + (tail.end() if tail else 0))
 
 
 def headers_in_assign(stmt: ast.Assign | ast.AnnAssign, module: ModuleInfo) -> list[HeaderUse]:

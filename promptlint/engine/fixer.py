@@ -1,0 +1,111 @@
+"""Apply fixes to a file: non-overlapping edits, re-linted until stable, never leaving a broken file.
+
+Each round lints the current text, picks the applicable fixes (safe, plus unsafe when asked), keeps
+those that overlap nothing chosen before, and applies them. A round whose result no longer parses is
+rolled back with a warning. At most `MAX_ROUNDS` rounds. Writing keeps encoding, BOM, line endings and
+file mode, and is atomic (temporary file in the same directory, then rename).
+"""
+
+from __future__ import annotations
+
+import ast
+import os
+import tempfile
+import warnings
+from dataclasses import dataclass, replace
+
+import jinja2
+
+from promptlint.config.schema import Settings
+from promptlint.diagnostics import Applicability, Diagnostic, Fix
+from promptlint.engine.lint import LintState, lint_source
+from promptlint.fixes import apply_edits, select_non_overlapping
+from promptlint.source import FileKind, SourceFile
+
+MAX_ROUNDS = 10
+
+
+@dataclass(frozen=True)
+class FixOutcome:
+    source: SourceFile
+    text: str
+    applied: int
+    rounds: int
+    warning: str | None = None
+
+    @property
+    def changed(self) -> bool:
+        return self.text != self.source.text
+
+
+def applicable(fix: Fix | None, unsafe: bool) -> bool:
+    if fix is None or not fix.edits:
+        return False
+    return fix.applicability is Applicability.SAFE or (unsafe and fix.applicability is Applicability.UNSAFE)
+
+
+def parses(text: str, kind: FileKind) -> bool:
+    """Whether `text` still parses as its kind (Python via `ast`, templates via jinja2's parser)."""
+    try:
+        if kind is FileKind.PYTHON:
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")
+                ast.parse(text)
+        elif kind in (FileKind.JINJA, FileKind.PROMPTY):
+            jinja2.Environment().parse(text)
+    except (SyntaxError, ValueError, jinja2.TemplateSyntaxError):
+        return False
+    return True
+
+
+def fix_source(source: SourceFile, settings: Settings, state: LintState, unsafe: bool) -> FixOutcome:
+    """Fix one file in memory until no applicable fix is left (or MAX_ROUNDS)."""
+    text = source.text
+    applied = 0
+    warning = None
+    rounds = 0
+    originally_parsed = parses(text, source.kind)
+    fixable_before: int | None = None
+    for rounds in range(1, MAX_ROUNDS + 1):
+        current = replace(source, text=text)
+        diagnostics = lint_source(current, settings, state).diagnostics
+        fixable_now = sum(1 for d in diagnostics if applicable(d.fix, unsafe))
+        if fixable_before is None:
+            fixable_before = fixable_now
+        applied = fixable_before - fixable_now
+        chosen = choose(diagnostics, unsafe)
+        if not chosen:
+            break
+        new = apply_edits(text, [edit for fix in chosen for edit in fix.edits])
+        if originally_parsed and not parses(new, source.kind):
+            titles = ", ".join(sorted({f.title for f in chosen}))
+            warning = f"{source.path}: fixes ({titles}) would leave a file that does not parse; rolled back"
+            break
+        text = new
+    return FixOutcome(source, text, max(applied, 0), rounds, warning)
+
+
+def choose(diagnostics: list[Diagnostic], unsafe: bool) -> list[Fix]:
+    fixes = [d.fix for d in diagnostics if d.fix is not None and applicable(d.fix, unsafe)]
+    fixes.sort(key=lambda f: min(e.span.start for e in f.edits))
+    return select_non_overlapping(fixes)
+
+
+def write_atomic(source: SourceFile, text: str) -> None:
+    """Write `text` back with the file's encoding, BOM and mode, via a temporary file and rename."""
+    path = source.path
+    data = source.encode(text)
+    directory = os.path.dirname(os.path.abspath(path))
+    mode = os.stat(path).st_mode & 0o7777
+    fd, tmp = tempfile.mkstemp(prefix=".promptlint-", dir=directory)
+    try:
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(data)
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.chmod(tmp, mode)
+        os.replace(tmp, path)
+    except BaseException:
+        if os.path.exists(tmp):
+            os.unlink(tmp)
+        raise
