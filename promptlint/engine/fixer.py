@@ -66,7 +66,8 @@ def fix_source(source: SourceFile, settings: Settings, state: LintState, unsafe:
     rounds = 0
     originally_parsed = parses(text, source.kind)
     fixable_before: int | None = None
-    for rounds in range(1, MAX_ROUNDS + 1):
+    while rounds < MAX_ROUNDS:
+        rounds += 1
         current = replace(source, text=text)
         diagnostics = lint_source(current, settings, state).diagnostics
         fixable_now = sum(1 for d in diagnostics if applicable(d.fix, unsafe))

@@ -43,7 +43,9 @@ def header_dict_uses(node: ast.Dict, module: ModuleInfo) -> list[HeaderUse]:
 def headers_in_call(call: ast.Call, module: ModuleInfo) -> list[HeaderUse]:
     """Header dicts passed as keyword arguments, `headers.update({...})` and response header reads."""
     out: list[HeaderUse] = []
-    arguments = sorted([*call.args, *call.keywords], key=lambda n: (n.lineno, n.col_offset))
+    arguments: list[ast.expr | ast.keyword] = sorted(
+        [*call.args, *call.keywords], key=lambda n: (n.lineno, n.col_offset)
+    )
     for kw in call.keywords:
         if kw.arg and kw.arg.endswith("headers") and isinstance(kw.value, ast.Dict):
             uses = header_dict_uses(kw.value, module)
