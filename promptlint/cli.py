@@ -10,18 +10,22 @@ import json
 import sys
 from collections import Counter
 from collections.abc import Callable
+from dataclasses import replace
 from typing import Any, NoReturn
 
 import click
 
 from promptlint import __version__
+from promptlint.baseline import apply_baseline, fails, load_baseline, write_baseline
+from promptlint.diagnostics import Severity
+from promptlint.engine.fixing import apply_fixes
 from promptlint.engine.registry import Registry
 from promptlint.engine.runner import RunResult, Selection, lint_paths
 from promptlint.errors import PromptlintError
 from promptlint.explain import explain_rule, rules_json, rules_table
 from promptlint.output import FORMATS, Report
 
-FORMAT_NAMES = ("full", "concise", "json")
+FORMAT_NAMES = tuple(FORMATS)
 
 
 def _split(values: tuple[str, ...]) -> tuple[str, ...]:
@@ -63,6 +67,26 @@ def cli() -> None:
 @click.option("--exit-zero", is_flag=True, help="Exit 0 even when diagnostics are found.")
 @click.option("--statistics", is_flag=True, help="Show counts per rule and time spent per rule.")
 @click.option("--stdin-filename", help="The name of the file passed as `-` on stdin.")
+@click.option("--fix", is_flag=True, help="Apply safe fixes.")
+@click.option("--unsafe-fixes", is_flag=True, help="Also apply (or show) fixes that change the prompt text.")
+@click.option(
+    "--diff", is_flag=True, help="Print the fixes as a unified diff; change nothing (exit 1 if any)."
+)
+@click.option("--fix-only", is_flag=True, help="Apply fixes and report nothing that remains.")
+@click.option(
+    "--fail-on",
+    type=click.Choice(["error", "warning", "info"]),
+    help="Exit 1 only for diagnostics of this severity or worse (default: any diagnostic).",
+)
+@click.option(
+    "--baseline", "baseline_file", type=click.Path(dir_okay=False), help="Hide findings in this baseline."
+)
+@click.option(
+    "--write-baseline",
+    "write_baseline_file",
+    type=click.Path(dir_okay=False),
+    help="Record all current findings in this baseline file.",
+)
 @guarded
 def check(
     paths: tuple[str, ...],
@@ -74,14 +98,40 @@ def check(
     exit_zero: bool,
     statistics: bool,
     stdin_filename: str | None,
+    fail_on: str | None,
+    baseline_file: str | None,
+    write_baseline_file: str | None,
+    fix: bool,
+    unsafe_fixes: bool,
+    diff: bool,
+    fix_only: bool,
 ) -> None:
     """Lint PATHS (default: the current directory); `-` reads one file from stdin."""
     selection = Selection(_split(select) or None, _split(ignore), _split(extend_select))
     stdin = None
     if paths == ("-",):
         stdin = (stdin_filename or "stdin.py", sys.stdin.buffer.read())
-    run = lint_paths(list(paths or (".",)), config=config, selection=selection, stdin=stdin)
-    report = Report(tuple(run.diagnostics), run.sources)
+    targets = list(paths or (".",))
+    run = lint_paths(targets, config=config, selection=selection, stdin=stdin)
+    if diff or fix or fix_only:
+        outcome = apply_fixes(run, targets, config, selection, unsafe_fixes, write=not diff and stdin is None)
+        for warning in outcome.warnings:
+            click.echo(f"warning: {warning}", err=True)
+        if diff:
+            click.echo(outcome.diff, nl=False)
+            sys.exit(1 if outcome.applied else 0)
+        if stdin is not None:
+            click.echo(outcome.stdin_text, nl=False)
+            sys.exit(0)
+        run = outcome.run
+        if fix_only:
+            click.echo(outcome.summary())
+            sys.exit(0)
+        click.echo(outcome.summary(), err=True)
+    report = Report(tuple(run.diagnostics), run.sources, rules=Registry.load().rules)
+    if baseline_file or write_baseline_file:
+        report = _baseline(report, baseline_file, write_baseline_file)
+        run.diagnostics = list(report.diagnostics)
     text = FORMATS[output_format](report)
     if text:
         click.echo(text, nl=False)
@@ -91,7 +141,21 @@ def check(
         click.echo(f"error: {error}", err=True)
     if run.errors:
         sys.exit(2)
-    sys.exit(0 if exit_zero or not run.diagnostics else 1)
+    threshold = Severity(fail_on) if fail_on else None
+    sys.exit(0 if exit_zero or not fails(run.diagnostics, threshold) else 1)
+
+
+def _baseline(report: Report, baseline_file: str | None, write_baseline_file: str | None) -> Report:
+    """Write and/or apply a baseline; the findings just written count as baselined for this run."""
+    known = load_baseline(baseline_file) if baseline_file else frozenset()
+    if write_baseline_file:
+        count = write_baseline(write_baseline_file, report)
+        click.echo(f"Wrote {count} findings to the baseline {write_baseline_file}", err=True)
+        known = known | load_baseline(write_baseline_file)
+    result = apply_baseline(report, known)
+    if result.suppressed:
+        click.echo(f"{result.suppressed} findings hidden by the baseline", err=True)
+    return replace(report, diagnostics=result.diagnostics)
 
 
 def _summary(run: RunResult, statistics: bool) -> None:
@@ -103,15 +167,17 @@ def _summary(run: RunResult, statistics: bool) -> None:
         for code, seconds in sorted(run.timings.items()):
             click.echo(f"time\t{code}\t{seconds * 1000:.1f} ms")
     if not diags:
-        click.echo(f"All checks passed! ({run.files} files)", err=False)
+        click.echo(f"All checks passed! ({run.files} {'file' if run.files == 1 else 'files'})")
         return
     tokens = sum(d.cache_impact.tokens_after for d in diags if d.cache_impact)
     fixable = sum(1 for d in diags if d.fix is not None and d.fix.applicability == "safe")
     noun = "diagnostic" if len(diags) == 1 else "diagnostics"
-    line = f"Found {len(diags)} {noun} in {len({d.path for d in diags})} of {run.files} files"
+    line = f"Found {len(diags)} {noun} in {len({d.path for d in diags})} of {run.files} {'file' if run.files == 1 else 'files'}"
     if fixable:
         line += f" ({fixable} fixable with --fix)"
-    line += f". Cache impact: {tokens} static tokens cannot be reused."
+    line += "."
+    if tokens:
+        line += f" Cache impact: {tokens} static tokens cannot be reused."
     click.echo(line)
 
 
@@ -138,6 +204,21 @@ def rule_command(code: str) -> None:
         click.echo(f"error: unknown rule `{code}`\nhint: run `promptlint rules` for the list", err=True)
         sys.exit(2)
     click.echo(explain_rule(rule), nl=False)
+
+
+@cli.command("server")
+def server_command() -> None:
+    """Run the language server (LSP over stdio; needs `promptlint[lsp]`)."""
+    try:
+        from promptlint.lsp.server import run  # pygls costs ~0.6 s to import: only load it here
+    except ImportError as exc:
+        click.echo(
+            f"error: the language server needs pygls and lsprotocol ({exc})\n"
+            "hint: pip install 'promptlint[lsp]'",
+            err=True,
+        )
+        sys.exit(2)
+    run()
 
 
 def main() -> None:

@@ -6,6 +6,7 @@ the file and is recorded as an internal error), suppressions, and de-duplication
 
 from __future__ import annotations
 
+import os
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
@@ -40,7 +41,8 @@ class LintState:
     frontends: dict[FileKind, Frontend] = field(default_factory=dict)
     timings: dict[str, float] = field(default_factory=dict)
     _volatile: dict[tuple[str, ...], VolatileTable] = field(default_factory=dict)
-    _rule_settings: dict[int, RuleSettings] = field(default_factory=dict)
+    _rule_settings: dict[tuple[object, ...], RuleSettings] = field(default_factory=dict)
+    _profile_data: dict[str, object] = field(default_factory=dict)
 
     def volatile(self, settings: Settings) -> VolatileTable:
         table = self._volatile.get(settings.volatile_functions)
@@ -51,10 +53,12 @@ class LintState:
         return table
 
     def rule_settings(self, settings: Settings) -> RuleSettings:
-        key = id(settings)
+        key = (settings.min_static_tokens, settings.provider, settings.providers)
         cached = self._rule_settings.get(key)
         if cached is None:
-            data = merge_overrides(default_profile_data(), settings.provider_overrides())
+            if not self._profile_data:
+                self._profile_data.update(default_profile_data())  # parsed once per process
+            data = merge_overrides(self._profile_data, settings.provider_overrides())
             cached = RuleSettings(settings.min_static_tokens, build_profiles(data), settings.provider)
             self._rule_settings[key] = cached
         return cached
@@ -66,6 +70,7 @@ class FileResult:
     diagnostics: list[Diagnostic]
     errors: list[str] = field(default_factory=list)
     lines: int = 0
+    links: tuple[str, ...] = ()  # template files whose text this file's prompts contain (engine/link.py)
 
 
 def python_frontend(source: SourceFile, state: LintState, settings: Settings) -> FileFacts:
@@ -73,7 +78,14 @@ def python_frontend(source: SourceFile, state: LintState, settings: Settings) ->
 
 
 def default_frontends() -> dict[FileKind, Frontend]:
-    return {FileKind.PYTHON: python_frontend}
+    from promptlint.engine.template_frontends import jinja_frontend, prompty_frontend, text_frontend
+
+    return {
+        FileKind.PYTHON: python_frontend,
+        FileKind.JINJA: jinja_frontend,
+        FileKind.PROMPTY: prompty_frontend,
+        FileKind.TEXT: text_frontend,
+    }
 
 
 def rule_url(rule: type[Rule]) -> str:
@@ -97,6 +109,7 @@ def lint_source(source: SourceFile, settings: Settings, state: LintState) -> Fil
             "(please report)"
         )
         return result
+    result.links = facts.related_paths
     sink: list[Diagnostic] = []
     if facts.parse_failure is not None:
         if "PC001" in enabled_codes:
@@ -158,16 +171,18 @@ def dedupe(diagnostics: list[Diagnostic]) -> list[Diagnostic]:
 
 def merge_project(diagnostics: list[Diagnostic]) -> list[Diagnostic]:
     """Across files: a culprit reported in its own file absorbs reports of it from other files."""
+    norm = os.path.abspath  # the loader reports absolute paths, the command line may not
     primary: dict[tuple[str, str, int, int], Diagnostic] = {}
     for diag in diagnostics:
-        if diag.origin is not None and diag.origin.path == diag.path and diag.origin.span == diag.span:
-            primary[(diag.code, diag.path, diag.span.start, diag.span.end)] = diag
+        origin = diag.origin
+        if origin is not None and norm(origin.path) == norm(diag.path) and origin.span == diag.span:
+            primary[(diag.code, norm(diag.path), diag.span.start, diag.span.end)] = diag
     out: list[Diagnostic] = []
     extra: dict[tuple[str, str, int, int], list[Location]] = {}
     for diag in diagnostics:
         origin = diag.origin
-        if origin is not None and origin.path != diag.path:
-            key = (diag.code, origin.path, origin.span.start, origin.span.end)
+        if origin is not None and norm(origin.path) != norm(diag.path):
+            key = (diag.code, norm(origin.path), origin.span.start, origin.span.end)
             if key in primary:
                 extra.setdefault(key, []).append(Location(diag.path, diag.span, "reaches a prompt here"))
                 continue
@@ -175,7 +190,7 @@ def merge_project(diagnostics: list[Diagnostic]) -> list[Diagnostic]:
     if extra:
         out = [
             replace(d, related=d.related + tuple(extra[k]))
-            if (k := (d.code, d.path, d.span.start, d.span.end)) in extra and d.origin is not None
+            if (k := (d.code, norm(d.path), d.span.start, d.span.end)) in extra and d.origin is not None
             else d
             for d in out
         ]

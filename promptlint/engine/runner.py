@@ -16,6 +16,7 @@ from promptlint.config.load import ConfigResolver
 from promptlint.config.schema import Settings
 from promptlint.diagnostics import Diagnostic, Span
 from promptlint.discovery import Discovered, discover
+from promptlint.engine.link import link_project
 from promptlint.engine.lint import (
     FileResult,
     LintState,
@@ -207,7 +208,9 @@ def _assemble(pairs: list[tuple[FileResult, SourceFile | None]], timings: dict[s
         diagnostics.extend(result.diagnostics)
         if source is not None:
             run.sources[source.path] = source
-    run.diagnostics = merge_project(diagnostics)
+    linked, moved_into = link_project([result for result, _source in pairs], run.sources)
+    run.sources.update(moved_into)
+    run.diagnostics = merge_project(linked)
     _attach_related_sources(run)
     return run
 

@@ -6,11 +6,13 @@ Unknown codes are reported as PC003 and suppressions that matched nothing as PC0
 
 from __future__ import annotations
 
+import io
 import re
+import tokenize
 from dataclasses import dataclass
 
 from promptlint.diagnostics import Diagnostic, Severity, Span
-from promptlint.source import SourceFile
+from promptlint.source import FileKind, SourceFile
 
 _COMMENT = re.compile(r"(?:#|\{#-?)\s*promptlint:\s*(?P<kind>file-ignore|ignore)\[(?P<codes>[^\]]*)\]")
 
@@ -24,11 +26,29 @@ class Suppression:
     code_spans: tuple[Span, ...]
 
 
+def _comment_ranges(source: SourceFile) -> list[tuple[int, int]] | None:
+    """Character ranges of real comments in a Python file (None: not Python, or it does not tokenize)."""
+    if source.kind is not FileKind.PYTHON:
+        return None
+    ranges = []
+    try:
+        for tok in tokenize.generate_tokens(io.StringIO(source.text).readline):
+            if tok.type == tokenize.COMMENT:
+                start = source.lines.offset(tok.start[0], tok.start[1])
+                ranges.append((start, start + len(tok.string)))
+    except (tokenize.TokenError, SyntaxError):
+        return None
+    return ranges
+
+
 def find_suppressions(source: SourceFile) -> list[Suppression]:
     if "promptlint:" not in source.text:
         return []
+    comments = _comment_ranges(source)
     out = []
     for match in _COMMENT.finditer(source.text):
+        if comments is not None and not any(a <= match.start() < b for a, b in comments):
+            continue  # the syntax inside a string literal or docstring is not a suppression
         codes, spans = [], []
         base = match.start("codes")
         for item in re.finditer(r"[^,\s]+", match.group("codes")):

@@ -6,14 +6,18 @@ import os
 from dataclasses import dataclass, field
 
 from promptlint.diagnostics import Diagnostic, Span
+from promptlint.rules_api.base import Rule
 from promptlint.source import LineIndex, Position, SourceFile
 
 
 @dataclass(frozen=True)
 class Report:
+    """Diagnostics, the sources they point into, and (for SARIF) the rules that could have fired."""
+
     diagnostics: tuple[Diagnostic, ...]
     sources: dict[str, SourceFile] = field(default_factory=dict)
     fixable_codes: frozenset[str] = frozenset()
+    rules: tuple[type[Rule], ...] = ()
 
     def index(self, path: str) -> LineIndex:
         source = self.sources.get(path)

@@ -39,7 +39,7 @@ class Tail:
     def describe(self) -> str:
         parts = []
         if self.tokens or not self.history:
-            parts.append(f"{self.tokens} cacheable tokens")
+            parts.append(f"{self.tokens} cacheable {'token' if self.tokens == 1 else 'tokens'}")
         if self.history:
             parts.append("the conversation history")
         return " and ".join(parts)

@@ -62,7 +62,8 @@ class VolatileSlotRule(PromptRule):
         for pi, si, seg in prompt.walk():
             if not (isinstance(seg, Slot) and self._wanted(seg)):
                 continue
-            tail = ctx.static_tail(prompt, pi, si, Stability.REQUEST, skip_volatile=True)
+            # Everything static after a volatile value is lost, whatever per-request text lies between.
+            tail = ctx.static_tail(prompt, pi, si, Stability.VOLATILE, skip_volatile=True)
             if is_last_part(prompt, pi):
                 if tail.tokens < ctx.settings.min_static_tokens:
                     continue

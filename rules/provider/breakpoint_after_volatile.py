@@ -11,7 +11,7 @@ Put the breakpoint on the last block that is identical across requests, or move 
 after it.
 """
 
-from promptlint.api import Example, Location, Prompt, PromptRule, RuleContext, Severity, Slot, Stability
+from promptlint.api import Example, Location, Prompt, PromptRule, RuleContext, Severity, Slot, Span, Stability
 
 
 class BreakpointAfterVolatile(PromptRule):
@@ -46,9 +46,13 @@ class BreakpointAfterVolatile(PromptRule):
     )
 
     def check(self, prompt: Prompt, ctx: RuleContext) -> None:
-        for mark in prompt.breakpoints:
+        reported: set[Span] = set()
+        for mark in sorted(prompt.breakpoints, key=lambda b: (b.part, b.segment)):
             for _pi, _si, seg in prompt.before(mark.part, mark.segment):
                 if isinstance(seg, Slot) and seg.stability is Stability.VOLATILE:
+                    if seg.span in reported:
+                        break  # one report per culprit: at the first breakpoint it spoils
+                    reported.add(seg.span)
                     related = [Location(ctx.path, seg.span, "volatile value enters here")]
                     if seg.origin is not None and seg.origin.span != seg.span:
                         related.append(seg.origin)

@@ -54,5 +54,10 @@ class BreakpointBelowMinimum(PromptRule):
         for mark in prompt.breakpoints:
             tokens = ctx.static_prefix_tokens(prompt, mark.part, mark.segment)
             if tokens is not None and tokens < minimum:
-                ctx.report(mark.span, related=(Location(ctx.path, prompt.site, "request built here"),),
-                           tokens=tokens, minimum=minimum, model=prompt.model or "the default model")
+                ctx.report(
+                    mark.span,
+                    related=(Location(ctx.path, prompt.site, "request built here"),),
+                    tokens=tokens,
+                    minimum=minimum,
+                    model=prompt.model or "the default model",
+                )

@@ -36,7 +36,6 @@ class NoopCacheHeader(HeaderRule):
         ),
         Example.bad('hit = response.headers.get("X-Cache-Hit", "false") == "true"\n'),
         Example.good(
-            'hit_tokens = response.usage.prompt_cache_hit_tokens\n'
-            'headers = {"X-Request-ID": request_id}\n'
+            'hit_tokens = response.usage.prompt_cache_hit_tokens\nheaders = {"X-Request-ID": request_id}\n'
         ),
     )

@@ -59,5 +59,10 @@ class TooManyCacheBreakpoints(PromptRule):
         if limit is None or len(marks) <= limit:
             return
         for index, mark in enumerate(marks[limit:], start=limit + 1):
-            ctx.report(mark.span, related=(Location(ctx.path, prompt.site, "request built here"),),
-                       index=index, count=len(marks), limit=limit)
+            ctx.report(
+                mark.span,
+                related=(Location(ctx.path, prompt.site, "request built here"),),
+                index=index,
+                count=len(marks),
+                limit=limit,
+            )

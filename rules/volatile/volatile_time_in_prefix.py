@@ -40,7 +40,7 @@ class VolatileTimeInPrefix(VolatileSlotRule):
             "client = OpenAI()\n"
             'POLICY = "Answer questions about our return policy. Be concise and polite. " * 10\n\n'
             "def answer(question: str) -> str:\n"
-            "    system = f\"Current time: {datetime.now():%Y-%m-%d %H:%M:%S}\\n{POLICY}\"\n"
+            '    system = f"Current time: {datetime.now():%Y-%m-%d %H:%M:%S}\\n{POLICY}"\n'
             "    response = client.chat.completions.create(\n"
             '        model="gpt-4o",\n'
             '        messages=[{"role": "system", "content": system}, {"role": "user", "content": question}],\n'
@@ -53,7 +53,7 @@ class VolatileTimeInPrefix(VolatileSlotRule):
             "client = OpenAI()\n"
             'POLICY = "Answer questions about our return policy. Be concise and polite. " * 10\n\n'
             "def answer(question: str) -> str:\n"
-            "    user = f\"{question}\\n\\nCurrent time: {datetime.now():%Y-%m-%d %H:%M:%S}\"\n"
+            '    user = f"{question}\\n\\nCurrent time: {datetime.now():%Y-%m-%d %H:%M:%S}"\n'
             "    response = client.chat.completions.create(\n"
             '        model="gpt-4o",\n'
             '        messages=[{"role": "system", "content": POLICY}, {"role": "user", "content": user}],\n'

@@ -15,6 +15,7 @@ from promptlint.frontends.python.evaluate import Evaluator
 from promptlint.frontends.python.modules import ModuleLoader, build_module, module_name_for
 from promptlint.frontends.python.sites import SiteBuilder, mentions_prompt, walk
 from promptlint.frontends.python.volatile import VolatileTable
+from promptlint.frontends.template_ir import template_paths
 from promptlint.ir import FileFacts, ParseFailure
 from promptlint.source import SourceFile
 
@@ -44,7 +45,12 @@ def extract_python(source: SourceFile, ctx: PythonContext) -> FileFacts:
     evaluator = Evaluator(module, ctx.loader, ctx.volatile)
     found = walk(module)
     prompts = SiteBuilder(module, evaluator).build(found)
-    return FileFacts(prompts=tuple(prompts), headers=tuple(found.headers), history=tuple(found.history))
+    return FileFacts(
+        prompts=tuple(prompts),
+        headers=tuple(found.headers),
+        history=tuple(found.history),
+        related_paths=template_paths(prompts, source.path),
+    )
 
 
 def _syntax_failure(source: SourceFile, exc: SyntaxError) -> ParseFailure:

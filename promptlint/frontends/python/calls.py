@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING
 
 from promptlint.diagnostics import Applicability, Edit, Fix, Span
 from promptlint.frontends.python.modules import Binding, ModuleInfo, resolve_relative
+from promptlint.frontends.python.templates import render_call
 from promptlint.frontends.python.values import (
     Map,
     MapEntry,
@@ -269,6 +270,9 @@ def _sorts_keys(qual: str, node: ast.Call) -> bool:
 
 
 def _method(ev: Evaluator, base: Value, method: str, node: ast.Call, scope: Scope) -> Value:
+    rendered = render_call(ev, method, node, scope)  # a template file or string rendered here
+    if rendered is not None:
+        return rendered
     if method in _ORDER_METHODS and not isinstance(base, Str):
         return ev.order_culprit(node, scope, f"{method}()")
     if isinstance(base, Str):

@@ -118,6 +118,9 @@ class Evaluator:
             return self._comprehension(node, scope)
         if isinstance(node, ast.Starred):
             return self.eval(node.value, scope)
+        if isinstance(node, ast.Slice):
+            bounds = [self.eval(b, scope) for b in (node.lower, node.upper, node.step) if b is not None]
+            return self.combine(bounds, node, scope, Stability.STATIC)
         if isinstance(node, ast.Await):
             return self.eval(node.value, scope)
         if isinstance(node, ast.BoolOp | ast.Compare | ast.UnaryOp):
@@ -167,8 +170,7 @@ class Evaluator:
         granularity = source.granularity
         if qualname.endswith("strftime") and node.args and isinstance(node.args[0], ast.Constant):
             granularity = format_granularity(str(node.args[0].value)) or granularity
-        short = qualname.rsplit(".", 2)
-        label = ".".join(short[-2:]) + "()"
+        label = _short(scope.module.text_of(node.func)) + "()"
         if source.kind is VolatileKind.ORDER:
             return self.order_culprit(node, scope, label)
         span = scope.module.span(node)
@@ -348,7 +350,7 @@ class Evaluator:
                     inner = Scope(target, depth=scope.depth + 1)
                     if symbol in target.defs:
                         return Ref(target.defs[symbol], target)
-                    value = self.name(symbol, node, inner)
+                    value = self.name(symbol, node, inner, at=(10**9, 0))  # after the whole module ran
                     return respan(value, scope.module.span(node))
         return self.opaque(Stability.DEPLOYMENT, node, scope, cause=qualname)
 

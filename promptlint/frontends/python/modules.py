@@ -169,19 +169,28 @@ def collect_bindings(body: list[ast.stmt], out: dict[str, list[Binding]], branch
                     out.setdefault(local, []).append(Binding(local, pos, "import", None, stmt, branch))
 
 
+def _record_shuffle(
+    call: ast.Call, pos: tuple[int, int], out: dict[str, list[Binding]], branch: str | None
+) -> None:
+    target = dotted(call.args[0])
+    if target:
+        out.setdefault(target, []).append(Binding(target, pos, "shuffle", call, call, branch))
+
+
 def _record_mutation(
     call: ast.Call, pos: tuple[int, int], out: dict[str, list[Binding]], branch: str | None
 ) -> None:
     func = call.func
+    if isinstance(func, ast.Name) and func.id == "shuffle" and call.args:  # `from random import shuffle`
+        _record_shuffle(call, pos, out, branch)
+        return
     if not (isinstance(func, ast.Attribute) and func.attr in _MUTATORS and call.args):
         return
     name = dotted(func.value)
     if name is None:
         return
     if func.attr == "shuffle" and name in ("random", "np.random", "numpy.random"):
-        target = dotted(call.args[0])
-        if target:
-            out.setdefault(target, []).append(Binding(target, pos, "shuffle", call, call, branch))
+        _record_shuffle(call, pos, out, branch)
         return
     value = call.args[-1] if func.attr != "update" else call.args[0]
     out.setdefault(name, []).append(Binding(name, pos, func.attr, value, call, branch))

@@ -34,6 +34,9 @@ NEEDLES = (
     "nstruction",
     "INSTRUCTION",
     "eader",
+    "EADER",
+    "X-Cache",
+    "x-cache",
     "Message",
     "cache_control",
     "completion",
@@ -44,6 +47,8 @@ NEEDLES = (
     "deque",
 )
 _PROMPT_NAME = re.compile(r"(?i)(prompt|system|instruction)")
+# Prompt-named values that are not prompts: hashes, cache keys, ids, debug/log strings.
+_NOT_PROMPT_NAME = re.compile(r"(?i)(hash|digest|_key\b|key$|_id\b|debug|log|path|file|dir|url)")
 _SYSTEM_NAME = re.compile(r"(?i)(system|instruction)")
 _CHAT_METHODS = frozenset({"create", "acreate", "parse", "stream"})
 _LITELLM = frozenset({"litellm.completion", "litellm.acompletion"})
@@ -76,18 +81,48 @@ def walk(module: ModuleInfo) -> Candidates:
     text = module.source.text
     starts = module.source.lines.starts
     for stmt in module.tree.body:
-        end = getattr(stmt, "end_lineno", stmt.lineno)
-        region = text[starts[stmt.lineno - 1] : starts[end] if end < len(starts) else len(text)]
-        if mentions_prompt(region):
+        if not _mentions(stmt, text, starts):
+            continue
+        if type(stmt) is ast.ClassDef:
+            # Big classes: walk only the members whose own text mentions a prompt word.
+            for member in stmt.body:
+                if _mentions(member, text, starts):
+                    _visit(member, None, stmt, found, module)
+        else:
             _visit(stmt, None, None, found, module)
     return found
+
+
+def _mentions(stmt: ast.stmt, text: str, starts: tuple[int, ...]) -> bool:
+    first = min([stmt.lineno, *(d.lineno for d in getattr(stmt, "decorator_list", ()))])
+    end = getattr(stmt, "end_lineno", None) or stmt.lineno
+    return mentions_prompt(text[starts[first - 1] : starts[end] if end < len(starts) else len(text)])
+
+
+# Nodes with nothing below them that the walk cares about.
+_LEAVES = (
+    ast.Name,
+    ast.Constant,
+    ast.expr_context,
+    ast.operator,
+    ast.cmpop,
+    ast.unaryop,
+    ast.boolop,
+    ast.Pass,
+    ast.Break,
+    ast.Continue,
+    ast.Import,
+    ast.ImportFrom,
+    ast.Global,
+    ast.Nonlocal,
+)
 
 
 def _visit(
     node: ast.AST, func: FunctionNode | None, cls: ast.ClassDef | None, found: Candidates, module: ModuleInfo
 ) -> None:
     if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef):
-        if _PROMPT_NAME.search(node.name):
+        if _PROMPT_NAME.search(node.name) and not _NOT_PROMPT_NAME.search(node.name):
             found.functions.append((node, cls))
         func, cls = node, cls
     elif isinstance(node, ast.ClassDef):
@@ -125,7 +160,8 @@ def _visit(
             return
         found.headers.extend(headers_in_assign(node, module))
         targets = node.targets if isinstance(node, ast.Assign) else [node.target]
-        if len(targets) == 1 and _PROMPT_NAME.search(dotted(targets[0]) or "") and node.value is not None:
+        name = (dotted(targets[0]) or "") if len(targets) == 1 else ""
+        if _PROMPT_NAME.search(name) and not _NOT_PROMPT_NAME.search(name) and node.value is not None:
             found.named.append((node, func, cls))
     elif isinstance(node, ast.Subscript):
         read = header_read(node, module)
@@ -135,7 +171,8 @@ def _visit(
         if window is not None:
             found.history.append(window)
     for child in ast.iter_child_nodes(node):
-        _visit(child, func, cls, found, module)
+        if not isinstance(child, _LEAVES):
+            _visit(child, func, cls, found, module)
 
 
 def _looks_like_message(node: ast.expr) -> bool:

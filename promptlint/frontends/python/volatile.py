@@ -43,6 +43,8 @@ _EXACT: dict[str, VolatileSource] = {
     "socket.gethostname": VolatileSource(_I),
     "platform.node": VolatileSource(_I),
     "threading.get_ident": VolatileSource(_I),
+    "itertools.count": VolatileSource(_I),
+    "os.uname": VolatileSource(_I),
     "nanoid.generate": VolatileSource(_I),
     "shortuuid.uuid": VolatileSource(_I),
     "ulid.new": VolatileSource(_I),
@@ -53,6 +55,7 @@ _EXACT: dict[str, VolatileSource] = {
 }
 
 _PREFIXES: tuple[tuple[str, VolatileSource], ...] = (
+    ("secrets.choice", VolatileSource(_R)),
     ("secrets.", VolatileSource(_I)),
     ("random.", VolatileSource(_R)),
     ("numpy.random.", VolatileSource(_R)),

@@ -1,0 +1,123 @@
+"""The project-wide link pass: findings in template text are reported where the template is written.
+
+Frontends put a template's text into the prompts that use it (a Python render call, a Jinja include),
+with origins marked `TEMPLATE_ORIGIN`. After every file is linted, this pass:
+
+1. moves each finding whose origin is template text of another file to that file and span, keeping
+   the using site (render call, include tag) as a related location, and honours the template's own
+   `{# promptlint: ignore[...] #}` comments for it;
+2. drops the findings of a template's stand-alone lint when another linted file uses it: the user's
+   context (the render call's real arguments, the messages around it) supersedes by-name guesses, so
+   a date rendered with a constant is silent and nothing is reported twice. Engine findings (parse
+   errors, suppression problems) are kept.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterable
+from dataclasses import replace
+
+from promptlint.diagnostics import Diagnostic, Location, Span
+from promptlint.engine.lint import FileResult, dedupe
+from promptlint.engine.suppression import Suppression, find_suppressions
+from promptlint.frontends.template_ir import is_template_origin
+from promptlint.frontends.template_loader import TemplateLoader
+from promptlint.source import SourceFile
+
+ENGINE_CODES = frozenset({"PC001", "PC002", "PC003"})
+
+
+def _key(path: str) -> str:
+    return os.path.normcase(os.path.abspath(path))
+
+
+def superseded(results: Iterable[FileResult]) -> set[str]:
+    """Keys of files used by another linted file that is not itself only reachable through a cycle."""
+    results = list(results)
+    edges = {_key(r.path): {_key(p) for p in r.links} - {_key(r.path)} for r in results}
+    targets = {t for ts in edges.values() for t in ts}
+    frontier = [k for k in edges if k not in targets]
+    reached: set[str] = set()
+    while frontier:
+        node = frontier.pop()
+        for nxt in edges.get(node, ()):
+            if nxt not in reached:
+                reached.add(nxt)
+                frontier.append(nxt)
+    return reached
+
+
+def link_project(
+    results: list[FileResult], sources: dict[str, SourceFile]
+) -> tuple[list[Diagnostic], dict[str, SourceFile]]:
+    """All diagnostics after relocation and supersession, plus sources of files findings moved into."""
+    spelled = {_key(r.path): r.path for r in results}
+    replaced = superseded(results)
+    loader = TemplateLoader()
+    extra: dict[str, SourceFile] = {}
+    kept: list[Diagnostic] = []
+    moved: list[Diagnostic] = []
+    for result in results:
+        drop = _key(result.path) in replaced
+        for diag in result.diagnostics:
+            if is_template_origin(diag.origin) and diag.origin is not None and diag.origin.path != diag.path:
+                moved.append(_relocate(diag, spelled.get(_key(diag.origin.path), diag.origin.path), result))
+            elif not drop or diag.code in ENGINE_CODES:
+                kept.append(diag)
+    used: set[tuple[str, Span]] = set()
+    surviving: list[Diagnostic] = []
+    for path, group in _by_path(moved).items():
+        source = sources.get(path) or loader.source(path)
+        if source is None:
+            surviving.extend(group)
+            continue
+        if path not in sources:
+            extra[path] = source
+        surviving.extend(_unsuppressed(source, group, used))
+    kept = [d for d in kept if not (d.code == "PC002" and (d.path, d.span) in used)]
+    return dedupe(kept + surviving), extra
+
+
+def _relocate(diag: Diagnostic, path: str, result: FileResult) -> Diagnostic:
+    origin = diag.origin
+    assert origin is not None
+    how = "rendered here" if result.path.endswith((".py", ".pyi")) else "included here"
+    related = [Location(diag.path, diag.span, how)]
+    related += [r for r in diag.related if not (_key(r.path) == _key(origin.path) and r.span == origin.span)]
+    return replace(
+        diag, path=path, span=origin.span, related=tuple(related), origin=replace(origin, path=path)
+    )
+
+
+def _by_path(diags: list[Diagnostic]) -> dict[str, list[Diagnostic]]:
+    out: dict[str, list[Diagnostic]] = {}
+    for diag in diags:
+        out.setdefault(diag.path, []).append(diag)
+    return out
+
+
+def _unsuppressed(
+    source: SourceFile, diags: list[Diagnostic], used: set[tuple[str, Span]]
+) -> list[Diagnostic]:
+    """Drop findings a template's own suppression comments cover; record the codes they used."""
+    suppressions = find_suppressions(source)
+    if not suppressions:
+        return diags
+    out: list[Diagnostic] = []
+    for diag in diags:
+        hit = _match(suppressions, diag, source.lines.line_of(diag.span.start))
+        if hit is None:
+            out.append(diag)
+        else:
+            used.add((source.path, hit))
+    return out
+
+
+def _match(suppressions: list[Suppression], diag: Diagnostic, line: int) -> Span | None:
+    for sup in suppressions:
+        if sup.whole_file or sup.line in (line, line - 1):
+            for code, span in zip(sup.codes, sup.code_spans, strict=True):
+                if code.upper() in (diag.code, diag.name.upper()):
+                    return span
+    return None

@@ -1,0 +1,82 @@
+"""Conditional or loop early in a prompt that forks the prefix before a large static tail.
+
+## What it does
+Flags an `if`/`for` (a Jinja tag or a Python conditional) whose condition or iterable varies per user
+or per request when at least `min-static-tokens` static tokens follow it before the next equally
+variable value.
+
+## Why is this bad?
+Each branch (and each loop length) renders a different prefix, so the static text after the fork is
+cached once per variant instead of once. An optional paragraph for premium users at the top of a
+system prompt splits the cache in two; a per-request loop splits it many ways. Put the shared static
+text first and the conditional parts after it.
+
+## Known limitations
+Loops and conditions over values declared stable (`{# promptlint: stable=... #}`) or literals are not
+reported. Text inside the branch counts towards the static tail.
+
+## Options
+- `min-static-tokens` (default 64): how long the static tail must be to report.
+"""
+
+from promptlint.api import (
+    Control,
+    Example,
+    Location,
+    Prompt,
+    PromptRule,
+    RuleContext,
+    Severity,
+    Slot,
+    Stability,
+)
+
+POLICY = "Refunds are accepted within 30 days with a receipt; store credit is offered otherwise. " * 8
+FORKING = frozenset({"if", "elif", "for"})
+
+
+class ConditionalPrefix(PromptRule):
+    code = "PC203"
+    name = "conditional-prefix"
+    severity = Severity.INFO
+    message = "`{control}` varies per {stability} and forks the prefix before {tokens_after} static tokens"
+    examples = (
+        Example.bad(
+            "{% if is_premium %}Priority support applies.{% endif %}\n" + POLICY, filename="support.j2"
+        ),
+        Example.good(
+            POLICY + "\n{% if is_premium %}Priority support applies.{% endif %}", filename="support.j2"
+        ),
+        Example.good(
+            "{% for rule in rules | sort %}- {{ rule }}\n{% endfor %}"
+            + POLICY
+            + "\n{# promptlint: stable=rules #}",
+            filename="support.j2",
+        ),
+    )
+
+    def check(self, prompt: Prompt, ctx: RuleContext) -> None:
+        segments = [(pi, si, seg) for pi, si, seg in prompt.walk()]
+        for index, (pi, si, seg) in enumerate(segments):
+            if not isinstance(seg, Control) or seg.kind not in FORKING:
+                continue
+            stability = seg.stability if seg.stability is not None else Stability.REQUEST
+            if not Stability.SESSION <= stability < Stability.VOLATILE:
+                continue
+            following = segments[index + 1][2] if index + 1 < len(segments) else None
+            if isinstance(following, Slot) and following.stability >= Stability.SESSION:
+                continue  # the varying value right after is dynamic-before-static's finding
+            tail = ctx.static_tail(prompt, pi, si, min(stability, Stability.REQUEST))
+            if tail.tokens < ctx.settings.min_static_tokens:
+                continue
+            related: tuple[Location, ...] = ()
+            if seg.origin is not None and seg.origin.path != ctx.path:
+                related = (Location(seg.origin.path, seg.origin.span, "the condition is written here"),)
+            ctx.report(
+                seg.span,
+                related=related,
+                origin=seg.origin,
+                tokens_after=tail.tokens,
+                control=seg.label or seg.kind,
+                stability=stability.label,
+            )

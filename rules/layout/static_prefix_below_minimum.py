@@ -1,0 +1,77 @@
+"""Stable prefix too short to cache, while the prompt holds enough static text to pass the minimum.
+
+## What it does
+Measures the stable prefix of a prompt: the static text before its first per-user, per-request or
+volatile value. When that prefix is below the provider's minimum cacheable length (from the provider
+profiles, per model) but the prompt's static text as a whole would reach it, it reports the first
+dynamic value.
+
+## Why is this bad?
+Providers cache nothing below a minimum prefix length (1024 tokens for OpenAI and Anthropic's larger
+models). A greeting or a date on the first line leaves a stable prefix of a few tokens, so the long
+instructions after it are never cached. Moving dynamic values after the static text makes the
+prefix long enough to cache, at no cost.
+
+## Known limitations
+Static text is counted wherever it is; text inside template conditionals counts as if always present.
+"""
+
+from promptlint.api import (
+    Example,
+    Prompt,
+    PromptRule,
+    Role,
+    RuleContext,
+    Severity,
+    Slot,
+    Stability,
+    Text,
+    culprit_location,
+)
+
+POLICY = "Refunds are accepted within 30 days with a receipt; store credit is offered otherwise. " * 90
+
+
+class StaticPrefixBelowMinimum(PromptRule):
+    code = "PC202"
+    name = "static-prefix-below-minimum"
+    severity = Severity.INFO
+    message = "Only {prefix} stable tokens precede `{slot}`, below the {minimum}-token cache minimum; moving it after the static text would make {total} tokens cacheable"
+    examples = (
+        Example.bad("Hello {{ customer_name }}!\n" + POLICY, filename="support.j2"),
+        Example.good(POLICY + "\nYou are talking to {{ customer_name }}.", filename="support.j2"),
+    )
+
+    def check(self, prompt: Prompt, ctx: RuleContext) -> None:
+        first: tuple[int, Slot] | None = None
+        before: list[str] = []
+        static: list[str] = []
+        for pi, _si, seg in prompt.walk():
+            if prompt.parts[pi].role is Role.HISTORY:
+                continue
+            if isinstance(seg, Text):
+                static.append(seg.text)
+                if first is None:
+                    before.append(seg.text)
+            elif isinstance(seg, Slot) and seg.stability >= Stability.SESSION and first is None:
+                first = (pi, seg)
+        if first is None:
+            return
+        minimum = ctx.profile(prompt).minimum_for(prompt.model)
+        prefix = ctx.count_tokens("".join(before))
+        if prefix >= minimum:
+            return
+        total = ctx.count_tokens("".join(static))
+        if total < minimum:
+            return
+        _pi, slot = first
+        primary, related = culprit_location(slot, prompt, ctx)
+        ctx.report(
+            primary.span,
+            related=related,
+            origin=slot.origin,
+            prefix=prefix,
+            slot=slot.label,
+            minimum=minimum,
+            total=total,
+        )

@@ -1,0 +1,98 @@
+"""Linking templates to the Python that renders them, across a realistic small project."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from promptlint.engine.runner import Selection, lint_paths
+
+POLICY = (
+    "You are a support assistant for ACME Corp. Follow the policy below and always be polite.\n"
+    "Refunds are accepted within 30 days with a receipt. Store credit is offered otherwise.\n"
+    "Never share internal notes. Escalate legal questions to a human agent.\n"
+    "Keep answers short and friendly. Always cite the policy section you rely on.\n"
+)
+CALL = """    return client.chat.completions.create(
+        model="gpt-4o",
+        messages=[{{"role": "system", "content": {var}}}, {{"role": "user", "content": question}}],
+    )
+"""
+
+
+def project(root: Path) -> Path:
+    app = root / "app"
+    (app / "templates").mkdir(parents=True)
+    (app / "prompts").mkdir()
+    (app / "templates" / "clock.j2").write_text("Current time: {{ now }}\n" + POLICY)
+    (app / "templates" / "dated.j2").write_text("Date: {{ date }}\n" + POLICY)
+    (app / "templates" / "friendly.j2").write_text(
+        POLICY
+        + "{% for k, v in faq | dictsort %}{{ k }}: {{ v }}\n{% endfor %}Customer: {{ customer_name }}\n"
+    )
+    (app / "prompts" / "greet.txt").write_text("Hello {customer_name}!\n" + POLICY)
+    (app / "main.py").write_text(
+        "from datetime import datetime\nfrom pathlib import Path\n\n"
+        "from jinja2 import Environment, FileSystemLoader\nfrom openai import OpenAI\n\n"
+        "client = OpenAI()\n"
+        'env = Environment(loader=FileSystemLoader("templates"), trim_blocks=True)\n'
+        'PROMPTS = Path(__file__).parent / "prompts"\n\n\n'
+        "def clock(question):\n"
+        '    system = env.get_template("clock.j2").render(now=datetime.now())\n'
+        + CALL.format(var="system")
+        + "\n\ndef dated(question):\n"
+        '    system = env.get_template("dated.j2").render(date="2024-06-01")\n'
+        + CALL.format(var="system")
+        + "\n\ndef friendly(question, customer):\n"
+        '    system = env.get_template("friendly.j2").render(faq={}, customer_name=customer.name)\n'
+        + CALL.format(var="system")
+        + "\n\ndef greet(question, user):\n"
+        '    text = (PROMPTS / "greet.txt").read_text().format(customer_name=user.name)\n'
+        + CALL.format(var="text")
+    )
+    return app
+
+
+def test_project_findings_point_into_templates(tmp_path: Path, chdir: Path) -> None:
+    project(tmp_path)
+    run = lint_paths(["app"], selection=Selection(select=("PC1", "PC2")))
+    assert not run.errors
+    found = sorted((Path(d.path).name, d.code, d.message.split("`")[1]) for d in run.diagnostics)
+    assert ("clock.j2", "PC101", "datetime.now()") in found
+    assert ("greet.txt", "PC201", "{customer_name}") in found
+    assert not [f for f in found if f[0] in ("dated.j2", "friendly.j2")], found
+    clock = next(d for d in run.diagnostics if d.path.endswith("clock.j2"))
+    assert run.sources[clock.path].text[clock.span.start : clock.span.end] == "{{ now }}"
+    assert [r.message for r in clock.related][0] == "rendered here"
+    assert clock.related[0].path.endswith("main.py")
+    assert len([d for d in run.diagnostics if d.path.endswith("clock.j2")]) == 1
+
+
+def test_template_alone_keeps_by_name_guesses(tmp_path: Path, chdir: Path) -> None:
+    app = project(tmp_path)
+    run = lint_paths([str(app / "templates")], selection=Selection(select=("PC101",)))
+    assert sorted(Path(d.path).name for d in run.diagnostics) == ["clock.j2", "dated.j2"]
+
+
+def test_python_alone_still_reports_in_the_template(tmp_path: Path, chdir: Path) -> None:
+    app = project(tmp_path)
+    run = lint_paths([str(app / "main.py")], selection=Selection(select=("PC101",)))
+    assert [Path(d.path).name for d in run.diagnostics] == ["clock.j2"]
+    assert any(p.endswith("clock.j2") for p in run.sources)
+
+
+def test_template_suppression_applies_to_linked_findings(tmp_path: Path, chdir: Path) -> None:
+    app = project(tmp_path)
+    (app / "templates" / "clock.j2").write_text("{# promptlint: ignore[PC101] #}\nNow: {{ now }}\n" + POLICY)
+    run = lint_paths(["app"], selection=Selection(select=("PC101", "PC002")))
+    assert not [d for d in run.diagnostics if d.path.endswith("clock.j2")]
+
+
+def test_prompty_time_input_in_system_section(tmp_path: Path, chdir: Path) -> None:
+    (tmp_path / "support.prompty").write_text(
+        "---\nname: s\ninputs:\n  current_time:\n    type: string\n---\nsystem:\n"
+        "It is {{ current_time }}.\n" + POLICY + "\nuser:\n{{ question }}\n"
+    )
+    run = lint_paths(["support.prompty"], selection=Selection(select=("PC101",)))
+    assert [(d.code, run.sources[d.path].lines.position(d.span.start).line) for d in run.diagnostics] == [
+        ("PC101", 8)
+    ]

@@ -1,0 +1,87 @@
+"""Unit tests of the server's pure helpers: ignore comments, fix-all, UTF-16 ranges, lazy import."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+from lsprotocol import types
+
+from promptlint.diagnostics import Applicability, Diagnostic, Edit, Fix, Severity, Span
+from promptlint.fixes import apply_edits
+from promptlint.lsp.actions import fix_all_edits, ignore_edit, span_of
+from promptlint.lsp.documents import DocumentLinter
+from promptlint.source import FileKind, SourceFile
+
+
+def _diag(text: str, culprit: str, code: str = "PC101", fix: Fix | None = None) -> Diagnostic:
+    start = text.index(culprit)
+    return Diagnostic(code, "x", Severity.ERROR, "m", "f", Span(start, start + len(culprit)), fix=fix)
+
+
+def _ignored(text: str, kind: FileKind, culprit: str, code: str = "PC101") -> str | None:
+    source = SourceFile("f", text, kind)
+    edit = ignore_edit(source, _diag(text, culprit, code))
+    return None if edit is None else apply_edits(text, [edit])
+
+
+def test_python_ignore_appends_trailing_comment() -> None:
+    text = 'x = f"{now()} rest"\ny = 1\n'
+    assert (
+        _ignored(text, FileKind.PYTHON, "now()")
+        == 'x = f"{now()} rest"  # promptlint: ignore[PC101]\ny = 1\n'
+    )
+
+
+def test_python_ignore_never_lands_inside_a_multiline_string() -> None:
+    text = 'def f():\n    s = f"""{now()}\n    rest"""\n'
+    out = _ignored(text, FileKind.PYTHON, "now()")  # the line's end is inside the string: line before
+    assert out == 'def f():\n    # promptlint: ignore[PC101]\n    s = f"""{now()}\n    rest"""\n'
+    text = 'def f():\n    s = f"""\n    {now()}\n    rest"""\n'
+    assert _ignored(text, FileKind.PYTHON, "now()") is None  # both places are inside the string
+    text = 'def f():\n    s = (\n        f"{now()} text "\n        "more"\n    )\n'
+    out = _ignored(text, FileKind.PYTHON, "now()")
+    assert out is not None and '        f"{now()} text "  # promptlint: ignore[PC101]\n' in out
+
+
+def test_python_ignore_extends_an_existing_comment() -> None:
+    text = 'x = f"{now()}"  # promptlint: ignore[PC201]\n'
+    assert _ignored(text, FileKind.PYTHON, "now()") == 'x = f"{now()}"  # promptlint: ignore[PC201, PC101]\n'
+    assert _ignored('x = f"{now()}"  # promptlint: ignore[PC101]\n', FileKind.PYTHON, "now()") is None
+
+
+def test_template_ignore_uses_jinja_comment_without_changing_rendered_text() -> None:
+    text = "Time: {{ now }}\nStatic text\n"
+    assert (
+        _ignored(text, FileKind.JINJA, "{{ now }}")
+        == "Time: {{ now }}{# promptlint: ignore[PC101] #}\nStatic text\n"
+    )
+    assert _ignored("plain {x}\n", FileKind.TEXT, "{x}") is None
+
+
+def test_fix_all_takes_safe_non_overlapping_fixes() -> None:
+    text = "abcdef"
+    safe = Fix("drop b", Applicability.SAFE, (Edit(Span(1, 2), ""),))
+    clash = Fix("drop bc", Applicability.SAFE, (Edit(Span(1, 3), ""),))
+    unsafe = Fix("drop e", Applicability.UNSAFE, (Edit(Span(4, 5), ""),))
+    diags = [_diag(text, "b", fix=safe), _diag(text, "bc", fix=clash), _diag(text, "e", fix=unsafe)]
+    assert apply_edits(text, fix_all_edits(diags)) == "acdef"
+
+
+def test_utf16_range_to_span() -> None:
+    source = SourceFile("f", "a🎉b\nc", FileKind.PYTHON)
+    rng = types.Range(start=types.Position(line=0, character=3), end=types.Position(line=1, character=1))
+    assert span_of(source, rng) == Span(2, 5)
+
+
+def test_linter_uses_language_id_for_unknown_suffixes(tmp_path: object) -> None:
+    linter = DocumentLinter((str(tmp_path),))
+    assert linter.lint(f"{tmp_path}/notes.yaml", "a: b\n").source is None
+    outcome = linter.lint(f"{tmp_path}/untitled", "x = 1\n", language_id="python")
+    assert outcome.source is not None and outcome.source.kind is FileKind.PYTHON
+
+
+def test_cli_import_does_not_load_pygls() -> None:
+    code = "import sys, promptlint.cli; print(any(m.split('.')[0] in ('pygls', 'lsprotocol') for m in sys.modules))"
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    assert out.strip() == "False"
