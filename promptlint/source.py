@@ -12,6 +12,7 @@ import bisect
 import codecs
 import enum
 import io
+import itertools
 import re
 import tokenize
 from dataclasses import dataclass, field
@@ -119,7 +120,10 @@ class LineIndex:
     starts: tuple[int, ...] = field(init=False)
 
     def __post_init__(self) -> None:
-        starts = [0] + [m.end() for m in _LINE_BREAK.finditer(self.text)]
+        if "\r" in self.text:
+            starts = [0] + [m.end() for m in _LINE_BREAK.finditer(self.text)]
+        else:  # the common case, at C speed
+            starts = [0, *itertools.accumulate(len(line) + 1 for line in self.text.split("\n")[:-1])]
         object.__setattr__(self, "starts", tuple(starts))
 
     def line_of(self, offset: int) -> int:

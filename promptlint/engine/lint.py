@@ -14,7 +14,7 @@ from dataclasses import dataclass, field, replace
 from promptlint.config.schema import Settings
 from promptlint.diagnostics import Diagnostic, Location, Severity, Span
 from promptlint.engine.registry import Registry
-from promptlint.engine.selection import enabled_rules
+from promptlint.engine.selection import enabled_rules, per_file_ignores
 from promptlint.engine.suppression import apply_suppressions
 from promptlint.frontends.python import PythonContext, extract_python
 from promptlint.frontends.python.modules import ModuleLoader
@@ -43,6 +43,7 @@ class LintState:
     _volatile: dict[tuple[str, ...], VolatileTable] = field(default_factory=dict)
     _rule_settings: dict[tuple[object, ...], RuleSettings] = field(default_factory=dict)
     _profile_data: dict[str, object] = field(default_factory=dict)
+    _enabled: dict[tuple[object, ...], tuple[type[Rule], ...]] = field(default_factory=dict)
 
     def volatile(self, settings: Settings) -> VolatileTable:
         table = self._volatile.get(settings.volatile_functions)
@@ -51,6 +52,19 @@ class LintState:
                 settings.volatile_functions
             )
         return table
+
+    def enabled(self, settings: Settings, path: str) -> tuple[type[Rule], ...]:
+        """The rules enabled for `path`, memoised per distinct selection."""
+        key = (
+            settings.select,
+            settings.ignore,
+            settings.extend_select,
+            tuple(per_file_ignores(settings, path)),
+        )
+        found = self._enabled.get(key)
+        if found is None:
+            found = self._enabled[key] = enabled_rules(settings, self.registry.rules, path)
+        return found
 
     def rule_settings(self, settings: Settings) -> RuleSettings:
         key = (settings.min_static_tokens, settings.provider, settings.providers)
@@ -95,7 +109,7 @@ def rule_url(rule: type[Rule]) -> str:
 def lint_source(source: SourceFile, settings: Settings, state: LintState) -> FileResult:
     """Lint one decoded file."""
     registry = state.registry
-    enabled = enabled_rules(settings, registry.rules, source.path)
+    enabled = state.enabled(settings, source.path)
     enabled_codes = {r.code for r in enabled}
     result = FileResult(source.path, [], lines=source.lines.line_count)
     frontend = (state.frontends or default_frontends()).get(source.kind)

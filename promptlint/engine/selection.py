@@ -38,7 +38,7 @@ def validate_selectors(selectors: Iterable[str], rules: tuple[type[Rule], ...], 
 def enabled_rules(settings: Settings, rules: tuple[type[Rule], ...], path: str) -> tuple[type[Rule], ...]:
     """The rules that run on `path` under `settings`."""
     base = settings.select if settings.select is not None else tuple(r.code for r in rules if r.recommended)
-    ignores = list(settings.ignore) + _per_file_ignores(settings, path)
+    ignores = list(settings.ignore) + per_file_ignores(settings, path)
     out = []
     for rule in rules:
         pick = max(
@@ -51,7 +51,10 @@ def enabled_rules(settings: Settings, rules: tuple[type[Rule], ...], path: str) 
     return tuple(out)
 
 
-def _per_file_ignores(settings: Settings, path: str) -> list[str]:
+def per_file_ignores(settings: Settings, path: str) -> list[str]:
+    """Codes that `per-file-ignores` switches off for `path`."""
+    if not settings.per_file_ignores:
+        return []
     rel = os.path.relpath(os.path.abspath(path), settings.root).replace(os.sep, "/")
     codes: list[str] = []
     for pattern, ignored in settings.per_file_ignores:
