@@ -1,8 +1,8 @@
 """Stable prefix too short to cache, while the prompt holds enough static text to pass the minimum.
 
 ## What it does
-Measures the stable prefix of a prompt: the static text before its first per-user, per-request or
-volatile value. When that prefix is below the provider's minimum cacheable length (from the provider
+Measures the stable prefix of a prompt: the static text before its first per-user or per-request
+value. When that prefix is below the provider's minimum cacheable length (from the provider
 profiles, per model) but the prompt's static text as a whole would reach it, it reports the first
 dynamic value.
 
@@ -13,6 +13,7 @@ instructions after it are never cached. Moving dynamic values after the static t
 prefix long enough to cache, at no cost.
 
 ## Known limitations
+A volatile value (clock, id, random) as the first dynamic part is left to PC101-PC103.
 Static text is counted wherever it is; text inside template conditionals counts as if always present.
 """
 
@@ -55,8 +56,8 @@ class StaticPrefixBelowMinimum(PromptRule):
                     before.append(seg.text)
             elif isinstance(seg, Slot) and seg.stability >= Stability.SESSION and first is None:
                 first = (pi, seg)
-        if first is None:
-            return
+        if first is None or first[1].stability is Stability.VOLATILE:
+            return  # a volatile value is PC101-PC103's finding (and the fix is to remove it, not move it)
         minimum = ctx.profile(prompt).minimum_for(prompt.model)
         prefix = ctx.count_tokens("".join(before))
         if prefix >= minimum:

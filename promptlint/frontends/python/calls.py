@@ -274,7 +274,7 @@ def _method(ev: Evaluator, base: Value, method: str, node: ast.Call, scope: Scop
     if rendered is not None:
         return rendered
     if method in _ORDER_METHODS and not isinstance(base, Str):
-        return ev.order_culprit(node, scope, f"{method}()")
+        return ev.order_culprit(node, scope, scope.module.text_of(node.func) + "()")
     if isinstance(base, Str):
         if method == "format":
             args = [ev.eval(a, scope) for a in node.args]

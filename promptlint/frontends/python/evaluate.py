@@ -34,6 +34,9 @@ from promptlint.frontends.python.volatile import VolatileTable, format_granulari
 from promptlint.ir import Control, Segment, Slot, Stability, Text, VolatileKind
 
 MAX_CALL_DEPTH = 4
+# Evaluation steps per linted file. Following calls with bound arguments is not memoised, so deep call
+# graphs (large libraries) could otherwise blow up; past the budget, values are treated as unknown.
+EVAL_BUDGET = 20_000
 _SESSION_HINT = re.compile(
     r"(?i)(user|customer|account|tenant|session|profile|member|persona|history|conversation|memory|messages)"
 )
@@ -61,6 +64,7 @@ class Evaluator:
         self.consumed: set[int] = set()
         self._memo: dict[tuple[int, int], Value] = {}
         self._active: set[tuple[int, int, int]] = set()
+        self.budget = EVAL_BUDGET
 
     # -- entry point -------------------------------------------------------------------------
     def eval(self, node: ast.expr, scope: Scope) -> Value:
@@ -68,8 +72,9 @@ class Evaluator:
         if scope.args is None and key in self._memo:
             return self._memo[key]
         guard = (id(node), id(scope.func), id(scope.args))
-        if guard in self._active:
+        if guard in self._active or self.budget <= 0:
             return self.opaque(Stability.DEPLOYMENT, node, scope)
+        self.budget -= 1
         self._active.add(guard)
         try:
             value = self._eval(node, scope)
@@ -311,6 +316,8 @@ class Evaluator:
         module = scope.module
         if binding.kind == "param":
             stability = Stability.SESSION if _SESSION_HINT.search(binding.name) else Stability.REQUEST
+            if _CONFIG_HINT.match(binding.name):
+                stability = Stability.DEPLOYMENT  # `settings`, `config`: the same for every request
             return Opaque(
                 stability,
                 binding.name,

@@ -59,7 +59,8 @@ def call_op(call: ast.Call, module: ModuleInfo, func: FunctionNode | None, guard
         if target.attr == "insert" and call.args and _const_int(call.args[0]) in (0, 1):
             once = guarded or (func is not None and _ONCE_FUNCTIONS.match(func.name) is not None)
             if not once:
-                return HistoryOp(HistoryOpKind.EARLY_INSERT, module.span(call), name, module.text_of(call))
+                detail = f"{name}.insert({_const_int(call.args[0])}, ...)"
+                return HistoryOp(HistoryOpKind.EARLY_INSERT, module.span(call), name, detail)
     return None
 
 

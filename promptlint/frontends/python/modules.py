@@ -247,6 +247,7 @@ class ModuleLoader:
         self._roots = roots
         self._reader = reader or _read_bytes
         self._cache: OrderedDict[str, ModuleInfo | None] = OrderedDict()
+        self._found: dict[tuple[str, str], str | None] = {}
 
     @property
     def roots(self) -> tuple[str, ...]:
@@ -265,12 +266,20 @@ class ModuleLoader:
 
     def find(self, dotted_name: str, near: str) -> ModuleInfo | None:
         """The module `dotted_name` as seen from file `near`, if it is part of the project."""
+        directory = os.path.dirname(os.path.abspath(near))
+        key = (dotted_name, directory)
+        if key not in self._found:
+            self._found[key] = self._locate(dotted_name, near)
+        path = self._found[key]
+        return self.load_path(path) if path is not None else None
+
+    def _locate(self, dotted_name: str, near: str) -> str | None:
         rel = dotted_name.replace(".", os.sep)
         bases = [package_root(near), os.path.dirname(os.path.abspath(near)), *self._roots]
         for base in dict.fromkeys(bases):
             for candidate in (os.path.join(base, rel + ".py"), os.path.join(base, rel, "__init__.py")):
                 if os.path.isfile(candidate):
-                    return self.load_path(candidate)
+                    return candidate
         return None
 
     def _parse(self, path: str) -> ModuleInfo | None:

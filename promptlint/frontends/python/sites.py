@@ -52,6 +52,20 @@ _NOT_PROMPT_NAME = re.compile(r"(?i)(hash|digest|_key\b|key$|_id\b|debug|log|pat
 _SYSTEM_NAME = re.compile(r"(?i)(system|instruction)")
 _CHAT_METHODS = frozenset({"create", "acreate", "parse", "stream"})
 _LITELLM = frozenset({"litellm.completion", "litellm.acompletion"})
+_SITE_METHODS = frozenset(
+    {
+        "create",
+        "acreate",
+        "parse",
+        "stream",
+        "count_tokens",
+        "completion",
+        "acompletion",
+        "from_messages",
+        "generate_content",
+        "generate_content_async",
+    }
+)
 
 
 @dataclass
@@ -217,6 +231,8 @@ class SiteBuilder:
     # -- provider calls --------------------------------------------------------------------------
     def _site(self, call: ast.Call, scope: Scope) -> Prompt | None:
         chain = _attr_chain(call.func)
+        if not chain or chain[-1] not in _SITE_METHODS:
+            return None  # cheap exit: only these final names can be a prompt site
         qual = self.ev.qualname(call.func, scope) or ""
         kind = _classify(chain, qual, call)
         if kind is None:
