@@ -173,8 +173,11 @@ def _summary(run: RunResult, statistics: bool) -> None:
     fixable = sum(1 for d in diags if d.fix is not None and d.fix.applicability == "safe")
     noun = "diagnostic" if len(diags) == 1 else "diagnostics"
     line = f"Found {len(diags)} {noun} in {len({d.path for d in diags})} of {run.files} {'file' if run.files == 1 else 'files'}"
-    if fixable:
-        line += f" ({fixable} fixable with --fix)"
+    unsafe = sum(1 for d in diags if d.fix is not None and d.fix.applicability == "unsafe")
+    if fixable or unsafe:
+        hints = [f"{fixable} fixable with --fix"] if fixable else []
+        hints += [f"{unsafe} more with --unsafe-fixes"] if unsafe else []
+        line += f" ({', '.join(hints)})"
     line += "."
     if tokens:
         line += f" Cache impact: {tokens} static tokens cannot be reused."

@@ -9,6 +9,6 @@ def render_concise(report: Report) -> str:
     lines = []
     for diag in report.diagnostics:
         pos = report.start(diag)
-        marker = " [*]" if diag.fix is not None and diag.fix.applicability != "display-only" else ""
+        marker = " [*]" if diag.fix is not None and diag.fix.applicability == "safe" else ""
         lines.append(f"{display_path(diag.path)}:{pos.line}:{pos.column}: {diag.code}{marker} {diag.message}")
     return "\n".join(lines) + ("\n" if lines else "")

@@ -13,7 +13,7 @@ def render_full(report: Report) -> str:
 
 def _block(diag: Diagnostic, report: Report) -> str:
     start, end = report.start(diag), report.end(diag)
-    fixable = diag.fix is not None and diag.fix.applicability != "display-only"
+    fixable = diag.fix is not None and diag.fix.applicability == "safe"
     head = f"{display_path(diag.path)}:{start.line}:{start.column}: {diag.code}{' [*]' if fixable else ''} {diag.message}"
     index = report.index(diag.path)
     out = [head]

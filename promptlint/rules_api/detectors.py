@@ -48,6 +48,10 @@ class VolatileSlotRule(PromptRule):
 
     volatile_kind: ClassVar[VolatileKind]
     cause_pattern: ClassVar[str] = ""  # only culprits whose cause matches (regex), if set
+    suggestion: ClassVar[str] = (
+        ""  # display-only fix title when the frontend has no edit, e.g. "Move `{culprit}` ..."
+    )
+
     cause_exclude: ClassVar[str] = ""  # skip culprits whose cause matches (regex), if set
 
     def _wanted(self, seg: Slot) -> bool:
@@ -57,6 +61,11 @@ class VolatileSlotRule(PromptRule):
         if self.cause_pattern and not _compiled(self.cause_pattern).search(cause):
             return False
         return not (self.cause_exclude and _compiled(self.cause_exclude).search(cause))
+
+    def _suggestion(self, seg: Slot) -> Fix | None:
+        if not self.suggestion:
+            return None
+        return Fix(self.suggestion.format(culprit=seg.cause or seg.label), Applicability.DISPLAY_ONLY, ())
 
     def check(self, prompt: Prompt, ctx: RuleContext) -> None:
         for pi, si, seg in prompt.walk():
@@ -76,7 +85,7 @@ class VolatileSlotRule(PromptRule):
                 related=related,
                 tokens_after=tail.tokens,
                 origin=seg.origin,
-                fix=seg.fix if local else None,
+                fix=(seg.fix if local else None) or self._suggestion(seg),
                 culprit=seg.cause or seg.label,
                 granularity=granularity_phrase(seg.granularity),
                 role=role_label(prompt.parts[pi]),

@@ -8,9 +8,14 @@ that reach prompt text before static text or the conversation history.
 A request id in the system prompt makes the prefix unique per request: nothing after it is ever
 served from the prefix cache. Ids belong in request metadata or headers, not in the text the model
 reads; if the model must see one, put it at the end of the last user message.
+
+## Fix safety
+Unsafe, and offered only when the system content is an f-string and the message list is a literal in
+the same call: the line holding the value is moved to the end of the last user message, so the model
+sees it in a different place. Otherwise the fix is a display-only suggestion.
 """
 
-from promptlint.api import Example, Severity, VolatileKind, VolatileSlotRule
+from promptlint.api import Example, FixAvailability, Severity, VolatileKind, VolatileSlotRule
 
 
 class VolatileIdInPrefix(VolatileSlotRule):
@@ -19,6 +24,8 @@ class VolatileIdInPrefix(VolatileSlotRule):
     severity = Severity.ERROR
     message = "Per-call unique value `{culprit}` in the {role} precedes {tail}, which the cache cannot reuse"
     volatile_kind = VolatileKind.ID
+    fix_availability = FixAvailability.SOMETIMES
+    suggestion = "Move `{culprit}` into request metadata, or to the end of the last user message"
     examples = (
         Example.bad(
             "import uuid\n"

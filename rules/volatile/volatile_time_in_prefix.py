@@ -15,6 +15,11 @@ every time. Real projects saw hit rates fall from ~94% to ~15% from one timestam
 A clock value in the last message is only reported when a long static tail (`min-static-tokens`)
 follows it: a timestamp at the end of the user's turn costs nothing.
 
+## Fix safety
+Unsafe, and offered only when the system content is an f-string and the message list is a literal in
+the same call: the line holding the value is moved to the end of the last user message, so the model
+sees it in a different place. Otherwise the fix is a display-only suggestion.
+
 ## Known limitations
 Values computed in `__init__` and stored on `self` are treated as per-session, not volatile. Only the
 last `return` of a helper function is followed.
@@ -24,7 +29,7 @@ last `return` of a helper function is followed.
 - OpenAI prompt caching: https://platform.openai.com/docs/guides/prompt-caching
 """
 
-from promptlint.api import Example, Severity, VolatileKind, VolatileSlotRule
+from promptlint.api import Example, FixAvailability, Severity, VolatileKind, VolatileSlotRule
 
 
 class VolatileTimeInPrefix(VolatileSlotRule):
@@ -33,6 +38,8 @@ class VolatileTimeInPrefix(VolatileSlotRule):
     severity = Severity.ERROR
     message = "Clock value `{culprit}` (changes every {granularity}) in the {role} precedes {tail}, which the cache cannot reuse"
     volatile_kind = VolatileKind.TIME
+    fix_availability = FixAvailability.SOMETIMES
+    suggestion = "Move `{culprit}` to the end of the last user message, or drop it"
     examples = (
         Example.bad(
             "from datetime import datetime\n"
@@ -45,7 +52,18 @@ class VolatileTimeInPrefix(VolatileSlotRule):
             '        model="gpt-4o",\n'
             '        messages=[{"role": "system", "content": system}, {"role": "user", "content": question}],\n'
             "    )\n"
-            "    return response.choices[0].message.content\n"
+            "    return response.choices[0].message.content\n",
+            fixed="from datetime import datetime\n"
+            "from openai import OpenAI\n\n"
+            "client = OpenAI()\n"
+            'POLICY = "Answer questions about our return policy. Be concise and polite. " * 10\n\n'
+            "def answer(question: str) -> str:\n"
+            '    system = f"{POLICY}"\n'
+            "    response = client.chat.completions.create(\n"
+            '        model="gpt-4o",\n'
+            '        messages=[{"role": "system", "content": system}, {"role": "user", "content": f"{question}\\n\\nCurrent time: {datetime.now():%Y-%m-%d %H:%M:%S}"}],\n'
+            "    )\n"
+            "    return response.choices[0].message.content\n",
         ),
         Example.good(
             "from datetime import datetime\n"

@@ -11,13 +11,14 @@ from __future__ import annotations
 import ast
 import re
 from collections.abc import Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
-from promptlint.diagnostics import Span
+from promptlint.diagnostics import Fix, Location, Span
 from promptlint.frontends.python import history
 from promptlint.frontends.python.evaluate import Evaluator, Scope
 from promptlint.frontends.python.headers import header_read, headers_in_assign, headers_in_call
 from promptlint.frontends.python.modules import FunctionNode, ModuleInfo, dotted
+from promptlint.frontends.python.move_fix import move_fixes
 from promptlint.frontends.python.shapes import PartsBuilder, structure_segments
 from promptlint.frontends.python.values import Map, Msg, Opaque, Seq, Str, Value, static_text
 from promptlint.ir import CacheBreakpoint, HeaderUse, HistoryOp, Part, Prompt, Provider, Role, Segment, Slot
@@ -269,7 +270,8 @@ class SiteBuilder:
                 builder.add_messages(_as_message("system", kwargs["instructions"]), span)
             self._messages(builder, kwargs.get("messages") or kwargs.get("input"), span)
             provider = Provider.LITELLM if kind == "litellm" else self._openai_flavour(call, model, scope)
-        return Prompt(provider, span, tuple(builder.parts), tuple(builder.breakpoints), model)
+        parts = _with_move_fixes(tuple(builder.parts), move_fixes(call, self.ev, scope))
+        return Prompt(provider, span, parts, tuple(builder.breakpoints), model)
 
     def _kwargs(self, call: ast.Call, scope: Scope) -> dict[str, Value]:
         out: dict[str, Value] = {}
@@ -388,6 +390,22 @@ class SiteBuilder:
         role = Role.SYSTEM if _SYSTEM_NAME.search(name) else Role.USER
         span = self.module.span(node)
         return Prompt(Provider.UNKNOWN, span, (Part(role, value.segments, span),))
+
+
+def _with_move_fixes(parts: tuple[Part, ...], fixes: dict[Location, Fix]) -> tuple[Part, ...]:
+    """Attach move fixes to the volatile slots whose culprit they move."""
+    if not fixes:
+        return parts
+    out = []
+    for part in parts:
+        segments = tuple(
+            replace(seg, fix=fixes[seg.origin])
+            if isinstance(seg, Slot) and seg.fix is None and seg.origin in fixes
+            else seg
+            for seg in part.segments
+        )
+        out.append(replace(part, segments=segments))
+    return tuple(out)
 
 
 def _attr_chain(node: ast.expr) -> tuple[str, ...]:
