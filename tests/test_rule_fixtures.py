@@ -7,13 +7,16 @@ directory. `pytest --update-snapshots` rewrites them; review the diff like code.
 
 from __future__ import annotations
 
+import difflib
 import os
 import tomllib
 from pathlib import Path
 
 import pytest
 
-from promptlint.engine.runner import Selection, lint_paths
+from promptlint.config.schema import Settings
+from promptlint.engine.fixer import applicable, fix_source, parses
+from promptlint.engine.runner import RunResult, Selection, lint_paths, new_state
 from promptlint.output import FORMATS, Report
 
 from .snapshot import assert_snapshot
@@ -36,9 +39,26 @@ def test_fixture_snapshot(path: Path, update_snapshots: bool, monkeypatch: pytes
     monkeypatch.chdir(path.parent)
     run = lint_paths([path.name], selection=Selection(select=select))
     assert not run.errors, run.errors
-    text = FORMATS["full"](Report(tuple(run.diagnostics), run.sources))
+    text = FORMATS["full"](Report(tuple(run.diagnostics), run.sources)) or "(no diagnostics)\n"
     assert os.sep + "fixtures" + os.sep not in text, "snapshot paths must be relative"
-    assert_snapshot(text or "(no diagnostics)\n", SNAPSHOTS / code / f"{path.name}.snap", update_snapshots)
+    text += _after_fixes(run, select)
+    assert_snapshot(text, SNAPSHOTS / code / f"{path.name}.snap", update_snapshots)
+
+
+def _after_fixes(run: RunResult, select: tuple[str, ...]) -> str:
+    """The diff after applying every fix (safe and unsafe) until stable; the result must still parse."""
+    out = []
+    for path, source in sorted(run.sources.items()):
+        if not any(applicable(d.fix, unsafe=True) for d in run.diagnostics if d.path == path):
+            continue
+        outcome = fix_source(source, Settings(select=select), new_state(), unsafe=True)
+        assert outcome.warning is None, outcome.warning
+        assert parses(outcome.text, source.kind)
+        diff = difflib.unified_diff(
+            source.text.splitlines(True), outcome.text.splitlines(True), path, f"{path} (fixed)"
+        )
+        out.append("\n--- after all fixes ---\n" + "".join(diff))
+    return "".join(out)
 
 
 def test_every_rule_with_examples_has_fixtures() -> None:

@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING
 from promptlint.config.schema import Settings
 from promptlint.frontends.jinja import extract_jinja
 from promptlint.frontends.prompty import extract_prompty
+from promptlint.frontends.template_fixes import with_line_moves
 from promptlint.frontends.template_loader import TemplateLoader
 from promptlint.frontends.text import extract_text
 from promptlint.ir import FileFacts
@@ -21,7 +22,7 @@ if TYPE_CHECKING:
 
 
 def jinja_frontend(source: SourceFile, state: LintState, settings: Settings) -> FileFacts:
-    return extract_jinja(source, TemplateLoader(state.loader.roots))
+    return with_line_moves(source, extract_jinja(source, TemplateLoader(state.loader.roots)))
 
 
 def prompty_frontend(source: SourceFile, state: LintState, settings: Settings) -> FileFacts:
@@ -29,4 +30,4 @@ def prompty_frontend(source: SourceFile, state: LintState, settings: Settings) -
 
 
 def text_frontend(source: SourceFile, state: LintState, settings: Settings) -> FileFacts:
-    return extract_text(source)
+    return with_line_moves(source, extract_text(source))

@@ -109,11 +109,13 @@ class SlotTailRule(PromptRule):
             if tail.tokens < ctx.settings.min_static_tokens:
                 continue
             primary, related = culprit_location(seg, prompt, ctx)
+            own_file = seg.origin is None or seg.origin.path == ctx.path
             ctx.report(
                 primary.span,
                 related=related,
                 tokens_after=tail.tokens,
                 origin=seg.origin,
+                fix=seg.fix if own_file else None,
                 slot=seg.label,
                 stability=seg.stability.label,
                 role=role_label(prompt.parts[pi]),

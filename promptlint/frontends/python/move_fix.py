@@ -113,7 +113,14 @@ def _build(
     if appended is None or not core.strip():
         return None
     label = " ".join(core.split())
-    edits = (Edit(Span(start, end), ""), *appended)
+    removal = Edit(Span(start, end), "")
+    q = len(quote)
+    if text[start - q : start] == quote and text[end : end + q] == quote:
+        prefix = start - q
+        while prefix > 0 and text[prefix - 1] in "fFuU":
+            prefix -= 1
+        removal = Edit(Span(prefix, end + q), quote * 2)  # the literal is emptied: `f""` would be F541
+    edits = (removal, *appended)
     return Fix(f"Move `{label}` to the end of the last user message", Applicability.UNSAFE, edits)
 
 
