@@ -11,11 +11,24 @@ and the whole history is billed at the full price on every turn. Keep history ap
 it gets too long, replace an old stretch with a summary once (compaction), so the prefix then stays
 stable for many turns. Compaction inside an `if` that prepends a summary is not reported.
 
+## Fix safety
+Display-only: the fix is guidance (compact into a summary once, keep appending), not an edit.
+
 ## Known limitations
 Only names that say history, messages, conversation, memory, transcript or dialog are checked.
 """
 
-from promptlint.api import Example, FactsRule, FileFacts, HistoryOpKind, RuleContext, Severity
+from promptlint.api import (
+    Applicability,
+    Example,
+    FactsRule,
+    FileFacts,
+    Fix,
+    FixAvailability,
+    HistoryOpKind,
+    RuleContext,
+    Severity,
+)
 
 _KINDS = {
     HistoryOpKind.FRONT_SLICE: "keeps a sliding window",
@@ -31,6 +44,12 @@ class HistoryFrontTruncation(FactsRule):
     severity = Severity.WARNING
     message = (
         "`{target}` {what} (`{detail}`): the prefix shifts every turn and the history is never a cache hit"
+    )
+    fix_availability = FixAvailability.ALWAYS
+    guidance = Fix(
+        "Keep the history append-only; when it is too long, replace old turns with one summary (compaction)",
+        Applicability.DISPLAY_ONLY,
+        (),
     )
     examples = (
         Example.bad(
@@ -52,7 +71,13 @@ class HistoryFrontTruncation(FactsRule):
     def check_facts(self, facts: FileFacts, ctx: RuleContext) -> None:
         for op in facts.history:
             if op.kind in _KINDS:
-                ctx.report(op.span, target=op.target, what=_KINDS[op.kind], detail=_short(op.detail))
+                ctx.report(
+                    op.span,
+                    fix=self.guidance,
+                    target=op.target,
+                    what=_KINDS[op.kind],
+                    detail=_short(op.detail),
+                )
 
 
 def _short(text: str) -> str:

@@ -11,11 +11,24 @@ The cache reuses an exact prefix. Changing message 0 or 1 changes the prefix of 
 so the whole conversation is recomputed and billed in full every turn. Put per-turn context at the end
 (the newest user message) and keep earlier messages byte-identical.
 
+## Fix safety
+Display-only: the fix is guidance (append per-turn context to the newest message), not an edit.
+
 ## Known limitations
 Re-serialising the whole history into one message is not detected yet.
 """
 
-from promptlint.api import Example, FactsRule, FileFacts, HistoryOpKind, RuleContext, Severity
+from promptlint.api import (
+    Applicability,
+    Example,
+    FactsRule,
+    FileFacts,
+    Fix,
+    FixAvailability,
+    HistoryOpKind,
+    RuleContext,
+    Severity,
+)
 
 _KINDS = {
     HistoryOpKind.EARLY_INSERT: "inserts before earlier messages",
@@ -28,6 +41,12 @@ class HistoryRewrite(FactsRule):
     name = "history-rewrite"
     severity = Severity.WARNING
     message = "`{detail}` {what} of `{target}` every turn: the cached prefix of the conversation is lost"
+    fix_availability = FixAvailability.ALWAYS
+    guidance = Fix(
+        "Keep earlier messages byte-identical; append per-turn context to the newest user message",
+        Applicability.DISPLAY_ONLY,
+        (),
+    )
     examples = (
         Example.bad(
             "def reply(client, messages, question, memory):\n"
@@ -57,4 +76,6 @@ class HistoryRewrite(FactsRule):
         for op in facts.history:
             if op.kind in _KINDS:
                 detail = " ".join(op.detail.split())
-                ctx.report(op.span, target=op.target, what=_KINDS[op.kind], detail=detail[:50])
+                ctx.report(
+                    op.span, fix=self.guidance, target=op.target, what=_KINDS[op.kind], detail=detail[:50]
+                )

@@ -9,11 +9,25 @@ limit (4, from the provider profile).
 Anthropic rejects requests with more than four breakpoints (HTTP 400). Keep the breakpoints at the
 ends of the stable stretches: after tools, after the system prompt, and on the last stable message.
 
+## Fix safety
+Display-only: the fix names the marker to drop; which stretch to keep cached is your decision.
+
 ## References
 - https://docs.claude.com/en/docs/build-with-claude/prompt-caching
 """
 
-from promptlint.api import Example, Location, Prompt, PromptRule, Provider, RuleContext, Severity
+from promptlint.api import (
+    Applicability,
+    Example,
+    Fix,
+    FixAvailability,
+    Location,
+    Prompt,
+    PromptRule,
+    Provider,
+    RuleContext,
+    Severity,
+)
 
 
 class TooManyCacheBreakpoints(PromptRule):
@@ -21,6 +35,7 @@ class TooManyCacheBreakpoints(PromptRule):
     name = "too-many-cache-breakpoints"
     severity = Severity.ERROR
     message = "Breakpoint {index} of {count} exceeds the limit of {limit} `cache_control` markers per request"
+    fix_availability = FixAvailability.ALWAYS
     examples = (
         Example.bad(
             "import anthropic\n\n"
@@ -59,8 +74,15 @@ class TooManyCacheBreakpoints(PromptRule):
         if limit is None or len(marks) <= limit:
             return
         for index, mark in enumerate(marks[limit:], start=limit + 1):
+            guidance = Fix(
+                f"Drop this `cache_control`; keep at most {limit}, on the last block of each stable stretch "
+                "(tools, system, last stable message)",
+                Applicability.DISPLAY_ONLY,
+                (),
+            )
             ctx.report(
                 mark.span,
+                fix=guidance,
                 related=(Location(ctx.path, prompt.site, "request built here"),),
                 index=index,
                 count=len(marks),
