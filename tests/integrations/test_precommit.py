@@ -18,26 +18,12 @@ import pytest
 from click.testing import CliRunner
 
 from promptlint.cli import cli
+from tests.samples import HOSTILE_APP
 
 ROOT = Path(__file__).resolve().parents[2]
 pytestmark = [pytest.mark.integration, pytest.mark.slow]
 
-HOSTILE = (
-    "from datetime import datetime\n"
-    "from openai import OpenAI\n"
-    "\n"
-    "client = OpenAI()\n"
-    'POLICY = "Answer questions about our return policy. Be concise and polite. " * 10\n'
-    "\n"
-    "\n"
-    "def answer(question: str) -> str:\n"
-    '    system = f"Current time: {datetime.now():%Y-%m-%d %H:%M:%S}\\n{POLICY}"\n'
-    "    response = client.chat.completions.create(\n"
-    '        model="gpt-4o",\n'
-    '        messages=[{"role": "system", "content": system}, {"role": "user", "content": question}],\n'
-    "    )\n"
-    "    return response.choices[0].message.content\n"
-)
+HOSTILE = HOSTILE_APP
 HEADERS = (
     "from openai import OpenAI\n"
     "\n"

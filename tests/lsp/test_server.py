@@ -17,6 +17,7 @@ from pytest_lsp import ClientServerConfig, LanguageClient
 from promptlint.diagnostics import Edit, Span
 from promptlint.fixes import apply_edits
 from promptlint.source import LineIndex
+from tests.samples import EMOJI_APP
 
 # One server for the module (startup is ~1 s); each test uses its own file names.
 pytestmark = [pytest.mark.integration, pytest.mark.asyncio(loop_scope="module")]
@@ -25,23 +26,7 @@ SERVER = ClientServerConfig(server_command=[sys.executable, "-m", "promptlint.ls
 CLI_SERVER = ClientServerConfig(server_command=[sys.executable, "-m", "promptlint", "server"])
 
 # An emoji (two UTF-16 code units) before the clock slot: LSP columns must count UTF-16 units.
-BAD = (
-    "from datetime import datetime\n"
-    "from openai import OpenAI\n"
-    "\n"
-    "client = OpenAI()\n"
-    'POLICY = "Answer questions about our return policy. Be concise and polite. " * 10\n'
-    "\n"
-    "\n"
-    "def answer(question: str) -> str:\n"
-    '    system = f"🎉 Time: {datetime.now():%H:%M:%S}\\n{POLICY}"\n'
-    "    response = client.chat.completions.create(\n"
-    '        model="gpt-4o",\n'
-    '        messages=[{"role": "system", "content": system}, {"role": "user", "content": question}],\n'
-    '        extra_headers={"X-Cache-Enable": "true", "X-Request-ID": "abc"},\n'
-    "    )\n"
-    "    return response.choices[0].message.content\n"
-)
+BAD = EMOJI_APP
 CLOCK_LINE = 8
 CLOCK_CHAR = len('    system = f"🎉 Time: {'.encode("utf-16-le")) // 2  # 25 (24 code points)
 

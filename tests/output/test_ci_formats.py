@@ -16,26 +16,11 @@ from promptlint.engine.registry import Registry
 from promptlint.engine.runner import lint_paths
 from promptlint.output import FORMATS, Report
 from promptlint.output.fingerprint import fingerprints
+from tests.samples import EMOJI_APP
 
 SCHEMA = Path(__file__).resolve().parent.parent / "data" / "sarif-schema-2.1.0.json"
 
-APP = (
-    "from datetime import datetime\n"
-    "from openai import OpenAI\n"
-    "\n"
-    "client = OpenAI()\n"
-    'POLICY = "Answer questions about our return policy. Be concise and polite. " * 10\n'
-    "\n"
-    "\n"
-    "def answer(question: str) -> str:\n"
-    '    system = f"🎉 Time: {datetime.now():%H:%M:%S}\\n{POLICY}"\n'
-    "    response = client.chat.completions.create(\n"
-    '        model="gpt-4o",\n'
-    '        messages=[{"role": "system", "content": system}, {"role": "user", "content": question}],\n'
-    '        extra_headers={"X-Cache-Enable": "true", "X-Request-ID": "abc"},\n'
-    "    )\n"
-    "    return response.choices[0].message.content\n"
-)
+APP = EMOJI_APP
 
 
 def _report(path: str = "app.py") -> Report:
