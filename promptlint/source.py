@@ -118,8 +118,10 @@ class LineIndex:
 
     text: str
     starts: tuple[int, ...] = field(init=False)
+    ascii: bool = field(init=False)  # byte columns equal character columns everywhere
 
     def __post_init__(self) -> None:
+        object.__setattr__(self, "ascii", self.text.isascii())
         if "\r" in self.text:
             starts = [0] + [m.end() for m in _LINE_BREAK.finditer(self.text)]
         else:  # the common case, at C speed
@@ -153,6 +155,9 @@ class LineIndex:
     def offset_from_utf8(self, line1: int, byte_col: int) -> int:
         """Offset of 1-based line and 0-based UTF-8 *byte* column (as `ast` reports them)."""
         line0 = min(max(line1 - 1, 0), len(self.starts) - 1)
+        if self.ascii:
+            end = self.starts[line0 + 1] if line0 + 1 < len(self.starts) else len(self.text)
+            return min(self.starts[line0] + byte_col, end)
         text = self.line_text(line0)
         if text.isascii():
             return self.starts[line0] + min(byte_col, len(text))

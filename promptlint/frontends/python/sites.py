@@ -9,6 +9,7 @@ prompt/system/instructions. Only regions of the file that mention a prompt word 
 from __future__ import annotations
 
 import ast
+import bisect
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field, replace
@@ -46,6 +47,7 @@ NEEDLES = (
     "conversation",
     "memory",
     "deque",
+    "responses",
 )
 _PROMPT_NAME = re.compile(r"(?i)(prompt|system|instruction)")
 # Prompt-named values that are not prompts: hashes, cache keys, ids, debug/log strings.
@@ -81,6 +83,7 @@ class Candidates:
     functions: list[tuple[FunctionNode, ast.ClassDef | None]] = field(default_factory=list)
     frozen: set[int] = field(default_factory=set)
     headers: list[HeaderUse] = field(default_factory=list)
+    lines: NeedleLines = field(default_factory=lambda: NeedleLines(()))
     history: list[HistoryOp] = field(default_factory=list)
     guarded: int = 0  # depth of enclosing `if` blocks that test a history for emptiness
     compaction: set[int] = field(default_factory=set)  # slices with something prepended inside an `if`
@@ -92,26 +95,38 @@ def mentions_prompt(text: str) -> bool:
 
 
 def walk(module: ModuleInfo) -> Candidates:
-    found = Candidates()
-    text = module.source.text
-    starts = module.source.lines.starts
+    """Collect candidates, descending only into statements whose lines mention a prompt word."""
+    found = Candidates(lines=NeedleLines.of(module))
     for stmt in module.tree.body:
-        if not _mentions(stmt, text, starts):
-            continue
-        if type(stmt) is ast.ClassDef:
-            # Big classes: walk only the members whose own text mentions a prompt word.
-            for member in stmt.body:
-                if _mentions(member, text, starts):
-                    _visit(member, None, stmt, found, module)
-        else:
+        if found.lines.mentions(stmt):
             _visit(stmt, None, None, found, module)
     return found
 
 
-def _mentions(stmt: ast.stmt, text: str, starts: tuple[int, ...]) -> bool:
-    first = min([stmt.lineno, *(d.lineno for d in getattr(stmt, "decorator_list", ()))])
-    end = getattr(stmt, "end_lineno", None) or stmt.lineno
-    return mentions_prompt(text[starts[first - 1] : starts[end] if end < len(starts) else len(text)])
+@dataclass(frozen=True)
+class NeedleLines:
+    """The sorted 1-based numbers of the lines that contain a prompt word (found at C speed)."""
+
+    numbers: tuple[int, ...]
+
+    @classmethod
+    def of(cls, module: ModuleInfo) -> NeedleLines:
+        text = module.source.text
+        starts = module.source.lines.starts
+        hits: set[int] = set()
+        for needle in NEEDLES:
+            position = text.find(needle)
+            while position >= 0:
+                line = bisect.bisect_right(starts, position)
+                hits.add(line)
+                position = text.find(needle, starts[line] if line < len(starts) else len(text))
+        return cls(tuple(sorted(hits)))
+
+    def mentions(self, stmt: ast.stmt) -> bool:
+        first = min([stmt.lineno, *(d.lineno for d in getattr(stmt, "decorator_list", ()))])
+        end = getattr(stmt, "end_lineno", None) or stmt.lineno
+        index = bisect.bisect_left(self.numbers, first)
+        return index < len(self.numbers) and self.numbers[index] <= end
 
 
 # Nodes with nothing below them that the walk cares about.
@@ -153,8 +168,7 @@ def _visit(
         guard = history.guards_emptiness(node.test)
         found.in_if += 1
         found.guarded += guard
-        for child in ast.iter_child_nodes(node):
-            _visit(child, func, cls, found, module)
+        _children(node, func, cls, found, module)
         found.in_if -= 1
         found.guarded -= guard
         return
@@ -170,8 +184,7 @@ def _visit(
         if isinstance(node, ast.Assign | ast.AugAssign):
             found.history.extend(history.assign_ops(node, module, func))
         if isinstance(node, ast.AugAssign):
-            for child in ast.iter_child_nodes(node):
-                _visit(child, func, cls, found, module)
+            _children(node, func, cls, found, module)
             return
         found.headers.extend(headers_in_assign(node, module))
         targets = node.targets if isinstance(node, ast.Assign) else [node.target]
@@ -185,9 +198,17 @@ def _visit(
         window = history.slice_op(node, module, id(node) in found.compaction)
         if window is not None:
             found.history.append(window)
+    _children(node, func, cls, found, module)
+
+
+def _children(
+    node: ast.AST, func: FunctionNode | None, cls: ast.ClassDef | None, found: Candidates, module: ModuleInfo
+) -> None:
+    """Visit the children that can hold a candidate: no leaves, no statements without a prompt word."""
     for child in ast.iter_child_nodes(node):
-        if not isinstance(child, _LEAVES):
-            _visit(child, func, cls, found, module)
+        if isinstance(child, _LEAVES) or (isinstance(child, ast.stmt) and not found.lines.mentions(child)):
+            continue
+        _visit(child, func, cls, found, module)
 
 
 def _looks_like_message(node: ast.expr) -> bool:
