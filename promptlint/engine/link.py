@@ -6,7 +6,8 @@ with origins marked `TEMPLATE_ORIGIN`. After every file is linted, this pass:
 1. moves each finding whose origin is template text of another file to that file and span, keeping
    the using site (render call, include tag) as a related location, and honours the template's own
    `{# promptlint: ignore[...] #}` comments for it;
-2. drops the findings of a template's stand-alone lint when another linted file uses it: the user's
+2. drops the findings of a template's stand-alone lint when another linted file uses it (a moved
+   finding keeps the fix the stand-alone lint found for the same spot): the user's
    context (the render call's real arguments, the messages around it) supersedes by-name guesses, so
    a date rendered with a constant is silent and nothing is reported twice. Engine findings (parse
    errors, suppression problems) are kept.
@@ -18,7 +19,7 @@ import os
 from collections.abc import Iterable
 from dataclasses import replace
 
-from promptlint.diagnostics import Diagnostic, Location, Span
+from promptlint.diagnostics import Applicability, Diagnostic, Fix, Location, Span
 from promptlint.engine.lint import FileResult, dedupe
 from promptlint.engine.suppression import Suppression, find_suppressions
 from promptlint.frontends.template_ir import is_template_origin
@@ -58,9 +59,12 @@ def link_project(
     extra: dict[str, SourceFile] = {}
     kept: list[Diagnostic] = []
     moved: list[Diagnostic] = []
+    own_fixes: dict[tuple[str, str, Span], Fix] = {}
     for result in results:
         drop = _key(result.path) in replaced
         for diag in result.diagnostics:
+            if diag.fix is not None:
+                own_fixes[(_key(diag.path), diag.code, diag.span)] = diag.fix
             if is_template_origin(diag.origin) and diag.origin is not None and diag.origin.path != diag.path:
                 moved.append(_relocate(diag, spelled.get(_key(diag.origin.path), diag.origin.path), result))
             elif not drop or diag.code in ENGINE_CODES:
@@ -76,7 +80,17 @@ def link_project(
             extra[path] = source
         surviving.extend(_unsuppressed(source, group, used))
     kept = [d for d in kept if not (d.code == "PC002" and (d.path, d.span) in used)]
+    # A finding moved into a template takes the fix the template's own lint found for the same spot.
+    surviving = [_with_own_fix(d, own_fixes) for d in surviving]
     return dedupe(kept + surviving), extra
+
+
+def _with_own_fix(diag: Diagnostic, own_fixes: dict[tuple[str, str, Span], Fix]) -> Diagnostic:
+    """Prefer the template's own edit to no fix or a display-only suggestion."""
+    own = own_fixes.get((_key(diag.path), diag.code, diag.span))
+    if own is not None and (diag.fix is None or diag.fix.applicability is Applicability.DISPLAY_ONLY):
+        return replace(diag, fix=own)
+    return diag
 
 
 def _relocate(diag: Diagnostic, path: str, result: FileResult) -> Diagnostic:

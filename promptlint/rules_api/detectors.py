@@ -79,7 +79,7 @@ class VolatileSlotRule(PromptRule):
             elif tail.tokens == 0 and not tail.history:
                 continue
             primary, related = culprit_location(seg, prompt, ctx)
-            local = seg.origin is not None and seg.origin.path == ctx.path
+            local = seg.origin is None or seg.origin.path == ctx.path
             ctx.report(
                 primary.span,
                 related=related,

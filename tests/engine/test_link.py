@@ -96,3 +96,28 @@ def test_prompty_time_input_in_system_section(tmp_path: Path, chdir: Path) -> No
     assert [(d.code, run.sources[d.path].lines.position(d.span.start).line) for d in run.diagnostics] == [
         ("PC101", 8)
     ]
+
+
+def test_finding_moved_into_a_template_keeps_the_templates_fix(tmp_path: Path) -> None:
+    from promptlint.engine.fixing import apply_fixes
+    from promptlint.engine.runner import Selection, lint_paths
+
+    policy = "".join(
+        f"Policy line {i}: answer politely, cite the handbook, never guess prices.\n" for i in range(8)
+    )
+    (tmp_path / "templates").mkdir()
+    (tmp_path / "templates" / "greet.j2").write_text("Hello {{ customer.name }}!\n" + policy)
+    (tmp_path / "app.py").write_text(
+        "from jinja2 import Environment, FileSystemLoader\n"
+        "env = Environment(loader=FileSystemLoader('templates'))\n"
+        "def ask(client, customer, q):\n"
+        "    system = env.get_template('greet.j2').render(customer=customer)\n"
+        "    return client.chat.completions.create(model='gpt-4o', messages=[\n"
+        "        {'role': 'system', 'content': system}, {'role': 'user', 'content': q}])\n"
+    )
+    paths = [str(tmp_path)]
+    run = lint_paths(paths)
+    (diag,) = [d for d in run.diagnostics if d.code == "PC201"]
+    assert diag.path.endswith("greet.j2") and diag.fix is not None and diag.fix.applicability == "unsafe"
+    apply_fixes(run, paths, None, Selection(), unsafe=True, write=True)
+    assert (tmp_path / "templates" / "greet.j2").read_text() == policy + "Hello {{ customer.name }}!\n"
