@@ -11,9 +11,10 @@ import warnings
 from dataclasses import dataclass
 
 from promptlint.diagnostics import Span
+from promptlint.frontends.python import walk
 from promptlint.frontends.python.evaluate import Evaluator
 from promptlint.frontends.python.modules import ModuleLoader, build_module, module_name_for
-from promptlint.frontends.python.sites import SiteBuilder, mentions_prompt, walk
+from promptlint.frontends.python.sites import SiteBuilder
 from promptlint.frontends.python.volatile import VolatileTable
 from promptlint.frontends.template_ir import template_paths
 from promptlint.ir import FileFacts, ParseFailure
@@ -38,12 +39,12 @@ def extract_python(source: SourceFile, ctx: PythonContext) -> FileFacts:
         return FileFacts(parse_failure=_syntax_failure(source, exc))
     except (ValueError, RecursionError, MemoryError) as exc:
         return FileFacts(parse_failure=ParseFailure(f"cannot parse: {exc}", Span(0, 0)))
-    if not mentions_prompt(source.text):
+    if not walk.mentions_prompt(source.text):
         return FileFacts()
     name, is_package = module_name_for(source.path)
     module = build_module(source, tree, name, is_package)
     evaluator = Evaluator(module, ctx.loader, ctx.volatile)
-    found = walk(module)
+    found = walk.walk(module)
     prompts = SiteBuilder(module, evaluator).build(found)
     return FileFacts(
         prompts=tuple(prompts),

@@ -1,21 +1,21 @@
-"""Calls, methods and mutations for the evaluator.
+"""Calls and methods for the evaluator.
 
-Follows calls to project functions (parameters bound, depth-limited), models string methods
-(`.format`, `%`, `join`, `dedent`), clock methods (`strftime` sets granularity), LangChain message
-classes, `self.x` attributes, and the list/string mutations that build a prompt statement by statement.
+Owns what a call expression evaluates to: calls of project functions are followed by evaluating their
+return expression with the parameters bound (depth-limited); known functions are modelled (`sorted`,
+`set`, `dict`, `json.dumps` key order, `os.getenv`, LangChain message classes); methods dispatch to
+template rendering, string methods (`strings.py`), clock methods (`strftime` sets granularity) and
+directory listings (ORDER-volatile). Anything else is opaque, as volatile as its arguments.
 """
 
 from __future__ import annotations
 
 import ast
-import re
-import string
-import textwrap
 from dataclasses import replace
 from typing import TYPE_CHECKING
 
 from promptlint.diagnostics import Applicability, Edit, Fix, Span
-from promptlint.frontends.python.modules import Binding, ModuleInfo, resolve_relative
+from promptlint.frontends.python.bindings import Scope
+from promptlint.frontends.python.strings import dedent, str_method, template_fields
 from promptlint.frontends.python.templates import render_call
 from promptlint.frontends.python.values import (
     Map,
@@ -26,18 +26,17 @@ from promptlint.frontends.python.values import (
     Seq,
     Str,
     Value,
-    concat,
     ordered,
+    respan,
     stability_of,
-    static_text,
-    text,
 )
 from promptlint.frontends.python.volatile import TIME_ATTRIBUTE_GRANULARITY, format_granularity
-from promptlint.ir import Control, Granularity, Slot, Stability, Text, VolatileKind
+from promptlint.ir import Granularity, Stability, VolatileKind
 
 if TYPE_CHECKING:
-    from promptlint.frontends.python.evaluate import Evaluator, Scope
+    from promptlint.frontends.python.evaluate import Evaluator
 
+MAX_CALL_DEPTH = 4  # nested project calls followed; deeper calls are treated as unknown
 _PASS_THROUGH = frozenset(
     {
         "str",
@@ -66,29 +65,7 @@ _LANGCHAIN_ROLES = {
     "HumanMessagePromptTemplate": "user",
     "AIMessagePromptTemplate": "assistant",
 }
-_TEXT_METHODS = frozenset(
-    {
-        "strip",
-        "lstrip",
-        "rstrip",
-        "upper",
-        "lower",
-        "title",
-        "capitalize",
-        "casefold",
-        "removeprefix",
-        "removesuffix",
-        "expandtabs",
-        "center",
-        "ljust",
-        "rjust",
-        "zfill",
-    }
-)
 _KEEP_TIME_METHODS = frozenset({"isoformat", "ctime", "timestamp", "astimezone", "replace", "__str__"})
-_PERCENT = re.compile(
-    r"%(?:\((?P<name>[^)]*)\))?[-#0 +]*(?:\*|\d+)?(?:\.(?:\*|\d+))?[hlL]?(?P<conv>[diouxXeEfFgGcrsa%])"
-)
 
 
 def eval_call(ev: Evaluator, node: ast.Call, scope: Scope) -> Value:
@@ -103,7 +80,7 @@ def eval_call(ev: Evaluator, node: ast.Call, scope: Scope) -> Value:
             return handled
     if isinstance(func, ast.Attribute):
         if isinstance(func.value, ast.Name) and func.value.id == "self" and scope.cls is not None:
-            method = _find_method(scope.cls, func.attr)
+            method = find_method(scope.cls, func.attr)
             if method is not None:
                 return follow(ev, Ref(method, scope.module, scope.cls), node, scope)
         callee = ev.eval(func, scope) if qual and _looks_like_module_path(ev, qual, scope) else None
@@ -147,10 +124,7 @@ def _known_function(ev: Evaluator, qual: str, node: ast.Call, scope: Scope) -> V
         return _dumps(ev, qual, first, node, scope)
     if qual in _PASS_THROUGH and first is not None:
         if qual in ("textwrap.dedent", "inspect.cleandoc") and isinstance(first, Str):
-            raw = static_text(first)
-            if raw is not None:
-                done = textwrap.dedent(raw) if qual == "textwrap.dedent" else _cleandoc(raw)
-                return text(done, first.segments[0].span) if first.segments else first
+            return dedent(qual, first)
         return first
     if qual in _TO_SECONDS and isinstance(first, Opaque) and first.kind is VolatileKind.TIME:
         gran = max(first.granularity or Granularity.SUBSECOND, Granularity.SECOND)
@@ -190,12 +164,10 @@ def _role_name(role: str) -> str:
 
 def follow(ev: Evaluator, ref: Ref, node: ast.Call, scope: Scope) -> Value:
     """Evaluate a call of a project function by evaluating its return expression."""
-    from promptlint.frontends.python.evaluate import MAX_CALL_DEPTH, Scope, respan
-
     fn = ref.node
     if isinstance(fn, ast.ClassDef) or scope.depth >= MAX_CALL_DEPTH:
         return _unknown_call(ev, node, scope)
-    ret = _return_expr(fn)
+    ret = return_expr(fn)
     if ret is None:
         return _unknown_call(ev, node, scope)
     params = [a.arg for a in (*fn.args.posonlyargs, *fn.args.args)]
@@ -221,7 +193,8 @@ def follow(ev: Evaluator, ref: Ref, node: ast.Call, scope: Scope) -> Value:
     return value
 
 
-def _return_expr(fn: ast.FunctionDef | ast.AsyncFunctionDef) -> ast.expr | None:
+def return_expr(fn: ast.FunctionDef | ast.AsyncFunctionDef) -> ast.expr | None:
+    """The last `return <expr>` of a function body, outside nested definitions."""
     found: ast.expr | None = None
     stack: list[ast.stmt] = list(fn.body)
     while stack:
@@ -236,7 +209,8 @@ def _return_expr(fn: ast.FunctionDef | ast.AsyncFunctionDef) -> ast.expr | None:
     return found
 
 
-def _find_method(cls: ast.ClassDef, name: str) -> ast.FunctionDef | ast.AsyncFunctionDef | None:
+def find_method(cls: ast.ClassDef, name: str) -> ast.FunctionDef | ast.AsyncFunctionDef | None:
+    """The method `name` defined in the body of `cls`, if any."""
     for stmt in cls.body:
         if isinstance(stmt, ast.FunctionDef | ast.AsyncFunctionDef) and stmt.name == name:
             return stmt
@@ -276,28 +250,9 @@ def _method(ev: Evaluator, base: Value, method: str, node: ast.Call, scope: Scop
     if method in _ORDER_METHODS and not isinstance(base, Str):
         return ev.order_culprit(node, scope, scope.module.text_of(node.func) + "()")
     if isinstance(base, Str):
-        if method == "format":
-            args = [ev.eval(a, scope) for a in node.args]
-            kwargs = {k.arg: ev.eval(k.value, scope) for k in node.keywords if k.arg}
-            for k in node.keywords:
-                if k.arg is None:
-                    spread = ev.eval(k.value, scope)
-                    if isinstance(spread, Map):
-                        kwargs.update({e.key: e.value for e in spread.entries})
-            return format_str(ev, base, args, kwargs, node, scope)
-        if method == "join" and node.args:
-            return _join(ev, base, ev.eval(node.args[0], scope), node, scope)
-        if method in _TEXT_METHODS:
-            raw = static_text(base)
-            if raw is not None and all(isinstance(a, ast.Constant) for a in node.args):
-                try:
-                    done = getattr(raw, method)(*[a.value for a in node.args if isinstance(a, ast.Constant)])
-                except (TypeError, ValueError):
-                    return base
-                return text(str(done), base.segments[0].span) if base.segments else base
-            return base
-        if method == "replace":
-            return concat(base, *[ev.to_str(ev.eval(a, scope), a, scope) for a in node.args[1:2]])
+        done = str_method(ev, base, method, node, scope)
+        if done is not None:
+            return done
     if isinstance(base, Opaque) and base.kind is VolatileKind.TIME:
         if method == "strftime" and node.args and isinstance(node.args[0], ast.Constant):
             gran = format_granularity(str(node.args[0].value))
@@ -314,223 +269,3 @@ def _method(ev: Evaluator, base: Value, method: str, node: ast.Call, scope: Scop
         if method in _KEEP_TIME_METHODS:
             return base
     return _unknown_call(ev, node, scope, [base])
-
-
-def _join(ev: Evaluator, sep: Str, items: Value, node: ast.Call, scope: Scope) -> Value:
-    items = ev.iterate(items, node.args[0], scope)
-    if not isinstance(items, Seq):
-        return ev.to_str(ev.combine([items], node, scope, Stability.STATIC), node, scope)
-    parts: list[Str] = []
-    for i, item in enumerate(items.items):
-        if i:
-            parts.append(sep)
-        parts.append(ev.to_str(item, node, scope))
-    return concat(*parts)
-
-
-def format_str(
-    ev: Evaluator, template: Str, args: list[Value], kwargs: dict[str, Value], node: ast.AST, scope: Scope
-) -> Value:
-    """`template.format(*args, **kwargs)` with fields substituted piece by piece."""
-    raw = static_text(template)
-    if raw is None:
-        return concat(template, *[ev.to_str(v, node, scope) for v in [*args, *kwargs.values()]])
-    span = template.segments[0].span if template.segments else scope.module.span(node)
-    try:
-        fields = list(string.Formatter().parse(raw))
-    except ValueError:
-        return template
-    out: list[Str] = []
-    auto = 0
-    for literal, field, spec, _conv in fields:
-        out.append(text(literal, span))
-        if field is None:
-            continue
-        key = re.split(r"[.\[]", field, maxsplit=1)[0]
-        if key == "":
-            key, auto = str(auto), auto + 1
-        value: Value | None = args[int(key)] if key.isdigit() and int(key) < len(args) else kwargs.get(key)
-        if value is None:
-            value = Opaque(Stability.REQUEST, key, span, f"format field `{{{key}}}`")
-        if spec and isinstance(value, Opaque) and value.kind is VolatileKind.TIME:
-            value = replace(value, granularity=format_granularity(spec) or value.granularity)
-        out.append(ev.to_str(value, node, scope))
-    return concat(*out)
-
-
-def percent_format(ev: Evaluator, template: Str, right: Value, node: ast.AST, scope: Scope) -> Value:
-    """`template % values` for `%s`-style and `%(name)s`-style fields."""
-    raw = static_text(template)
-    if raw is None:
-        return concat(template, ev.to_str(right, node, scope))
-    span = template.segments[0].span if template.segments else scope.module.span(node)
-    positional = list(right.items) if isinstance(right, Seq) else [right]
-    out: list[Str] = []
-    pos = index = 0
-    for match in _PERCENT.finditer(raw):
-        out.append(text(raw[pos : match.start()], span))
-        pos = match.end()
-        if match.group("conv") == "%":
-            out.append(text("%", span))
-            continue
-        name = match.group("name")
-        value: Value | None
-        if name is not None:
-            value = right.get(name) if isinstance(right, Map) else None
-        else:
-            value = positional[index] if index < len(positional) else None
-            index += 1
-        out.append(ev.to_str(value if value is not None else right, node, scope))
-    out.append(text(raw[pos:], span))
-    return concat(*out)
-
-
-def template_fields(template: Str) -> Str:
-    """Turn `{var}` fields of a LangChain/str.format template into per-request slots."""
-    segs: list[Text | Slot | Control] = []
-    for seg in template.segments:
-        if not isinstance(seg, Text):
-            segs.append(seg)
-            continue
-        try:
-            fields = list(string.Formatter().parse(seg.text))
-        except ValueError:
-            segs.append(seg)
-            continue
-        for literal, field, _spec, _conv in fields:
-            if literal:
-                segs.append(Text(literal, seg.span, False))
-            if field is not None:
-                segs.append(
-                    Slot(field or "?", seg.span, Stability.REQUEST, f"template variable `{{{field}}}`")
-                )
-    return Str(tuple(segs))
-
-
-def apply_mutation(ev: Evaluator, value: Value, mutation: Binding, scope: Scope) -> Value:
-    """Fold a later statement (`+=`, `append`, `extend`, `insert`, `update`, shuffle) into a value."""
-    node = mutation.stmt
-    span = scope.module.span(node)
-    if mutation.kind == "shuffle":
-        origin_label = "random.shuffle()"
-        from promptlint.diagnostics import Location
-
-        return Opaque(
-            Stability.VOLATILE,
-            origin_label,
-            span,
-            origin_label,
-            VolatileKind.RANDOM,
-            origin=Location(scope.module.path, span),
-            iterable_of_messages=True,
-        )
-    assert mutation.value is not None
-    added = ev.eval(mutation.value, scope)
-    if isinstance(mutation.stmt, ast.Call) and mutation.kind in ("append", "extend", "insert"):
-        ev.consumed.add(id(mutation.value))
-    if mutation.kind == "aug":
-        if mutation.branch and isinstance(value, Str):
-            return concat(value, Str((Control(mutation.branch, span),)), ev.to_str(added, node, scope))
-        return ev.add(value, added, node, scope)
-    if mutation.kind == "update" and isinstance(value, Map) and isinstance(added, Map):
-        return Map(value.entries + added.entries, value.span, value.dynamic)
-    items: list[Value] = list(value.items) if isinstance(value, Seq) else [value]
-    if mutation.kind == "append":
-        items.append(added)
-    elif mutation.kind == "extend":
-        items.extend(
-            added.items
-            if isinstance(added, Seq)
-            else [replace(added, iterable_of_messages=True)]
-            if isinstance(added, Opaque)
-            else [added]
-        )
-    elif mutation.kind == "insert":
-        call = mutation.stmt
-        index = call.args[0] if isinstance(call, ast.Call) and call.args else None
-        at = index.value if isinstance(index, ast.Constant) and isinstance(index.value, int) else len(items)
-        items.insert(at, added)
-    else:
-        return value
-    return Seq(tuple(items), value.span if isinstance(value, Seq) else span)
-
-
-def instance_attribute(ev: Evaluator, attr: str, node: ast.expr, scope: Scope) -> Value:
-    """`self.attr`: a property, a class constant, constant assignments, else per-session."""
-    from promptlint.frontends.python.evaluate import Scope
-
-    cls = scope.cls
-    assert cls is not None
-    method = _find_method(cls, attr)
-    if method is not None and any(
-        isinstance(d, ast.Name) and d.id in ("property", "cached_property") for d in method.decorator_list
-    ):
-        fake = ast.Call(func=node, args=[], keywords=[])
-        ast.copy_location(fake, node)
-        return follow(ev, Ref(method, scope.module, cls), fake, scope)
-    values: list[Value] = []
-    for stmt in cls.body:
-        if isinstance(stmt, ast.Assign) and any(
-            isinstance(t, ast.Name) and t.id == attr for t in stmt.targets
-        ):
-            values.append(ev.eval(stmt.value, Scope(scope.module, depth=scope.depth)))
-        elif isinstance(stmt, ast.FunctionDef | ast.AsyncFunctionDef):
-            for binding in scope.module.function_bindings(stmt).get(f"self.{attr}", []):
-                if binding.kind == "assign" and binding.value is not None:
-                    values.append(ev.eval(binding.value, Scope(scope.module, stmt, cls, depth=scope.depth)))
-                else:
-                    values.append(Opaque(Stability.SESSION, attr, scope.module.span(node)))
-    if values and all(stability_of(v) is Stability.STATIC for v in values):
-        return values[-1]
-    history = bool(re.search(r"(?i)history|messages|conversation|memory", attr))
-    return Opaque(
-        Stability.SESSION,
-        f"self.{attr}",
-        scope.module.span(node),
-        f"instance attribute `self.{attr}`",
-        iterable_of_messages=history,
-    )
-
-
-def attribute_of(ev: Evaluator, base: Value, node: ast.Attribute, scope: Scope) -> Value:
-    """Attribute access on an evaluated value."""
-    if (
-        isinstance(base, Opaque)
-        and base.kind is VolatileKind.TIME
-        and node.attr in TIME_ATTRIBUTE_GRANULARITY
-    ):
-        gran = max(base.granularity or Granularity.SUBSECOND, TIME_ATTRIBUTE_GRANULARITY[node.attr])
-        return replace(base, granularity=gran)
-    if isinstance(base, Map):
-        found = base.get(node.attr)
-        if found is not None:
-            return found
-    label = scope.module.text_of(node)
-    floor = Stability.STATIC
-    if isinstance(base, Opaque) and base.stability in (Stability.REQUEST, Stability.SESSION):
-        from promptlint.frontends.python.evaluate import _SESSION_HINT
-
-        if _SESSION_HINT.search(label):
-            return replace(base, stability=Stability.SESSION, label=label, span=scope.module.span(node))
-    return ev.combine([base], node, scope, floor)
-
-
-def import_target(binding: Binding, name: str, module: ModuleInfo) -> str | None:
-    stmt = binding.stmt
-    if isinstance(stmt, ast.Import):
-        for alias in stmt.names:
-            if (alias.asname or alias.name.partition(".")[0]) == name:
-                return alias.name if alias.asname else name
-    if isinstance(stmt, ast.ImportFrom):
-        package = module.name if module.is_package else (module.name or "").rpartition(".")[0]
-        base = resolve_relative(package or "", stmt.module, stmt.level)
-        for alias in stmt.names:
-            if (alias.asname or alias.name) == name:
-                return f"{base}.{alias.name}" if base else alias.name
-    return None
-
-
-def _cleandoc(raw: str) -> str:
-    import inspect
-
-    return inspect.cleandoc(raw)

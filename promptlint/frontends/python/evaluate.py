@@ -1,26 +1,26 @@
 """Evaluate Python expressions into abstract values without running them.
 
-Literals become `Text`; names resolve through function and module bindings (assignments, `+=`,
-appends, loop targets) and across project modules; parameters are per-request, `self.x` per session
-unless assigned a constant; volatile calls come from `VolatileTable`. Calls are handled in `calls.py`.
+Owns `Evaluator`: the memoised, budgeted entry point `eval` and the expression forms themselves.
+Literals become `Text`; f-strings, `+`, `*` and `%` build strings with holes; lists, tuples, sets,
+dicts and comprehensions become sequences and maps (iterating a set is ORDER-volatile); anything we
+cannot see into is opaque, as volatile as what it was made from, and volatile calls come from
+`VolatileTable`. Names are resolved in `bindings.py`, attributes in `attributes.py`, calls in
+`calls.py` and string formatting in `strings.py`.
 """
 
 from __future__ import annotations
 
 import ast
-import re
-from collections.abc import Mapping
-from dataclasses import dataclass, replace
+from dataclasses import replace
 
 from promptlint.diagnostics import Applicability, Edit, Fix, Location, Span
-from promptlint.frontends.python import calls
-from promptlint.frontends.python.modules import Binding, FunctionNode, ModuleInfo, ModuleLoader, dotted
+from promptlint.frontends.python import attributes, bindings, calls, strings
+from promptlint.frontends.python.bindings import Scope
+from promptlint.frontends.python.modules import ModuleInfo, ModuleLoader
 from promptlint.frontends.python.values import (
     Map,
     MapEntry,
-    Msg,
     Opaque,
-    Ref,
     Seq,
     Str,
     Value,
@@ -31,27 +31,11 @@ from promptlint.frontends.python.values import (
     text,
 )
 from promptlint.frontends.python.volatile import VolatileTable, format_granularity
-from promptlint.ir import Control, Segment, Slot, Stability, Text, VolatileKind
+from promptlint.ir import Control, Stability, VolatileKind
 
-MAX_CALL_DEPTH = 4
 # Evaluation steps per linted file. Following calls with bound arguments is not memoised, so deep call
 # graphs (large libraries) could otherwise blow up; past the budget, values are treated as unknown.
 EVAL_BUDGET = 20_000
-_SESSION_HINT = re.compile(
-    r"(?i)(user|customer|account|tenant|session|profile|member|persona|history|conversation|memory|messages)"
-)
-_CONFIG_HINT = re.compile(r"(?i)^(settings|config|cfg|conf|env|os\.environ)\b")
-
-
-@dataclass(frozen=True)
-class Scope:
-    """Where an expression is evaluated: module, enclosing function/class, parameters bound by a call."""
-
-    module: ModuleInfo
-    func: FunctionNode | None = None
-    cls: ast.ClassDef | None = None
-    args: Mapping[str, Value] | None = None
-    depth: int = 0
 
 
 class Evaluator:
@@ -99,7 +83,7 @@ class Evaluator:
         if isinstance(node, ast.Name):
             return self.name(node.id, node, scope)
         if isinstance(node, ast.Attribute):
-            return self._attribute(node, scope)
+            return attributes.resolve_attribute(self, node, scope)
         if isinstance(node, ast.Call):
             return calls.eval_call(self, node, scope)
         if isinstance(node, ast.List | ast.Tuple | ast.Set):
@@ -134,7 +118,7 @@ class Evaluator:
             return self.combine(values, node, scope, Stability.STATIC)
         return self.opaque(Stability.DEPLOYMENT, node, scope)
 
-    # -- helpers used by calls.py --------------------------------------------------------------
+    # -- helpers used by bindings, attributes, calls and strings --------------------------------
     def opaque(self, stability: Stability, node: ast.AST, scope: Scope, cause: str = "") -> Opaque:
         label = _short(scope.module.text_of(node))
         return Opaque(stability, label, scope.module.span(node), cause or label)
@@ -201,7 +185,7 @@ class Evaluator:
         if isinstance(node.op, ast.Add):
             return self.add(left, right, node, scope)
         if isinstance(node.op, ast.Mod) and isinstance(left, Str):
-            return calls.percent_format(self, left, right, node, scope)
+            return strings.percent_format(self, left, right, node, scope)
         if isinstance(node.op, ast.Mult) and isinstance(node.right, ast.Constant) and isinstance(left, Str):
             count = node.right.value
             if isinstance(count, int) and 0 <= count <= 1000:
@@ -272,135 +256,14 @@ class Evaluator:
         inner = self.eval(node.elt, scope)
         return self.combine([source, inner], node, scope, Stability.STATIC)
 
-    # -- names and attributes ------------------------------------------------------------------
+    # -- names (see `bindings.py`) -------------------------------------------------------------
     def name(self, name: str, node: ast.expr, scope: Scope, at: tuple[int, int] | None = None) -> Value:
-        if scope.args is not None and name in scope.args:
-            return scope.args[name]
-        module = scope.module
-        use = at or (getattr(node, "lineno", 0), getattr(node, "col_offset", 0))
-        if scope.func is not None:
-            found = self.resolve_bindings(
-                module.function_bindings(scope.func).get(name, []), use, node, scope
-            )
-            if found is not None:
-                return found
-        top = module.bindings.get(name, [])
-        at = use if scope.func is None else (10**9, 0)
-        found = self.resolve_bindings(top, at, node, Scope(module, depth=scope.depth))
-        if found is not None:
-            return found
-        if name in module.imports:
-            return self.imported(module.imports[name], node, scope)
-        if name in module.defs:
-            return Ref(module.defs[name], module)
-        return self.opaque(Stability.DEPLOYMENT, node, scope)
-
-    def resolve_bindings(
-        self, bindings: list[Binding], use: tuple[int, int], node: ast.expr, scope: Scope
-    ) -> Value | None:
-        before = [b for b in bindings if b.pos < use or b.kind == "param"]
-        base_index = None
-        for index in range(len(before) - 1, -1, -1):
-            if before[index].kind in ("assign", "for", "with", "param", "def", "import"):
-                base_index = index
-                break
-        if base_index is None:
-            return None
-        base = before[base_index]
-        value = self._binding_value(base, node, scope)
-        for mutation in before[base_index + 1 :]:
-            value = calls.apply_mutation(self, value, mutation, scope)
-        return value
-
-    def _binding_value(self, binding: Binding, node: ast.expr, scope: Scope) -> Value:
-        module = scope.module
-        if binding.kind == "param":
-            stability = Stability.SESSION if _SESSION_HINT.search(binding.name) else Stability.REQUEST
-            if _CONFIG_HINT.match(binding.name):
-                stability = Stability.DEPLOYMENT  # `settings`, `config`: the same for every request
-            return Opaque(
-                stability,
-                binding.name,
-                module.span(node),
-                f"parameter `{binding.name}`",
-                iterable_of_messages=bool(re.search(r"(?i)history|messages|conversation", binding.name)),
-            )
-        if binding.kind == "def":
-            stmt = binding.stmt
-            assert isinstance(stmt, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef)
-            return Ref(stmt, module)
-        if binding.kind == "import":
-            target = calls.import_target(binding, binding.name, module)
-            return (
-                self.imported(target, node, scope)
-                if target
-                else self.opaque(Stability.DEPLOYMENT, node, scope)
-            )
-        assert binding.value is not None
-        if isinstance(binding.stmt, ast.Assign | ast.AnnAssign):
-            self.consumed.add(id(binding.stmt))
-        value = self.eval(binding.value, scope)
-        if binding.kind == "for":
-            value = self.iterate(value, binding.value, scope)
-            return self.combine([value], node, scope, Stability.STATIC)
-        if binding.kind == "with":
-            return self.combine([value], node, scope, Stability.DEPLOYMENT)
-        return value
-
-    def imported(self, qualname: str, node: ast.expr, scope: Scope) -> Value:
-        """Value of a name imported from `qualname`, following it into project modules."""
-        modname, _, symbol = qualname.rpartition(".")
-        if modname:
-            target = self.loader.find(modname, scope.module.path)
-            if target is not None and target is not scope.module:
-                if symbol in target.bindings or symbol in target.defs:
-                    inner = Scope(target, depth=scope.depth + 1)
-                    if symbol in target.defs:
-                        return Ref(target.defs[symbol], target)
-                    value = self.name(symbol, node, inner, at=(10**9, 0))  # after the whole module ran
-                    return respan(value, scope.module.span(node))
-        return self.opaque(Stability.DEPLOYMENT, node, scope, cause=qualname)
-
-    def _attribute(self, node: ast.Attribute, scope: Scope) -> Value:
-        chain = dotted(node)
-        module = scope.module
-        if chain is not None:
-            if scope.func is not None:
-                local = module.function_bindings(scope.func).get(chain)
-                if local:
-                    found = self.resolve_bindings(local, (node.lineno, node.col_offset), node, scope)
-                    if found is not None:
-                        return found
-            if chain.startswith("self.") and chain.count(".") == 1 and scope.cls is not None:
-                return calls.instance_attribute(self, chain[5:], node, scope)
-            head = chain.partition(".")[0]
-            if head in module.imports and not _is_local(head, scope):
-                return self.imported(f"{module.imports[head]}{chain[len(head) :]}", node, scope)
-            if _CONFIG_HINT.match(chain):
-                return self.opaque(Stability.DEPLOYMENT, node, scope)
-        base = self.eval(node.value, scope)
-        return calls.attribute_of(self, base, node, scope)
+        """The value of `name` at `at` (default: at `node`)."""
+        return bindings.resolve_name(self, name, node, scope, at)
 
     def qualname(self, node: ast.expr, scope: Scope) -> str | None:
         """Fully qualified dotted name of a callee, with import aliases resolved."""
-        chain = dotted(node)
-        if chain is None:
-            return None
-        head, dot, rest = chain.partition(".")
-        module = scope.module
-        if scope.func is not None:
-            for binding in module.function_bindings(scope.func).get(head, []):
-                if binding.kind == "import":
-                    resolved = calls.import_target(binding, head, module)
-                    return f"{resolved}{dot}{rest}" if resolved else chain
-                return None
-        if head in module.imports:
-            return f"{module.imports[head]}{dot}{rest}"
-        return chain
-
-
-def _is_local(name: str, scope: Scope) -> bool:
-    return scope.func is not None and name in scope.module.function_bindings(scope.func)
+        return bindings.qualname(node, scope)
 
 
 def _items(value: Value) -> list[Value]:
@@ -424,29 +287,4 @@ def _short(label: str) -> str:
     return label if len(label) <= 60 else label[:57] + "..."
 
 
-def respan(value: Value, span: Span) -> Value:
-    """Move every position of a value from another module to `span` in this one (origins are kept)."""
-    if isinstance(value, Opaque):
-        return replace(value, span=span)
-    if isinstance(value, Str):
-        segs: list[Segment] = []
-        for seg in value.segments:
-            if isinstance(seg, Text):
-                segs.append(Text(seg.text, span, False))
-            elif isinstance(seg, Slot):
-                segs.append(replace(seg, span=span))
-            else:
-                segs.append(replace(seg, span=span))
-        return Str(tuple(segs))
-    if isinstance(value, Seq):
-        return Seq(tuple(respan(v, span) for v in value.items), span)
-    if isinstance(value, Map):
-        entries = tuple(MapEntry(e.key, respan(e.value, span), span) for e in value.entries)
-        dyn = value.dynamic
-        return Map(entries, span, replace(dyn, span=span) if dyn else None)
-    if isinstance(value, Msg):
-        return Msg(value.role, respan(value.content, span), span)
-    return value
-
-
-__all__ = ["Evaluator", "Scope", "respan", "opaque_parts"]
+__all__ = ["Evaluator", "Scope", "opaque_parts"]

@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from promptlint.diagnostics import Span
-from promptlint.frontends.python.calls import template_fields
+from promptlint.frontends.python.strings import template_fields
 from promptlint.frontends.python.values import Map, Msg, Opaque, Ref, Seq, Str, Value, static_text
 from promptlint.ir import CacheBreakpoint, Control, Part, Role, Segment, Slot, Text
 

@@ -3,7 +3,9 @@
 `Str` is a string with holes (IR segments), `Seq` a list/tuple (messages, blocks, tools), `Map` a dict
 with constant keys, `Msg` a message object (LangChain classes, `(role, text)` tuples) and `Opaque` any
 value we cannot see into, with the stability of what it was made from. `Ref` points at a function or
-class definition so calls can be followed.
+class definition so calls can be followed. Also the operations on values: combining ingredients into
+the most volatile opaque, concatenation, static text, removing order volatility, and moving a value
+from another module to a span in this one (`respan`).
 """
 
 from __future__ import annotations
@@ -184,4 +186,29 @@ def ordered(value: Value) -> Value:
         return Seq(value.items, value.span)
     if isinstance(value, Opaque) and value.kind is VolatileKind.ORDER:
         return Opaque(Stability.DEPLOYMENT, value.label, value.span, value.label)
+    return value
+
+
+def respan(value: Value, span: Span) -> Value:
+    """Move every position of a value from another module to `span` in this one (origins are kept)."""
+    if isinstance(value, Opaque):
+        return replace(value, span=span)
+    if isinstance(value, Str):
+        segs: list[Segment] = []
+        for seg in value.segments:
+            if isinstance(seg, Text):
+                segs.append(Text(seg.text, span, False))
+            elif isinstance(seg, Slot):
+                segs.append(replace(seg, span=span))
+            else:
+                segs.append(replace(seg, span=span))
+        return Str(tuple(segs))
+    if isinstance(value, Seq):
+        return Seq(tuple(respan(v, span) for v in value.items), span)
+    if isinstance(value, Map):
+        entries = tuple(MapEntry(e.key, respan(e.value, span), span) for e in value.entries)
+        dyn = value.dynamic
+        return Map(entries, span, replace(dyn, span=span) if dyn else None)
+    if isinstance(value, Msg):
+        return Msg(value.role, respan(value.content, span), span)
     return value

@@ -1,0 +1,113 @@
+"""Attribute access for the evaluator: `a.b.c` chains, `self.x` and attributes of evaluated values.
+
+A dotted chain resolves through local bindings of the whole chain (`self.parts.append(...)`), then
+`self.x` (a property is followed, constant assignments in the class are used, anything else is
+per-session), then attributes of imported modules, then config objects (per-deployment). Otherwise the
+attribute is taken from the evaluated base: a key of a dict, a time component that coarsens a clock's
+granularity, or an opaque value at least as volatile as its base.
+"""
+
+from __future__ import annotations
+
+import ast
+import re
+from dataclasses import replace
+from typing import TYPE_CHECKING
+
+from promptlint.frontends.python.bindings import (
+    CONFIG_HINT,
+    SESSION_HINT,
+    Scope,
+    imported,
+    resolve_bindings,
+)
+from promptlint.frontends.python.calls import find_method, follow
+from promptlint.frontends.python.modules import dotted
+from promptlint.frontends.python.values import Map, Opaque, Ref, Value, stability_of
+from promptlint.frontends.python.volatile import TIME_ATTRIBUTE_GRANULARITY
+from promptlint.ir import Granularity, Stability, VolatileKind
+
+if TYPE_CHECKING:
+    from promptlint.frontends.python.evaluate import Evaluator
+
+
+def resolve_attribute(ev: Evaluator, node: ast.Attribute, scope: Scope) -> Value:
+    """The value of an attribute expression."""
+    chain = dotted(node)
+    module = scope.module
+    if chain is not None:
+        if scope.func is not None:
+            local = module.function_bindings(scope.func).get(chain)
+            if local:
+                found = resolve_bindings(ev, local, (node.lineno, node.col_offset), node, scope)
+                if found is not None:
+                    return found
+        if chain.startswith("self.") and chain.count(".") == 1 and scope.cls is not None:
+            return instance_attribute(ev, chain[5:], node, scope)
+        head = chain.partition(".")[0]
+        if head in module.imports and not _is_local(head, scope):
+            return imported(ev, f"{module.imports[head]}{chain[len(head) :]}", node, scope)
+        if CONFIG_HINT.match(chain):
+            return ev.opaque(Stability.DEPLOYMENT, node, scope)
+    base = ev.eval(node.value, scope)
+    return attribute_of(ev, base, node, scope)
+
+
+def _is_local(name: str, scope: Scope) -> bool:
+    return scope.func is not None and name in scope.module.function_bindings(scope.func)
+
+
+def instance_attribute(ev: Evaluator, attr: str, node: ast.expr, scope: Scope) -> Value:
+    """`self.attr`: a property, a class constant, constant assignments, else per-session."""
+    cls = scope.cls
+    assert cls is not None
+    method = find_method(cls, attr)
+    if method is not None and any(
+        isinstance(d, ast.Name) and d.id in ("property", "cached_property") for d in method.decorator_list
+    ):
+        fake = ast.Call(func=node, args=[], keywords=[])
+        ast.copy_location(fake, node)
+        return follow(ev, Ref(method, scope.module, cls), fake, scope)
+    values: list[Value] = []
+    for stmt in cls.body:
+        if isinstance(stmt, ast.Assign) and any(
+            isinstance(t, ast.Name) and t.id == attr for t in stmt.targets
+        ):
+            values.append(ev.eval(stmt.value, Scope(scope.module, depth=scope.depth)))
+        elif isinstance(stmt, ast.FunctionDef | ast.AsyncFunctionDef):
+            for binding in scope.module.function_bindings(stmt).get(f"self.{attr}", []):
+                if binding.kind == "assign" and binding.value is not None:
+                    values.append(ev.eval(binding.value, Scope(scope.module, stmt, cls, depth=scope.depth)))
+                else:
+                    values.append(Opaque(Stability.SESSION, attr, scope.module.span(node)))
+    if values and all(stability_of(v) is Stability.STATIC for v in values):
+        return values[-1]
+    history = bool(re.search(r"(?i)history|messages|conversation|memory", attr))
+    return Opaque(
+        Stability.SESSION,
+        f"self.{attr}",
+        scope.module.span(node),
+        f"instance attribute `self.{attr}`",
+        iterable_of_messages=history,
+    )
+
+
+def attribute_of(ev: Evaluator, base: Value, node: ast.Attribute, scope: Scope) -> Value:
+    """Attribute access on an evaluated value."""
+    if (
+        isinstance(base, Opaque)
+        and base.kind is VolatileKind.TIME
+        and node.attr in TIME_ATTRIBUTE_GRANULARITY
+    ):
+        gran = max(base.granularity or Granularity.SUBSECOND, TIME_ATTRIBUTE_GRANULARITY[node.attr])
+        return replace(base, granularity=gran)
+    if isinstance(base, Map):
+        found = base.get(node.attr)
+        if found is not None:
+            return found
+    label = scope.module.text_of(node)
+    floor = Stability.STATIC
+    if isinstance(base, Opaque) and base.stability in (Stability.REQUEST, Stability.SESSION):
+        if SESSION_HINT.search(label):
+            return replace(base, stability=Stability.SESSION, label=label, span=scope.module.span(node))
+    return ev.combine([base], node, scope, floor)

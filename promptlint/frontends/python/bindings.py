@@ -1,0 +1,211 @@
+"""Scopes and names: the value a name has at a point of use.
+
+Owns `Scope` and name resolution. A name resolves through its function's bindings, then its module's,
+in flow order (assignments, loop and `with` targets, parameters, defs, imports), with the later
+statements that mutate it (`+=`, `append`, `extend`, `insert`, `update`, shuffle) folded in. Imports
+are followed into project modules, and callee names are qualified with their import aliases resolved.
+Parameters are per-request, or per-session/per-deployment when their names say so.
+"""
+
+from __future__ import annotations
+
+import ast
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass, replace
+from typing import TYPE_CHECKING
+
+from promptlint.diagnostics import Location
+from promptlint.frontends.python.modules import Binding, FunctionNode, ModuleInfo, dotted, resolve_relative
+from promptlint.frontends.python.values import Map, Opaque, Ref, Seq, Str, Value, concat, respan
+from promptlint.ir import Control, Stability, VolatileKind
+
+if TYPE_CHECKING:
+    from promptlint.frontends.python.evaluate import Evaluator
+
+# Names that say a value belongs to a user or conversation (per session), or to the deployment.
+SESSION_HINT = re.compile(
+    r"(?i)(user|customer|account|tenant|session|profile|member|persona|history|conversation|memory|messages)"
+)
+CONFIG_HINT = re.compile(r"(?i)^(settings|config|cfg|conf|env|os\.environ)\b")
+
+
+@dataclass(frozen=True)
+class Scope:
+    """Where an expression is evaluated: module, enclosing function/class, parameters bound by a call."""
+
+    module: ModuleInfo
+    func: FunctionNode | None = None
+    cls: ast.ClassDef | None = None
+    args: Mapping[str, Value] | None = None
+    depth: int = 0
+
+
+def resolve_name(
+    ev: Evaluator, name: str, node: ast.expr, scope: Scope, at: tuple[int, int] | None = None
+) -> Value:
+    """The value of `name` at `at` (default: at `node`): bound argument, local, module, import or def."""
+    if scope.args is not None and name in scope.args:
+        return scope.args[name]
+    module = scope.module
+    use = at or (getattr(node, "lineno", 0), getattr(node, "col_offset", 0))
+    if scope.func is not None:
+        found = resolve_bindings(ev, module.function_bindings(scope.func).get(name, []), use, node, scope)
+        if found is not None:
+            return found
+    top = module.bindings.get(name, [])
+    at = use if scope.func is None else (10**9, 0)
+    found = resolve_bindings(ev, top, at, node, Scope(module, depth=scope.depth))
+    if found is not None:
+        return found
+    if name in module.imports:
+        return imported(ev, module.imports[name], node, scope)
+    if name in module.defs:
+        return Ref(module.defs[name], module)
+    return ev.opaque(Stability.DEPLOYMENT, node, scope)
+
+
+def resolve_bindings(
+    ev: Evaluator, bindings: list[Binding], use: tuple[int, int], node: ast.expr, scope: Scope
+) -> Value | None:
+    """The last binding before `use`, with the mutations after it folded in; None if there is none."""
+    before = [b for b in bindings if b.pos < use or b.kind == "param"]
+    base_index = None
+    for index in range(len(before) - 1, -1, -1):
+        if before[index].kind in ("assign", "for", "with", "param", "def", "import"):
+            base_index = index
+            break
+    if base_index is None:
+        return None
+    base = before[base_index]
+    value = _binding_value(ev, base, node, scope)
+    for mutation in before[base_index + 1 :]:
+        value = apply_mutation(ev, value, mutation, scope)
+    return value
+
+
+def _binding_value(ev: Evaluator, binding: Binding, node: ast.expr, scope: Scope) -> Value:
+    module = scope.module
+    if binding.kind == "param":
+        stability = Stability.SESSION if SESSION_HINT.search(binding.name) else Stability.REQUEST
+        if CONFIG_HINT.match(binding.name):
+            stability = Stability.DEPLOYMENT  # `settings`, `config`: the same for every request
+        return Opaque(
+            stability,
+            binding.name,
+            module.span(node),
+            f"parameter `{binding.name}`",
+            iterable_of_messages=bool(re.search(r"(?i)history|messages|conversation", binding.name)),
+        )
+    if binding.kind == "def":
+        stmt = binding.stmt
+        assert isinstance(stmt, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef)
+        return Ref(stmt, module)
+    if binding.kind == "import":
+        target = import_target(binding, binding.name, module)
+        return imported(ev, target, node, scope) if target else ev.opaque(Stability.DEPLOYMENT, node, scope)
+    assert binding.value is not None
+    if isinstance(binding.stmt, ast.Assign | ast.AnnAssign):
+        ev.consumed.add(id(binding.stmt))
+    value = ev.eval(binding.value, scope)
+    if binding.kind == "for":
+        value = ev.iterate(value, binding.value, scope)
+        return ev.combine([value], node, scope, Stability.STATIC)
+    if binding.kind == "with":
+        return ev.combine([value], node, scope, Stability.DEPLOYMENT)
+    return value
+
+
+def apply_mutation(ev: Evaluator, value: Value, mutation: Binding, scope: Scope) -> Value:
+    """Fold a later statement (`+=`, `append`, `extend`, `insert`, `update`, shuffle) into a value."""
+    node = mutation.stmt
+    span = scope.module.span(node)
+    if mutation.kind == "shuffle":
+        origin_label = "random.shuffle()"
+        return Opaque(
+            Stability.VOLATILE,
+            origin_label,
+            span,
+            origin_label,
+            VolatileKind.RANDOM,
+            origin=Location(scope.module.path, span),
+            iterable_of_messages=True,
+        )
+    assert mutation.value is not None
+    added = ev.eval(mutation.value, scope)
+    if isinstance(mutation.stmt, ast.Call) and mutation.kind in ("append", "extend", "insert"):
+        ev.consumed.add(id(mutation.value))
+    if mutation.kind == "aug":
+        if mutation.branch and isinstance(value, Str):
+            return concat(value, Str((Control(mutation.branch, span),)), ev.to_str(added, node, scope))
+        return ev.add(value, added, node, scope)
+    if mutation.kind == "update" and isinstance(value, Map) and isinstance(added, Map):
+        return Map(value.entries + added.entries, value.span, value.dynamic)
+    items: list[Value] = list(value.items) if isinstance(value, Seq) else [value]
+    if mutation.kind == "append":
+        items.append(added)
+    elif mutation.kind == "extend":
+        items.extend(
+            added.items
+            if isinstance(added, Seq)
+            else [replace(added, iterable_of_messages=True)]
+            if isinstance(added, Opaque)
+            else [added]
+        )
+    elif mutation.kind == "insert":
+        call = mutation.stmt
+        index = call.args[0] if isinstance(call, ast.Call) and call.args else None
+        at = index.value if isinstance(index, ast.Constant) and isinstance(index.value, int) else len(items)
+        items.insert(at, added)
+    else:
+        return value
+    return Seq(tuple(items), value.span if isinstance(value, Seq) else span)
+
+
+def imported(ev: Evaluator, qualname: str, node: ast.expr, scope: Scope) -> Value:
+    """Value of a name imported from `qualname`, following it into project modules."""
+    modname, _, symbol = qualname.rpartition(".")
+    if modname:
+        target = ev.loader.find(modname, scope.module.path)
+        if target is not None and target is not scope.module:
+            if symbol in target.bindings or symbol in target.defs:
+                inner = Scope(target, depth=scope.depth + 1)
+                if symbol in target.defs:
+                    return Ref(target.defs[symbol], target)
+                value = resolve_name(ev, symbol, node, inner, at=(10**9, 0))  # after the whole module ran
+                return respan(value, scope.module.span(node))
+    return ev.opaque(Stability.DEPLOYMENT, node, scope, cause=qualname)
+
+
+def import_target(binding: Binding, name: str, module: ModuleInfo) -> str | None:
+    """The dotted name that an import statement binds to `name`, relative imports resolved."""
+    stmt = binding.stmt
+    if isinstance(stmt, ast.Import):
+        for alias in stmt.names:
+            if (alias.asname or alias.name.partition(".")[0]) == name:
+                return alias.name if alias.asname else name
+    if isinstance(stmt, ast.ImportFrom):
+        package = module.name if module.is_package else (module.name or "").rpartition(".")[0]
+        base = resolve_relative(package or "", stmt.module, stmt.level)
+        for alias in stmt.names:
+            if (alias.asname or alias.name) == name:
+                return f"{base}.{alias.name}" if base else alias.name
+    return None
+
+
+def qualname(node: ast.expr, scope: Scope) -> str | None:
+    """Fully qualified dotted name of a callee, with import aliases resolved."""
+    chain = dotted(node)
+    if chain is None:
+        return None
+    head, dot, rest = chain.partition(".")
+    module = scope.module
+    if scope.func is not None:
+        for binding in module.function_bindings(scope.func).get(head, []):
+            if binding.kind == "import":
+                resolved = import_target(binding, head, module)
+                return f"{resolved}{dot}{rest}" if resolved else chain
+            return None
+    if head in module.imports:
+        return f"{module.imports[head]}{dot}{rest}"
+    return chain
