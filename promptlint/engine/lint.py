@@ -21,12 +21,10 @@ from promptlint.frontends.python.modules import ModuleLoader
 from promptlint.frontends.python.volatile import VolatileTable
 from promptlint.ir import FileFacts
 from promptlint.providers import build_profiles, default_profile_data, merge_overrides
-from promptlint.rules_api.base import FactsRule, PromptRule, Rule
+from promptlint.rules_api.base import FactsRule, PromptRule, Rule, rule_url
 from promptlint.rules_api.context import RuleContext, RuleSettings
 from promptlint.source import FileKind, SourceFile
 from promptlint.tokens import TokenCounter
-
-DOCS_URL = "https://github.com/promptlint/promptlint/blob/main/README.md#{anchor}"
 
 Frontend = Callable[[SourceFile, "LintState", Settings], FileFacts]
 
@@ -100,10 +98,6 @@ def default_frontends() -> dict[FileKind, Frontend]:
         FileKind.PROMPTY: prompty_frontend,
         FileKind.TEXT: text_frontend,
     }
-
-
-def rule_url(rule: type[Rule]) -> str:
-    return DOCS_URL.format(anchor=f"{rule.code.lower()}-{rule.name}")
 
 
 def lint_source(source: SourceFile, settings: Settings, state: LintState) -> FileResult:

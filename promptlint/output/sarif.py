@@ -16,10 +16,9 @@ from typing import Any
 
 from promptlint import __version__
 from promptlint.diagnostics import Diagnostic, Severity, Span
-from promptlint.engine.lint import rule_url
 from promptlint.output.fingerprint import FINGERPRINT_KEY, fingerprints, normalized_path
 from promptlint.output.report import Report
-from promptlint.rules_api.base import Rule
+from promptlint.rules_api.base import Rule, rule_url
 
 SCHEMA_URI = "https://docs.oasis-open.org/sarif/sarif/v2.1.0/errata01/os/schemas/sarif-schema-2.1.0.json"
 INFORMATION_URI = "https://github.com/promptlint/promptlint"

@@ -22,6 +22,9 @@ if TYPE_CHECKING:
     from promptlint.rules_api.context import RuleContext
 
 
+DOCS_URL = "https://github.com/promptlint/promptlint/blob/main/README.md#{anchor}"
+
+
 class FixAvailability(enum.StrEnum):
     ALWAYS = "always"
     SOMETIMES = "sometimes"
@@ -117,3 +120,8 @@ class FactsRule(Rule):
 
 class EngineRule(Rule):
     """A rule the engine reports itself (parse errors, suppression problems)."""
+
+
+def rule_url(rule: type[Rule]) -> str:
+    """The documentation URL of a rule (its row in the README's rule table)."""
+    return DOCS_URL.format(anchor=f"{rule.code.lower()}-{rule.name}")
