@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from promptlint.diagnostics import Applicability, Edit, Fix, Location, Severity, Span
 from promptlint.ir import (
+    RESERIALISED,
     CacheBreakpoint,
     Control,
     FileFacts,
@@ -35,6 +36,7 @@ from promptlint.rules_api.context import RuleContext, RuleSettings, Tail, is_las
 from promptlint.rules_api.detectors import HeaderRule, SlotTailRule, VolatileSlotRule, culprit_location
 
 __all__ = [
+    "RESERIALISED",
     "Applicability",
     "CacheBreakpoint",
     "Control",

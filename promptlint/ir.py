@@ -38,6 +38,10 @@ _STABILITY_LABELS = {
 }
 
 
+#: `Slot.cause` prefix of a slot holding a whole conversation history re-serialised as text (PC402).
+RESERIALISED = "history re-serialised: "
+
+
 class VolatileKind(enum.StrEnum):
     """Why a VOLATILE value differs between otherwise identical requests."""
 

@@ -29,7 +29,8 @@ def test_example(rule: type[Rule], example: Example, lint) -> None:  # type: ign
     if example.count is not None:
         assert len(found) == example.count, [d.message for d in found]
     for diag in found:
-        assert "{" not in diag.message or "}" not in diag.message.split("{", 1)[1], diag.message
+        for placeholder in rule.placeholders():
+            assert "{" + placeholder + "}" not in diag.message, diag.message
         if rule.fix_availability is FixAvailability.NONE:
             assert diag.fix is None, f"{rule.code} declares no fix but attached one"
     if example.fixed is not None:

@@ -135,7 +135,7 @@ def lint_source(source: SourceFile, settings: Settings, state: LintState) -> Fil
             if isinstance(rule, PromptRule):
                 for prompt in facts.prompts:
                     rule.check(prompt, ctx)
-            elif isinstance(rule, FactsRule):
+            if isinstance(rule, FactsRule):  # a rule may be both (PC402)
                 rule.check_facts(facts, ctx)
         except Exception as exc:
             del sink[mark:]

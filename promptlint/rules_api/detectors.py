@@ -12,7 +12,17 @@ from functools import cache
 from typing import ClassVar
 
 from promptlint.diagnostics import Applicability, Edit, Fix, Location
-from promptlint.ir import FileFacts, Granularity, HeaderKind, Prompt, Role, Slot, Stability, VolatileKind
+from promptlint.ir import (
+    RESERIALISED,
+    FileFacts,
+    Granularity,
+    HeaderKind,
+    Prompt,
+    Role,
+    Slot,
+    Stability,
+    VolatileKind,
+)
 from promptlint.rules_api.base import FactsRule, FixAvailability, PromptRule
 from promptlint.rules_api.context import RuleContext, is_last_part, role_label
 
@@ -103,6 +113,8 @@ class SlotTailRule(PromptRule):
         for pi, si, seg in prompt.walk():
             if not isinstance(seg, Slot) or prompt.parts[pi].role is Role.HISTORY:
                 continue
+            if seg.cause.startswith(RESERIALISED):
+                continue  # a whole history rebuilt as text is PC402's finding
             if not (self.min_stability <= seg.stability < Stability.VOLATILE):
                 continue
             tail = ctx.static_tail(prompt, pi, si, min(seg.stability, Stability.REQUEST))

@@ -4,7 +4,9 @@
 Flags `insert(0, ...)`/`insert(1, ...)` into a history outside set-up code, and assignments to an
 early message (`messages[0]["content"] = ...`, `history[1] = {...}`) with a non-constant value.
 Inserting once per conversation (in `__init__`, `reset()`, or under an `if not history:` guard) is not
-reported.
+reported. Also flags the whole history re-serialised into one message (`"\\n".join(f"{m['role']}: ..."
+for m in history)`, `json.dumps(history)`) when at least `min-static-tokens` static tokens follow it in
+the prompt: that text is recomputed every turn because the transcript before it grows.
 
 ## Why is this bad?
 The cache reuses an exact prefix. Changing message 0 or 1 changes the prefix of every later message,
@@ -15,10 +17,11 @@ so the whole conversation is recomputed and billed in full every turn. Put per-t
 Display-only: the fix is guidance (append per-turn context to the newest message), not an edit.
 
 ## Known limitations
-Re-serialising the whole history into one message is not detected yet.
+A re-serialised history is recognised by the name of the iterated value (history, messages, conversation…).
 """
 
 from promptlint.api import (
+    RESERIALISED,
     Applicability,
     Example,
     FactsRule,
@@ -26,8 +29,13 @@ from promptlint.api import (
     Fix,
     FixAvailability,
     HistoryOpKind,
+    Prompt,
+    PromptRule,
     RuleContext,
     Severity,
+    Slot,
+    Stability,
+    culprit_location,
 )
 
 _KINDS = {
@@ -36,11 +44,11 @@ _KINDS = {
 }
 
 
-class HistoryRewrite(FactsRule):
+class HistoryRewrite(FactsRule, PromptRule):
     code = "PC402"
     name = "history-rewrite"
     severity = Severity.WARNING
-    message = "`{detail}` {what} of `{target}` every turn: the cached prefix of the conversation is lost"
+    message = "`{detail}` {what} of `{target}` every turn: {impact}"
     fix_availability = FixAvailability.ALWAYS
     guidance = Fix(
         "Keep earlier messages byte-identical; append per-turn context to the newest user message",
@@ -58,6 +66,22 @@ class HistoryRewrite(FactsRule):
             "def reply(client, history, notes):\n"
             '    history.insert(1, {"role": "user", "content": notes})\n'
             '    return client.chat.completions.create(model="gpt-4o", messages=history)\n'
+        ),
+        Example.bad(
+            "RULES = 'Answer only from the transcript above. Quote the user exactly when you cite. ' * 8\n\n"
+            "def reply(client, history, question):\n"
+            "    transcript = '\\n'.join(f\"{m['role']}: {m['content']}\" for m in history)\n"
+            "    return client.chat.completions.create(model='gpt-4o', messages=[\n"
+            "        {'role': 'system', 'content': 'Transcript:\\n' + transcript + '\\n' + RULES},\n"
+            "        {'role': 'user', 'content': question}])\n"
+        ),
+        Example.good(
+            "RULES = 'Answer only from the transcript below. Quote the user exactly when you cite. ' * 8\n\n"
+            "def reply(client, history, question):\n"
+            "    transcript = '\\n'.join(f\"{m['role']}: {m['content']}\" for m in history)\n"
+            "    return client.chat.completions.create(model='gpt-4o', messages=[\n"
+            "        {'role': 'system', 'content': RULES},\n"
+            "        {'role': 'user', 'content': 'Transcript:\\n' + transcript + '\\n' + question}])\n"
         ),
         Example.good(
             "class Chat:\n"
@@ -77,5 +101,30 @@ class HistoryRewrite(FactsRule):
             if op.kind in _KINDS:
                 detail = " ".join(op.detail.split())
                 ctx.report(
-                    op.span, fix=self.guidance, target=op.target, what=_KINDS[op.kind], detail=detail[:50]
+                    op.span,
+                    fix=self.guidance,
+                    target=op.target,
+                    what=_KINDS[op.kind],
+                    detail=detail[:50],
+                    impact="the cached prefix of the conversation is lost",
                 )
+
+    def check(self, prompt: Prompt, ctx: RuleContext) -> None:
+        for pi, si, seg in prompt.walk():
+            if not (isinstance(seg, Slot) and seg.cause.startswith(RESERIALISED)):
+                continue
+            tail = ctx.static_tail(prompt, pi, si, Stability.SESSION)
+            if tail.tokens < ctx.settings.min_static_tokens:
+                continue  # at the end of the prompt a growing transcript is append-only: still cacheable
+            primary, related = culprit_location(seg, prompt, ctx)
+            ctx.report(
+                primary.span,
+                related=related,
+                tokens_after=tail.tokens,
+                origin=seg.origin,
+                fix=self.guidance,
+                target=seg.cause.removeprefix(RESERIALISED),
+                what="re-serialises every message",
+                detail=seg.label,
+                impact=f"the {tail.tokens} static tokens after it are recomputed on every turn",
+            )

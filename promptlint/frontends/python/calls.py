@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING
 
 from promptlint.diagnostics import Applicability, Edit, Fix, Span
 from promptlint.frontends.python.bindings import Scope
-from promptlint.frontends.python.strings import dedent, str_method, template_fields
+from promptlint.frontends.python.strings import dedent, reserialised_history, str_method, template_fields
 from promptlint.frontends.python.templates import render_call
 from promptlint.frontends.python.values import (
     Map,
@@ -121,7 +121,7 @@ def _known_function(ev: Evaluator, qual: str, node: ast.Call, scope: Scope) -> V
         items = first.items if isinstance(first, Seq) else ((first,) if first is not None else ())
         return Seq(items, scope.module.span(node), ev.order_culprit(node, scope, "set"))
     if qual in _JSON_DUMPERS and first is not None:
-        return _dumps(ev, qual, first, node, scope)
+        return reserialised_history(node, scope) or _dumps(ev, qual, first, node, scope)
     if qual in _PASS_THROUGH and first is not None:
         if qual in ("textwrap.dedent", "inspect.cleandoc") and isinstance(first, Str):
             return dedent(qual, first)

@@ -15,9 +15,12 @@ import textwrap
 from dataclasses import replace
 from typing import TYPE_CHECKING
 
+from promptlint.diagnostics import Location
+from promptlint.frontends.python.history import HISTORY_NAME
+from promptlint.frontends.python.modules import dotted
 from promptlint.frontends.python.values import Map, Opaque, Seq, Str, Value, concat, static_text, text
 from promptlint.frontends.python.volatile import format_granularity
-from promptlint.ir import Control, Slot, Stability, Text, VolatileKind
+from promptlint.ir import RESERIALISED, Control, Slot, Stability, Text, VolatileKind
 
 if TYPE_CHECKING:
     from promptlint.frontends.python.evaluate import Evaluator, Scope
@@ -82,7 +85,26 @@ def dedent(qual: str, value: Str) -> Str:
     return text(done, value.segments[0].span) if value.segments else value
 
 
+def reserialised_history(node: ast.Call, scope: Scope) -> Str | None:
+    """`sep.join(f(m) for m in history)` or `json.dumps(history)`: the whole history rebuilt as text."""
+    if not node.args:
+        return None
+    arg = node.args[0]
+    source = arg.generators[0].iter if isinstance(arg, ast.GeneratorExp | ast.ListComp) else arg
+    name = dotted(source)
+    if name is None or not HISTORY_NAME.search(name.rsplit(".", 1)[-1]):
+        return None
+    span = scope.module.span(node)
+    label = " ".join(scope.module.text_of(node).split())
+    label = label if len(label) <= 50 else label[:47] + "..."
+    cause = f"{RESERIALISED}{name}"
+    return Str((Slot(label, span, Stability.SESSION, cause, origin=Location(scope.module.path, span)),))
+
+
 def _join(ev: Evaluator, sep: Str, items: Value, node: ast.Call, scope: Scope) -> Value:
+    whole = reserialised_history(node, scope)
+    if whole is not None:
+        return whole
     items = ev.iterate(items, node.args[0], scope)
     if not isinstance(items, Seq):
         return ev.to_str(ev.combine([items], node, scope, Stability.STATIC), node, scope)
