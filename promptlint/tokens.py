@@ -50,6 +50,8 @@ _ENCODINGS: dict[str, dict[str, Any]] = {
 }
 
 DEFAULT_ENCODING = "o200k_base"
+MEMO_TEXT_CHARS = 4096
+MEMO_TOTAL_CHARS = 8 * 1024 * 1024
 
 
 class TokenizerUnavailable(PromptlintError):
@@ -72,6 +74,7 @@ class TiktokenCounter:
             )
         self.encoding_name = encoding
         self._memo: dict[str, int] = {}
+        self._memo_chars = 0
 
     def count(self, text: str) -> int:
         if not text:
@@ -79,8 +82,10 @@ class TiktokenCounter:
         hit = self._memo.get(text)
         if hit is None:
             hit = len(load_encoding(self.encoding_name).encode_ordinary(text))
-            if len(self._memo) < 65536:
+            # Memoise short texts only, within a fixed budget: memory stays flat on huge trees.
+            if len(text) <= MEMO_TEXT_CHARS and self._memo_chars + len(text) <= MEMO_TOTAL_CHARS:
                 self._memo[text] = hit
+                self._memo_chars += len(text)
         return hit
 
 

@@ -41,6 +41,7 @@ def extract_python(source: SourceFile, ctx: PythonContext) -> FileFacts:
         return FileFacts(parse_failure=ParseFailure(f"cannot parse: {exc}", Span(0, 0)))
     if not walk.mentions_prompt(source.text):
         return FileFacts()
+    ctx.loader.begin_file()
     name, is_package = module_name_for(source.path)
     module = build_module(source, tree, name, is_package)
     evaluator = Evaluator(module, ctx.loader, ctx.volatile)

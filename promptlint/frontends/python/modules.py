@@ -18,7 +18,15 @@ from promptlint.diagnostics import Span
 from promptlint.source import DecodeFailure, FileKind, SourceFile, decode_source
 
 FunctionNode = ast.FunctionDef | ast.AsyncFunctionDef
-MAX_CACHED_MODULES = 64  # parsed project modules kept per process (memory stays flat on big trees)
+# Parsed project modules kept per process: at most this many, and at most this many lines of source in
+# total (an AST costs a few KB per line), so memory stays flat however many files a run lints.
+MAX_CACHED_MODULES = 16
+MAX_CACHED_LINES = 30_000
+# Other modules one file's analysis may load; names from further modules are treated as unknown.
+MAX_MODULES_PER_FILE = 6
+# Imports are not followed into modules larger than this (prompt modules are small; a 20k-line server
+# module would dominate memory for one name).
+MAX_IMPORTED_BYTES = 256 * 1024
 _MUTATORS = frozenset({"append", "extend", "insert", "update", "shuffle"})
 
 
@@ -248,6 +256,14 @@ class ModuleLoader:
         self._reader = reader or _read_bytes
         self._cache: OrderedDict[str, ModuleInfo | None] = OrderedDict()
         self._found: dict[tuple[str, str], str | None] = {}
+        self._lines: dict[str, int] = {}
+        # Modules used while analysing the current file stay alive until the next file even if evicted:
+        # the evaluator memoises by `id()` of AST nodes, which must not be reused meanwhile.
+        self._pinned: dict[str, ModuleInfo] = {}
+
+    def begin_file(self) -> None:
+        """Release the modules pinned for the previous file."""
+        self._pinned.clear()
 
     @property
     def roots(self) -> tuple[str, ...]:
@@ -255,13 +271,25 @@ class ModuleLoader:
 
     def load_path(self, path: str) -> ModuleInfo | None:
         key = os.path.abspath(path)
+        if key not in self._pinned and len(self._pinned) >= MAX_MODULES_PER_FILE:
+            return None  # budget for this file spent: the name stays unresolved
         if key in self._cache:
             self._cache.move_to_end(key)
-            return self._cache[key]
+            cached = self._cache[key]
+            if cached is not None:
+                self._pinned[key] = cached
+            return cached
         self._cache[key] = None  # guards against import cycles while parsing
-        self._cache[key] = self._parse(key)
-        while len(self._cache) > MAX_CACHED_MODULES:
-            self._cache.popitem(last=False)
+        module = self._parse(key)
+        self._cache[key] = module
+        if module is not None:
+            self._pinned[key] = module
+        self._lines[key] = module.source.text.count("\n") if module is not None else 0
+        while len(self._cache) > 1 and (
+            len(self._cache) > MAX_CACHED_MODULES or sum(self._lines.values()) > MAX_CACHED_LINES
+        ):
+            evicted, _ = self._cache.popitem(last=False)
+            self._lines.pop(evicted, None)
         return self._cache[key]
 
     def find(self, dotted_name: str, near: str) -> ModuleInfo | None:
@@ -279,7 +307,7 @@ class ModuleLoader:
         for base in dict.fromkeys(bases):
             for candidate in (os.path.join(base, rel + ".py"), os.path.join(base, rel, "__init__.py")):
                 if os.path.isfile(candidate):
-                    return candidate
+                    return candidate if os.path.getsize(candidate) <= MAX_IMPORTED_BYTES else None
         return None
 
     def _parse(self, path: str) -> ModuleInfo | None:
