@@ -1,17 +1,16 @@
 """Attach lint findings from a source tree to trace causes (`trace --source DIR`).
 
-Uses the engine's `promptlint.engine.runner.lint_paths` when this build has it; each cause maps to
-the rule codes that detect it statically. Findings become plain dicts (code, location, message).
+Runs the engine's `lint_paths` on the tree; each cause maps to the rule codes that detect it
+statically. Findings become plain dicts (code, location, message).
 """
 
 from __future__ import annotations
 
-import importlib
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-from promptlint.errors import UsageError
+from promptlint.engine.runner import lint_paths
 from promptlint.source import LineIndex
 
 CAUSE_CODES: Mapping[str, tuple[str, ...]] = {
@@ -25,30 +24,11 @@ CAUSE_CODES: Mapping[str, tuple[str, ...]] = {
 }
 
 
-def lint_available() -> bool:
-    try:
-        runner = importlib.import_module("promptlint.engine.runner")
-    except ImportError:
-        return False
-    return callable(getattr(runner, "lint_paths", None))
-
-
 def findings_by_cause(source_dir: str) -> dict[str, tuple[dict[str, object], ...]]:
-    """Run the linter on `source_dir` and group its findings by the trace cause they explain.
-
-    Raises:
-        UsageError: this build has no `promptlint.engine.runner.lint_paths`.
-    """
-    if not lint_available():
-        raise UsageError(
-            "--source needs the lint engine (promptlint.engine.runner.lint_paths), not present in this build"
-        )
-    runner = importlib.import_module("promptlint.engine.runner")
-    result: Any = runner.lint_paths([source_dir])
-    diagnostics = getattr(result, "diagnostics", result)
-    texts: dict[str, LineIndex] = {
-        str(path): source.lines for path, source in getattr(result, "sources", {}).items()
-    }
+    """Run the linter on `source_dir` and group its findings by the trace cause they explain."""
+    result = lint_paths([source_dir])
+    diagnostics = result.diagnostics
+    texts: dict[str, LineIndex] = {str(path): source.lines for path, source in result.sources.items()}
     out: dict[str, list[dict[str, object]]] = {}
     for diag in sorted(diagnostics, key=lambda d: (str(d.path), d.span.start, str(d.code))):
         for cause, codes in CAUSE_CODES.items():

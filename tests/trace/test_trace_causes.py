@@ -11,7 +11,6 @@ import pytest
 from click.testing import CliRunner
 
 from promptlint.providers import build_profiles, default_profile_data
-from promptlint.trace import lint_link
 from promptlint.trace.command import run_trace, trace
 from promptlint.trace.diverge import content_cause, is_sliding_window
 from promptlint.trace.normalise import parse_line
@@ -184,15 +183,6 @@ def test_lru_caps_tracked_conversations() -> None:
     run_trace(io.BytesIO("\n".join(order).encode()), JsonWriter(out.write), tracker)
     assert len(tracker._conv.data) == 8
     assert tracker.stats.requests == 100
-
-
-def test_source_option_without_engine_is_a_usage_error(tmp_path: Path) -> None:
-    if lint_link.lint_available():
-        pytest.skip("engine present")
-    result = CliRunner().invoke(
-        trace, [str(FIXTURES / "openai_chat_timestamp.jsonl"), "--source", str(tmp_path)]
-    )
-    assert result.exit_code == 2 and "lint engine" in result.output
 
 
 def test_source_findings_attached(monkeypatch: pytest.MonkeyPatch) -> None:

@@ -9,7 +9,6 @@ import pytest
 from click.testing import CliRunner
 
 from promptlint.simulate.command import simulate
-from promptlint.trace import lint_link
 from promptlint.trace.command import trace
 
 FIXTURES = Path(__file__).resolve().parents[2] / "fixtures" / "trace"
@@ -32,8 +31,6 @@ def answer(question: str) -> str:
     )
     return resp.choices[0].message.content
 """
-
-pytestmark = pytest.mark.skipif(not lint_link.lint_available(), reason="lint engine not in this build")
 
 
 @pytest.fixture
