@@ -21,18 +21,7 @@ def render_table(comparisons: Sequence[Comparison]) -> str:
     rows: list[tuple[str, ...]] = [_HEADERS]
     for comp in comparisons:
         for variant, result in (("as written", comp.before), ("after fix", comp.after)):
-            rows.append(
-                (
-                    comp.label,
-                    variant,
-                    str(result.requests),
-                    str(result.input_tokens),
-                    str(result.cached_tokens),
-                    f"{result.hit_ratio:.1%}",
-                    _money(result.cost_cached, result.currency),
-                    f"{result.relative_cost:.1%}",
-                )
-            )
+            rows.append((comp.label, *_cells(variant, result)))
     widths = [max(len(row[i]) for row in rows) for i in range(len(_HEADERS))]
     lines = ["  ".join(cell.ljust(widths[i]) for i, cell in enumerate(row)).rstrip() for row in rows]
     lines.insert(1, "  ".join("-" * w for w in widths))
@@ -61,18 +50,23 @@ def render_html(comparisons: Sequence[Comparison]) -> str:
     )
 
 
+def _cells(variant: str, result: SimulationResult) -> tuple[str, ...]:
+    """One result row as text, shared by the terminal table and the HTML report."""
+    return (
+        variant,
+        str(result.requests),
+        str(result.input_tokens),
+        str(result.cached_tokens),
+        f"{result.hit_ratio:.1%}",
+        _money(result.cost_cached, result.currency),
+        f"{result.relative_cost:.1%}",
+    )
+
+
 def _html_table(comp: Comparison) -> str:
     rows = ["<tr>" + "".join(f"<th>{html.escape(h)}</th>" for h in _HEADERS[1:]) + "</tr>"]
     for variant, result in (("as written", comp.before), ("after fix", comp.after)):
-        cells = (
-            variant,
-            str(result.requests),
-            str(result.input_tokens),
-            str(result.cached_tokens),
-            f"{result.hit_ratio:.1%}",
-            _money(result.cost_cached, result.currency),
-            f"{result.relative_cost:.1%}",
-        )
+        cells = _cells(variant, result)
         rows.append("<tr>" + "".join(f"<td>{html.escape(c)}</td>" for c in cells) + "</tr>")
     return "<table>" + "".join(rows) + "</table>"
 
