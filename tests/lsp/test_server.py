@@ -124,6 +124,29 @@ async def test_open_publishes_utf16_diagnostics(client: LanguageClient, workspac
     assert isinstance(header.data, dict) and header.data["fix"]["applicability"] == "safe"
 
 
+async def test_template_documents_get_diagnostics_and_line_move_fix(
+    client: LanguageClient, workspace: Path
+) -> None:
+    policy = "".join(
+        f"Policy line {i}: answer politely, cite the handbook, never guess prices.\n" for i in range(8)
+    )
+    text = "Hello {{ customer_name }}!\n" + policy
+    uri = await _open(client, workspace / "templates" / "greet.j2", text, language="jinja")
+    (diag,) = client.diagnostics[uri]
+    assert diag.code == "PC201"
+    assert diag.range.start == types.Position(line=0, character=6)
+    actions = await client.text_document_code_action_async(
+        types.CodeActionParams(
+            text_document=types.TextDocumentIdentifier(uri=uri),
+            range=diag.range,
+            context=types.CodeActionContext(diagnostics=[diag]),
+        )
+    )
+    titles = [a.title for a in actions or [] if isinstance(a, types.CodeAction)]
+    assert any("below the static text" in t and "unsafe" in t for t in titles), titles
+    assert any("Ignore PC201" in t for t in titles), titles
+
+
 async def test_change_updates_diagnostics_from_unsaved_buffer(
     client: LanguageClient, workspace: Path
 ) -> None:
