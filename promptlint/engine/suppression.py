@@ -89,6 +89,16 @@ def apply_suppressions(
         else:
             used.add(hit)
     for si, sup in enumerate(suppressions):
+        if not sup.codes:
+            kept.append(
+                _meta(
+                    "PC003",
+                    "unknown-suppression-code",
+                    "Suppression comment names no rule",
+                    source.path,
+                    sup.span,
+                )
+            )
         for ci, (code, span) in enumerate(zip(sup.codes, sup.code_spans, strict=True)):
             resolved = known.get(code)
             if resolved is None:
