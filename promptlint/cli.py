@@ -118,15 +118,19 @@ def check(
         for warning in outcome.warnings:
             click.echo(f"warning: {warning}", err=True)
         if diff:
+            _print_errors(run)
             click.echo(outcome.diff, nl=False)
-            sys.exit(1 if outcome.applied else 0)
-        if stdin is not None:
-            click.echo(outcome.stdin_text, nl=False)
-            sys.exit(0)
+            sys.exit(2 if run.errors else 1 if outcome.files else 0)
+        if stdin is not None:  # the whole (possibly fixed) file goes to stdout, bytes as they came
+            _print_errors(run)
+            sys.stdout.buffer.write(outcome.stdin_bytes if outcome.stdin_bytes is not None else stdin[1])
+            sys.stdout.buffer.flush()
+            sys.exit(2 if run.errors else 0)
         run = outcome.run
         if fix_only:
+            _print_errors(run)
             click.echo(outcome.summary())
-            sys.exit(0)
+            sys.exit(2 if run.errors else 0)
         click.echo(outcome.summary(), err=True)
     report = Report(tuple(run.diagnostics), run.sources, rules=Registry.load().rules)
     if baseline_file or write_baseline_file:
@@ -137,8 +141,7 @@ def check(
         click.echo(text, nl=False)
     if output_format in ("full", "concise"):
         _summary(run, statistics)
-    for error in run.errors:
-        click.echo(f"error: {error}", err=True)
+    _print_errors(run)
     if run.errors:
         sys.exit(2)
     threshold = Severity(fail_on) if fail_on else None
@@ -156,6 +159,11 @@ def _baseline(report: Report, baseline_file: str | None, write_baseline_file: st
     if result.suppressed:
         click.echo(f"{result.suppressed} findings hidden by the baseline", err=True)
     return replace(report, diagnostics=result.diagnostics)
+
+
+def _print_errors(run: RunResult) -> None:
+    for error in run.errors:
+        click.echo(f"error: {error}", err=True)
 
 
 def _summary(run: RunResult, statistics: bool) -> None:

@@ -7,6 +7,7 @@ from dataclasses import dataclass, field, fields, replace
 from typing import Any
 
 from promptlint.errors import ConfigError
+from promptlint.providers import build_profiles, default_profile_data, merge_overrides
 
 PROVIDERS = ("openai", "deepseek", "anthropic", "gemini", "vllm")
 
@@ -89,7 +90,44 @@ def _providers(key: str, value: Any, where: str) -> tuple[tuple[str, tuple[tuple
             raise ConfigError(
                 f"{where}: unknown provider `{key}.{name}`", hint=_did_you_mean(name, PROVIDERS)
             )
+    defaults = default_profile_data()
+    for name, table in value.items():
+        _check_shape(table, defaults.get(name, {}), f"{key}.{name}", where, open_keys=False)
+    try:
+        build_profiles(merge_overrides(defaults, value))
+    except (ValueError, TypeError, AttributeError, KeyError) as exc:
+        raise ConfigError(
+            f"{where}: invalid `{key}` value: {exc}", hint="compare with promptlint/data/providers.toml"
+        ) from None
     return tuple((name, tuple(sorted(table.items()))) for name, table in sorted(value.items()))
+
+
+def _check_shape(value: Any, shipped: Any, path: str, where: str, open_keys: bool) -> None:
+    """An override must have the shape of the shipped profile value it replaces.
+
+    The provider table itself has a fixed set of keys (a typo is an error); nested tables keyed by
+    model name (`model-minimum-tokens`, `prices`) accept new models shaped like the existing ones.
+    """
+    if isinstance(shipped, dict):
+        if not isinstance(value, dict):
+            raise ConfigError(f"{where}: `{path}` must be a table", hint=f"[tool.promptlint.{path}]")
+        sample = next(iter(shipped.values()), None)
+        for key, inner in value.items():
+            if key in shipped:
+                _check_shape(inner, shipped[key], f"{path}.{key}", where, open_keys=True)
+            elif open_keys and sample is not None:
+                _check_shape(inner, sample, f"{path}.{key}", where, open_keys=True)
+            else:
+                hint = _did_you_mean(key, list(shipped)) or f"known keys: {', '.join(sorted(shipped))}"
+                raise ConfigError(f"{where}: unknown key `{path}.{key}`", hint=hint)
+    elif isinstance(shipped, bool) or isinstance(shipped, str):
+        if type(value) is not type(shipped):
+            raise ConfigError(
+                f"{where}: `{path}` must be a {type(shipped).__name__}, got {value!r}",
+                hint=f"e.g. {shipped!r}",
+            )
+    elif isinstance(shipped, int | float) and (not isinstance(value, int | float) or isinstance(value, bool)):
+        raise ConfigError(f"{where}: `{path}` must be a number, got {value!r}", hint=f"e.g. {shipped}")
 
 
 _PARSERS: dict[str, Any] = {

@@ -8,7 +8,6 @@ file mode, and is atomic (temporary file in the same directory, then rename).
 
 from __future__ import annotations
 
-import ast
 import os
 import tempfile
 import warnings
@@ -45,15 +44,16 @@ def applicable(fix: Fix | None, unsafe: bool) -> bool:
 
 
 def parses(text: str, kind: FileKind) -> bool:
-    """Whether `text` still parses as its kind (Python via `ast`, templates via jinja2's parser)."""
+    """Whether `text` still compiles as its kind (Python: `compile`, which also rejects what `ast.parse`
+    accepts, such as a repeated keyword argument; templates: jinja2's parser)."""
     try:
         if kind is FileKind.PYTHON:
             with warnings.catch_warnings():
                 warnings.simplefilter("ignore")
-                ast.parse(text)
+                compile(text, "<fixed>", "exec", dont_inherit=True)
         elif kind in (FileKind.JINJA, FileKind.PROMPTY):
             jinja2.Environment().parse(text)
-    except (SyntaxError, ValueError, jinja2.TemplateSyntaxError):
+    except (SyntaxError, ValueError, RecursionError, MemoryError, jinja2.TemplateSyntaxError):
         return False
     return True
 
@@ -62,28 +62,42 @@ def fix_source(source: SourceFile, settings: Settings, state: LintState, unsafe:
     """Fix one file in memory until no applicable fix is left (or MAX_ROUNDS)."""
     text = source.text
     applied = 0
-    warning = None
+    rejected: set[Fix] = set()
     rounds = 0
     originally_parsed = parses(text, source.kind)
-    fixable_before: int | None = None
     while rounds < MAX_ROUNDS:
         rounds += 1
-        current = replace(source, text=text)
-        diagnostics = lint_source(current, settings, state).diagnostics
-        fixable_now = sum(1 for d in diagnostics if applicable(d.fix, unsafe))
-        if fixable_before is None:
-            fixable_before = fixable_now
-        applied = fixable_before - fixable_now
-        chosen = choose(diagnostics, unsafe)
+        diagnostics = lint_source(replace(source, text=text), settings, state).diagnostics
+        chosen = [fix for fix in choose(diagnostics, unsafe) if fix not in rejected]
         if not chosen:
             break
         new = apply_edits(text, [edit for fix in chosen for edit in fix.edits])
         if originally_parsed and not parses(new, source.kind):
-            titles = ", ".join(sorted({f.title for f in chosen}))
-            warning = f"{source.path}: fixes ({titles}) would leave a file that does not parse; rolled back"
-            break
+            # Keep the fixes that are fine on their own; set aside the ones that break the file.
+            new, kept = _one_by_one(text, chosen, source.kind, rejected)
+            if not kept:
+                break
+            chosen = kept
         text = new
-    return FixOutcome(source, text, max(applied, 0), rounds, warning)
+        applied += len(chosen)
+    warning = None
+    if rejected:
+        titles = ", ".join(sorted({f.title for f in rejected}))
+        warning = f"{source.path}: not applied, the result would not parse: {titles}"
+    return FixOutcome(source, text, applied, rounds, warning)
+
+
+def _one_by_one(text: str, fixes: list[Fix], kind: FileKind, rejected: set[Fix]) -> tuple[str, list[Fix]]:
+    """Apply fixes one at a time from the end of the file, keeping each only if the file still parses."""
+    kept: list[Fix] = []
+    for fix in sorted(fixes, key=lambda f: -min(e.span.start for e in f.edits)):
+        candidate = apply_edits(text, fix.edits)
+        if parses(candidate, kind):
+            text = candidate
+            kept.append(fix)
+        else:
+            rejected.add(fix)
+    return text, kept
 
 
 def choose(diagnostics: list[Diagnostic], unsafe: bool) -> list[Fix]:
@@ -94,7 +108,7 @@ def choose(diagnostics: list[Diagnostic], unsafe: bool) -> list[Fix]:
 
 def write_atomic(source: SourceFile, text: str) -> None:
     """Write `text` back with the file's encoding, BOM and mode, via a temporary file and rename."""
-    path = source.path
+    path = os.path.realpath(source.path)  # through a symlink: fix the target, keep the link
     data = source.encode(text)
     directory = os.path.dirname(os.path.abspath(path))
     mode = os.stat(path).st_mode & 0o7777

@@ -19,7 +19,7 @@ class FixRun:
     applied: int = 0
     files: int = 0
     diff: str = ""
-    stdin_text: str = ""
+    stdin_bytes: bytes | None = None  # the fixed file, encoded as it came, when something changed
     warnings: list[str] = field(default_factory=list)
 
     def summary(self) -> str:
@@ -54,7 +54,7 @@ def apply_fixes(
             continue
         out.applied += outcome.applied
         out.files += 1
-        out.stdin_text = outcome.text
+        out.stdin_bytes = source.encode(outcome.text)
         name = display_path(path)
         diffs.append(
             "".join(

@@ -168,10 +168,15 @@ def lint_paths(
         pairs = [lint_task(tasks[0], registry_state, data)]
         timings = registry_state.timings
     else:
-        tasks = collect_tasks(paths, resolver, selection)
+        # A path that does not exist is a usage error (a typo in CI must not pass); the rest is linted.
+        missing = [p for p in paths if not os.path.lexists(p)]
+        tasks = collect_tasks([p for p in paths if p not in missing], resolver, selection)
         for task in tasks:
             validate_selectors(task.settings.select or (), rules, task.settings.config_path or "config")
         pairs, timings = _run(tasks, registry_state, jobs)
+        result = _assemble(pairs, timings)
+        result.errors[:0] = [f"path not found: {p}" for p in missing]
+        return result
     return _assemble(pairs, timings)
 
 

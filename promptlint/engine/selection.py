@@ -37,14 +37,16 @@ def validate_selectors(selectors: Iterable[str], rules: tuple[type[Rule], ...], 
 
 def enabled_rules(settings: Settings, rules: tuple[type[Rule], ...], path: str) -> tuple[type[Rule], ...]:
     """The rules that run on `path` under `settings`."""
-    base = settings.select if settings.select is not None else tuple(r.code for r in rules if r.recommended)
     ignores = list(settings.ignore) + per_file_ignores(settings, path)
     out = []
     for rule in rules:
-        pick = max(
-            (s for s in (_specificity(x, rule) for x in (*base, *settings.extend_select)) if s is not None),
-            default=None,
-        )
+        if settings.select is None:
+            # The default selection is as unspecific as `ALL`, so any ignore (even a prefix) wins over it.
+            chosen = [0] if rule.recommended else []
+        else:
+            chosen = [s for s in (_specificity(x, rule) for x in settings.select) if s is not None]
+        chosen += [s for s in (_specificity(x, rule) for x in settings.extend_select) if s is not None]
+        pick = max(chosen, default=None)
         drop = max((s for s in (_specificity(x, rule) for x in ignores) if s is not None), default=None)
         if pick is not None and (drop is None or pick > drop):
             out.append(rule)

@@ -31,11 +31,19 @@ def test_syntax_error_and_undecodable_and_empty(tmp_path: Path) -> None:
     assert run.files == 4 and not run.errors
 
 
-def test_unreadable_path_is_reported_and_run_continues(tmp_path: Path) -> None:
+def test_missing_path_is_an_error_and_run_continues(tmp_path: Path) -> None:
     (tmp_path / "good.py").write_text(GOOD)
     run = lint_paths([str(tmp_path / "missing.py"), str(tmp_path / "good.py")])
+    assert sorted((Path(d.path).name, d.code) for d in run.diagnostics) == [("good.py", "PC101")]
+    assert run.errors == [f"path not found: {tmp_path / 'missing.py'}"]
+
+
+def test_unreadable_file_is_pc001_and_run_continues(tmp_path: Path) -> None:
+    (tmp_path / "good.py").write_text(GOOD)
+    (tmp_path / "dangling.py").symlink_to(tmp_path / "nowhere.py")  # exists as a link, cannot be read
+    run = lint_paths([str(tmp_path / "dangling.py"), str(tmp_path / "good.py")])
     codes = sorted((Path(d.path).name, d.code) for d in run.diagnostics)
-    assert codes == [("good.py", "PC101"), ("missing.py", "PC001")]
+    assert codes == [("dangling.py", "PC001"), ("good.py", "PC101")]
 
 
 def test_crlf_and_bom_positions(tmp_path: Path) -> None:

@@ -40,10 +40,27 @@ def test_pyproject_without_section_is_skipped(tmp_path: Path) -> None:
         ("[tool.promptlint]\nmin-static-tokens = -1\n", "non-negative integer", "min-static-tokens = 64"),
         ('[tool.promptlint]\nprovider = "anthropik"\n', "`provider` must be one of", "anthropic"),
         ("[tool.promptlint\n", "invalid TOML", "TOML syntax"),
+        ('[tool.promptlint.providers.openai]\nminimum-tokens = "x"\n', "must be a number", "e.g. 1024"),
+        (
+            "[tool.promptlint.providers.openai]\nmin-tokens = 5\n",
+            "unknown key `providers.openai.min-tokens`",
+            "minimum-tokens",
+        ),
+        (
+            "[tool.promptlint.providers.anthropic]\nmodel-minimum-tokens = 5\n",
+            "must be a table",
+            "[tool.promptlint",
+        ),
+        ("[tool.promptlint.providers.anthropic.model-minimum-tokens]\nclaude-x = 2048\n", None, None),
     ],
 )
-def test_bad_config_is_one_line_with_hint(tmp_path: Path, text: str, message: str, hint: str) -> None:
+def test_bad_config_is_one_line_with_hint(
+    tmp_path: Path, text: str, message: str | None, hint: str | None
+) -> None:
     path = write(tmp_path / "pyproject.toml", text)
+    if message is None:  # a valid override (a new model in a per-model table)
+        assert read_config_file(str(path)) is not None
+        return
     with pytest.raises(ConfigError) as err:
         read_config_file(str(path))
     rendered = err.value.render()

@@ -74,7 +74,36 @@ def test_a_fix_that_breaks_parsing_is_rolled_back(state: LintState, monkeypatch)
     )
     monkeypatch.setattr(fixer, "lint_source", lambda *a, **k: FileResult(source.path, [bad]))
     outcome = fix_source(source, ALL, state, unsafe=False)
-    assert outcome.text == "x = 1\n" and outcome.warning and "rolled back" in outcome.warning
+    assert outcome.text == "x = 1\n" and outcome.warning and "would not parse: break it" in outcome.warning
+
+
+def test_only_the_breaking_fix_is_set_aside(state: LintState, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    source = source_of("x = 1\ny = 2\n")
+    good = Diagnostic(
+        "PC501",
+        "noop-cache-header",
+        Severity.WARNING,
+        "m",
+        source.path,
+        Span(6, 7),
+        Fix("good", Applicability.SAFE, (Edit(Span(10, 11), "3"),)),
+    )
+    bad = Diagnostic(
+        "PC501",
+        "noop-cache-header",
+        Severity.WARNING,
+        "m",
+        source.path,
+        Span(0, 1),
+        Fix("break it", Applicability.SAFE, (Edit(Span(0, 5), "x = ("),)),
+    )
+    monkeypatch.setattr(fixer, "lint_source", lambda *a, **k: FileResult(source.path, [good, bad]))
+    outcome = fix_source(source, ALL, state, unsafe=False)
+    assert outcome.text == "x = 1\ny = 3\n" and outcome.applied >= 1 and "break it" in (outcome.warning or "")
+
+
+def test_repeated_keyword_does_not_count_as_parsing() -> None:
+    assert not parses("f(a=1, a=2)\n", FileKind.PYTHON)
 
 
 def test_parses() -> None:

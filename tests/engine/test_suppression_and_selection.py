@@ -49,3 +49,5 @@ def test_selection_by_prefix_name_and_specificity() -> None:
     assert codes(select=("PC101",), ignore=("PC1",)) == ["PC101"]
     assert "PC501" in codes(select=("PC1",), extend_select=("PC5",))
     assert codes(select=("ALL",), per_file_ignores=(("x.py", ("PC",)),)) == []
+    assert "PC501" not in codes(ignore=("PC5",)), "a prefix ignore beats the default selection"
+    assert "PC501" not in codes(per_file_ignores=(("x.py", ("PC5",)),))

@@ -119,7 +119,7 @@ def _known_function(ev: Evaluator, qual: str, node: ast.Call, scope: Scope) -> V
         return ev.combine([ordered(ev.eval(a, scope)) for a in node.args], node, scope, Stability.STATIC)
     if qual in ("set", "frozenset"):
         items = first.items if isinstance(first, Seq) else ((first,) if first is not None else ())
-        return Seq(items, scope.module.span(node), ev.order_culprit(node, scope, "set"))
+        return Seq(items, scope.module.span(node), ev.order_culprit(node, scope, "set", with_fix=False))
     if qual in _JSON_DUMPERS and first is not None:
         return reserialised_history(node, scope) or _dumps(ev, qual, first, node, scope)
     if qual in _PASS_THROUGH and first is not None:
@@ -226,12 +226,24 @@ def _dumps(ev: Evaluator, qual: str, data: Value, node: ast.Call, scope: Scope) 
     if stability_of(ordered(data)) is Stability.STATIC and isinstance(data, Map | Seq):
         return plain  # a literal reached through a name: its key order is fixed
     label = qual.rsplit(".", 2)[-2] + "." + qual.rsplit(".", 1)[-1] + "()"
-    culprit = ev.order_culprit(node, scope, label)
-    fix = None
-    if qual in ("json.dumps", "simplejson.dumps") and (node.args or node.keywords):
-        last = max(scope.module.span(n).end for n in [*node.args, *[k.value for k in node.keywords]])
-        fix = Fix("Add `sort_keys=True`", Applicability.UNSAFE, (Edit(Span(last, last), ", sort_keys=True"),))
-    return replace(culprit, fix=fix)
+    culprit = ev.order_culprit(node, scope, label, with_fix=False)
+    return replace(culprit, fix=_sort_keys_fix(qual, node, scope))
+
+
+def _sort_keys_fix(qual: str, node: ast.Call, scope: Scope) -> Fix | None:
+    """`sort_keys=True`: set an existing `sort_keys=False`, or add the keyword when it is absent."""
+    existing = next((k for k in node.keywords if k.arg == "sort_keys"), None)
+    if existing is not None:
+        if not (isinstance(existing.value, ast.Constant) and existing.value.value is False):
+            return None  # a variable decides: leave it to the author
+        span = scope.module.span(existing.value)
+        return Fix("Set `sort_keys=True`", Applicability.UNSAFE, (Edit(span, "True"),))
+    if qual not in ("json.dumps", "simplejson.dumps") or any(k.arg is None for k in node.keywords):
+        return None  # orjson/yaml spell it differently; `**kwargs` may already hold it
+    if not (node.args or node.keywords):
+        return None
+    last = max(scope.module.span(n).end for n in [*node.args, *[k.value for k in node.keywords]])
+    return Fix("Add `sort_keys=True`", Applicability.UNSAFE, (Edit(Span(last, last), ", sort_keys=True"),))
 
 
 def _sorts_keys(qual: str, node: ast.Call) -> bool:

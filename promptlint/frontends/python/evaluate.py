@@ -36,6 +36,8 @@ from promptlint.ir import Control, Stability, VolatileKind
 # Evaluation steps per linted file. Following calls with bound arguments is not memoised, so deep call
 # graphs (large libraries) could otherwise blow up; past the budget, values are treated as unknown.
 EVAL_BUDGET = 20_000
+# Nested evaluations (a chain of 200 `x1 = x0 + ...` assignments) stop here instead of exhausting the stack.
+MAX_EVAL_DEPTH = 120
 
 
 class Evaluator:
@@ -56,7 +58,7 @@ class Evaluator:
         if scope.args is None and key in self._memo:
             return self._memo[key]
         guard = (id(node), id(scope.func), id(scope.args))
-        if guard in self._active or self.budget <= 0:
+        if guard in self._active or self.budget <= 0 or len(self._active) >= MAX_EVAL_DEPTH:
             return self.opaque(Stability.DEPLOYMENT, node, scope)
         self.budget -= 1
         self._active.add(guard)
@@ -131,16 +133,25 @@ class Evaluator:
         """Iterating `value` at `node`: a set becomes an ORDER-volatile culprit pointing here."""
         if isinstance(value, Seq) and value.unordered is not None:
             return self.order_culprit(node, scope, _short(scope.module.text_of(node)))
+        if isinstance(value, Opaque) and value.kind is VolatileKind.ORDER and value.cause == "set":
+            # A set combined by an operator (`set(a) | set(b)`): report and fix where it is iterated.
+            return self.order_culprit(node, scope, _short(scope.module.text_of(node)))
         return value
 
-    def order_culprit(self, node: ast.AST, scope: Scope, cause: str) -> Opaque:
-        """An ORDER-volatile value at `node`, with the unsafe fix of wrapping it in `sorted(...)`."""
+    def order_culprit(self, node: ast.AST, scope: Scope, cause: str, with_fix: bool = True) -> Opaque:
+        """An ORDER-volatile value at `node`, with the unsafe fix of wrapping it in `sorted(...)`.
+
+        Only iteration sites get the fix: wrapping where a set is *made* would turn it into a list and
+        break set operations (`a | b`).
+        """
         span = scope.module.span(node)
-        fix = Fix(
-            f"Wrap `{_short(scope.module.text_of(node))}` in `sorted(...)`",
-            Applicability.UNSAFE,
-            (Edit(Span(span.start, span.start), "sorted("), Edit(Span(span.end, span.end), ")")),
-        )
+        fix = None
+        if with_fix:
+            fix = Fix(
+                f"Wrap `{_short(scope.module.text_of(node))}` in `sorted(...)`",
+                Applicability.UNSAFE,
+                (Edit(Span(span.start, span.start), "sorted("), Edit(Span(span.end, span.end), ")")),
+            )
         origin = Location(scope.module.path, span)
         return Opaque(Stability.VOLATILE, cause, span, cause, VolatileKind.ORDER, origin=origin, fix=fix)
 
@@ -161,7 +172,8 @@ class Evaluator:
             granularity = format_granularity(str(node.args[0].value)) or granularity
         label = _short(scope.module.text_of(node.func)) + "()"
         if source.kind is VolatileKind.ORDER:
-            return self.order_culprit(node, scope, label)
+            # DirEntry objects do not compare: `sorted(os.scandir(d))` would raise, so no fix there.
+            return self.order_culprit(node, scope, label, with_fix=not qualname.endswith("scandir"))
         span = scope.module.span(node)
         origin = Location(scope.module.path, span)
         return Opaque(Stability.VOLATILE, label, span, label, source.kind, granularity, origin)
@@ -213,7 +225,9 @@ class Evaluator:
                 items.extend(_items(value))
             else:
                 items.append(value)
-        unordered = self.order_culprit(node, scope, "set") if isinstance(node, ast.Set) else None
+        unordered = (
+            self.order_culprit(node, scope, "set", with_fix=False) if isinstance(node, ast.Set) else None
+        )
         return Seq(tuple(items), scope.module.span(node), unordered)
 
     def _dict(self, node: ast.Dict, scope: Scope) -> Map:
@@ -239,7 +253,7 @@ class Evaluator:
                 ast.copy_location(ast.ListComp(node.elt, node.generators), node), scope
             )
             items = made.items if isinstance(made, Seq) else (made,)
-            return Seq(items, scope.module.span(node), self.order_culprit(node, scope, "set"))
+            return Seq(items, scope.module.span(node), self.order_culprit(node, scope, "set", with_fix=False))
         target = gen.target.id if isinstance(gen.target, ast.Name) else None
         if (
             isinstance(source, Seq)

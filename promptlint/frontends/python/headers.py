@@ -23,8 +23,13 @@ def header_dict_uses(node: ast.Dict, module: ModuleInfo) -> list[HeaderUse]:
     text = module.source.text
     keys = node.keys
     out: list[HeaderUse] = []
+    # Removing an entry next to a `**spread` could merge tokens (`"1" **extra`): no edit then.
+    editable = all(k is not None for k in keys)
     for i, key in enumerate(keys):
         if not (isinstance(key, ast.Constant) and isinstance(key.value, str)):
+            continue
+        if not editable:
+            out.append(HeaderUse(key.value, module.span(key), HeaderKind.REQUEST))
             continue
         start = module.span(key).start
         end = module.span(node.values[i]).end
@@ -40,7 +45,18 @@ def header_dict_uses(node: ast.Dict, module: ModuleInfo) -> list[HeaderUse]:
     return out
 
 
-def headers_in_call(call: ast.Call, module: ModuleInfo) -> list[HeaderUse]:
+# Words that say a module talks to an LLM API; without one, only the SDKs' `extra_headers=` and
+# `default_headers=` count, so plain HTTP code (`requests.get(url, headers=...)`) is left alone.
+LLM_MARKERS = ("openai", "anthropic", "deepseek", "litellm", "chat/completions", "/v1/messages", "gemini")
+_SDK_HEADER_ARGS = frozenset({"extra_headers", "default_headers"})
+
+
+def is_llm_module(text: str) -> bool:
+    lowered = text.lower()
+    return any(marker in lowered for marker in LLM_MARKERS)
+
+
+def headers_in_call(call: ast.Call, module: ModuleInfo, llm: bool = True) -> list[HeaderUse]:
     """Header dicts passed as keyword arguments, `headers.update({...})` and response header reads."""
     out: list[HeaderUse] = []
     arguments: list[ast.expr | ast.keyword] = sorted(
@@ -48,11 +64,20 @@ def headers_in_call(call: ast.Call, module: ModuleInfo) -> list[HeaderUse]:
     )
     for kw in call.keywords:
         if kw.arg and kw.arg.endswith("headers") and isinstance(kw.value, ast.Dict):
+            if not llm and kw.arg not in _SDK_HEADER_ARGS:
+                continue
             uses = header_dict_uses(kw.value, module)
             whole = _argument_removal(kw, arguments, module)
-            names = tuple(u.name for u in uses)
+            # A key that is not a string literal (a constant name, a spread) never matches a pattern,
+            # so the whole argument is only removed when every entry is a matching literal.
+            names = tuple(
+                k.value if isinstance(k, ast.Constant) and isinstance(k.value, str) else ""
+                for k in kw.value.keys
+            )
             out.extend(replace(u, siblings=names, container_removal=whole) for u in uses)
     func = call.func
+    if not llm:
+        return out
     if isinstance(func, ast.Attribute):
         owner = dotted(func.value) or ""
         if (
@@ -90,7 +115,8 @@ def headers_in_assign(stmt: ast.Assign | ast.AnnAssign, module: ModuleInfo) -> l
             owner = dotted(target.value) or ""
             key = target.slice
             if _HEADERISH.search(owner) and isinstance(key, ast.Constant) and isinstance(key.value, str):
-                out.append(HeaderUse(key.value, module.span(key), HeaderKind.REQUEST, module.span(stmt)))
+                # No removal edit: deleting a statement can empty a block or drop a chained assignment.
+                out.append(HeaderUse(key.value, module.span(key), HeaderKind.REQUEST))
         elif _HEADERISH.search(dotted(target) or "") and isinstance(stmt.value, ast.Dict):
             out.extend(header_dict_uses(stmt.value, module))
     return out

@@ -134,21 +134,32 @@ def collect_bindings(body: list[ast.stmt], out: dict[str, list[Binding]], branch
     """Record assignments, augmented assignments, list mutations and loop targets, in source order."""
     for stmt in body:
         pos = (stmt.lineno, stmt.col_offset)
+        # A value is bound once its statement has run: `x = x.strip()` reads the previous `x`.
+        done = (stmt.end_lineno or stmt.lineno, stmt.end_col_offset or stmt.col_offset)
         if isinstance(stmt, ast.Assign):
             for target in stmt.targets:
                 for name in _target_names(target):
-                    out.setdefault(name, []).append(Binding(name, pos, "assign", stmt.value, stmt, branch))
+                    out.setdefault(name, []).append(Binding(name, done, "assign", stmt.value, stmt, branch))
         elif isinstance(stmt, ast.AnnAssign) and stmt.value is not None:
             for name in _target_names(stmt.target):
-                out.setdefault(name, []).append(Binding(name, pos, "assign", stmt.value, stmt, branch))
+                out.setdefault(name, []).append(Binding(name, done, "assign", stmt.value, stmt, branch))
         elif isinstance(stmt, ast.AugAssign) and isinstance(stmt.op, ast.Add):
             for name in _target_names(stmt.target):
-                out.setdefault(name, []).append(Binding(name, pos, "aug", stmt.value, stmt, branch))
+                out.setdefault(name, []).append(Binding(name, done, "aug", stmt.value, stmt, branch))
         elif isinstance(stmt, ast.Expr) and isinstance(stmt.value, ast.Call):
-            _record_mutation(stmt.value, pos, out, branch)
+            _record_mutation(stmt.value, done, out, branch)
         elif isinstance(stmt, ast.For | ast.AsyncFor):
             for name in _target_names(stmt.target):
-                out.setdefault(name, []).append(Binding(name, pos, "for", stmt.iter, stmt, "for"))
+                out.setdefault(name, []).append(
+                    Binding(
+                        name,
+                        (stmt.iter.end_lineno or stmt.lineno, stmt.iter.end_col_offset or 0),
+                        "for",
+                        stmt.iter,
+                        stmt,
+                        "for",
+                    )
+                )
             collect_bindings(stmt.body, out, "for")
             collect_bindings(stmt.orelse, out, branch)
         elif isinstance(stmt, ast.While):
@@ -161,7 +172,17 @@ def collect_bindings(body: list[ast.stmt], out: dict[str, list[Binding]], branch
                 if item.optional_vars is not None:
                     for name in _target_names(item.optional_vars):
                         out.setdefault(name, []).append(
-                            Binding(name, pos, "with", item.context_expr, stmt, branch)
+                            Binding(
+                                name,
+                                (
+                                    item.context_expr.end_lineno or stmt.lineno,
+                                    item.context_expr.end_col_offset or 0,
+                                ),
+                                "with",
+                                item.context_expr,
+                                stmt,
+                                branch,
+                            )
                         )
             collect_bindings(stmt.body, out, branch)
         elif isinstance(stmt, ast.Try):

@@ -14,11 +14,13 @@ import re
 
 from promptlint.diagnostics import Applicability, Edit, Fix, Location, Span
 from promptlint.frontends.python.evaluate import Evaluator, Scope
-from promptlint.frontends.python.modules import ModuleInfo
+from promptlint.frontends.python.modules import ModuleInfo, dotted
 from promptlint.frontends.python.values import Opaque
 from promptlint.ir import Stability, VolatileKind
 
 _QUOTE = re.compile(r"([rRbBuUfF]*)('''|\"\"\"|'|\")")
+# One single-line literal, optionally f-prefixed: `"..."`, `'...'`, `f"..."` (escapes allowed).
+_SINGLE_LITERAL = re.compile(r"[fF]?(?P<q>[\"'])(?:\\.|(?!(?P=q))[^\\\n])*(?P=q)")
 _MOVABLE = (VolatileKind.TIME, VolatileKind.ID)
 
 
@@ -74,10 +76,14 @@ def _as_fstring(node: ast.expr, module: ModuleInfo, scope: Scope) -> ast.JoinedS
         return node
     if isinstance(node, ast.Name) and scope.func is not None:
         bindings = module.function_bindings(scope.func).get(node.id, [])
+        uses = sum(1 for n in ast.walk(scope.func) if isinstance(n, ast.Name) and n.id == node.id)
+        # Assigned once and read only here (2 = the target and this read): editing it cannot change
+        # another request's prompt.
         if (
             len(bindings) == 1
             and bindings[0].kind == "assign"
             and isinstance(bindings[0].value, ast.JoinedStr)
+            and uses == 2
         ):
             return bindings[0].value
     return None
@@ -108,7 +114,9 @@ def _build(
     if re.search(r"[{}]", text[start:opening] + text[closing + 1 : end]):
         return None  # another field on the same line: not a clean fragment
     fragment = text[start:end]
-    core = fragment.removesuffix("\\n").removesuffix("\n")
+    if quote[0] in fragment:
+        return None  # the line crosses into another literal of an implicit concatenation
+    core = fragment.removesuffix("\\n").removesuffix("\n").removesuffix("\r")
     appended = _append_edit(user, core, quote, module)
     if appended is None or not core.strip():
         return None
@@ -143,8 +151,10 @@ def _append_edit(user: ast.expr, core: str, quote: str, module: ModuleInfo) -> t
     span = module.span(user)
     source = text[span.start : span.end]
     if isinstance(user, ast.JoinedStr | ast.Constant) and isinstance(getattr(user, "value", ""), str | list):
+        if not _SINGLE_LITERAL.fullmatch(source):
+            return None  # triple quotes, implicit concatenation, raw or u-prefixed: no safe place to append
         quoted = _QUOTE.match(source)
-        if quoted is None or "r" in quoted.group(1).lower() or len(quoted.group(2)) != len(quote):
+        if quoted is None or len(quoted.group(2)) != len(quote):
             return None
         if quoted.group(2) != quote and quoted.group(2)[0] in core:
             return None
@@ -156,6 +166,6 @@ def _append_edit(user: ast.expr, core: str, quote: str, module: ModuleInfo) -> t
                 return None
             edits.insert(0, Edit(Span(span.start, span.start), "f"))
         return tuple(edits)
-    if quote[0] in source or "\\" in source or re.search(r"[{}]", source) or "\n" in source:
-        return None
+    if not isinstance(user, ast.Name | ast.Attribute) or dotted(user) is None:
+        return None  # only plain names go inside the new f-string field (no walrus, calls or quotes)
     return (Edit(span, f"f{quote}{{{source}}}\\n\\n{core}{quote}"),)

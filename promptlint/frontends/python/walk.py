@@ -15,7 +15,7 @@ import re
 from dataclasses import dataclass, field
 
 from promptlint.frontends.python import history
-from promptlint.frontends.python.headers import header_read, headers_in_assign, headers_in_call
+from promptlint.frontends.python.headers import header_read, headers_in_assign, headers_in_call, is_llm_module
 from promptlint.frontends.python.modules import FunctionNode, ModuleInfo, dotted
 from promptlint.ir import HeaderUse, HistoryOp
 
@@ -66,6 +66,7 @@ class Candidates:
     guarded: int = 0  # depth of enclosing `if` blocks that test a history for emptiness
     compaction: set[int] = field(default_factory=set)  # slices with something prepended inside an `if`
     in_if: int = 0
+    llm: bool = True  # the module talks to an LLM API (see headers.is_llm_module)
 
 
 def mentions_prompt(text: str) -> bool:
@@ -74,7 +75,7 @@ def mentions_prompt(text: str) -> bool:
 
 def walk(module: ModuleInfo) -> Candidates:
     """Collect candidates, descending only into statements whose lines mention a prompt word."""
-    found = Candidates(lines=NeedleLines.of(module))
+    found = Candidates(lines=NeedleLines.of(module), llm=is_llm_module(module.source.text))
     for stmt in module.tree.body:
         if found.lines.mentions(stmt):
             _visit(stmt, None, None, found, module)
@@ -137,7 +138,7 @@ def _visit(
         func, cls = None, node
     elif isinstance(node, ast.Call):
         found.calls.append((node, func, cls))
-        found.headers.extend(headers_in_call(node, module))
+        found.headers.extend(headers_in_call(node, module, found.llm))
         _mark_frozen(node, func, module, found)
         op = history.call_op(node, module, func, found.guarded > 0)
         if op is not None:
@@ -164,13 +165,14 @@ def _visit(
         if isinstance(node, ast.AugAssign):
             _children(node, func, cls, found, module)
             return
-        found.headers.extend(headers_in_assign(node, module))
+        if found.llm:
+            found.headers.extend(headers_in_assign(node, module))
         targets = node.targets if isinstance(node, ast.Assign) else [node.target]
         name = (dotted(targets[0]) or "") if len(targets) == 1 else ""
         if _PROMPT_NAME.search(name) and not _NOT_PROMPT_NAME.search(name) and node.value is not None:
             found.named.append((node, func, cls))
     elif isinstance(node, ast.Subscript):
-        read = header_read(node, module)
+        read = header_read(node, module) if found.llm else None
         if read is not None:
             found.headers.append(read)
         window = history.slice_op(node, module, id(node) in found.compaction)
