@@ -85,14 +85,9 @@ def lint_task(
 ) -> tuple[FileResult, SourceFile | None]:
     source = read_source(task.path, task.kind, data)
     if isinstance(source, Diagnostic):
-        return FileResult(task.path, [source] if _pc001_enabled(task.settings, state) else []), None
+        pc001 = any(r.code == "PC001" for r in state.enabled(task.settings, task.path))
+        return FileResult(task.path, [source] if pc001 else []), None
     return lint_source(source, task.settings, state), source
-
-
-def _pc001_enabled(settings: Settings, state: LintState) -> bool:
-    from promptlint.engine.selection import enabled_rules
-
-    return any(r.code == "PC001" for r in enabled_rules(settings, state.registry.rules, "."))
 
 
 # -- worker processes ---------------------------------------------------------------------------

@@ -72,3 +72,12 @@ def test_huge_file_is_fine(tmp_path: Path) -> None:
     (tmp_path / "big.py").write_text("x = 1\n" * 200_000 + GOOD)
     run = lint_paths([str(tmp_path / "big.py")])
     assert [d.code for d in run.diagnostics] == ["PC101"]
+
+
+def test_per_file_ignores_apply_to_an_unreadable_file(tmp_path: Path) -> None:
+    (tmp_path / "pyproject.toml").write_text(
+        '[tool.promptlint]\nper-file-ignores = { "dangling.py" = ["PC001"] }\n'
+    )
+    (tmp_path / "dangling.py").symlink_to(tmp_path / "nowhere.py")
+    run = lint_paths([str(tmp_path / "dangling.py")])
+    assert run.diagnostics == [] and not run.errors
