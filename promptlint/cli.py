@@ -6,6 +6,7 @@ codes (0 clean, 1 diagnostics, 2 usage/config/internal error). User errors print
 
 from __future__ import annotations
 
+import importlib
 import json
 import sys
 from collections import Counter
@@ -51,7 +52,24 @@ def guarded(func: Callable[..., Any]) -> Callable[..., Any]:
     return wrapper
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+class LazyGroup(click.Group):
+    """A group whose tool commands (simulate, trace) are imported only when invoked or listed, so
+    `check` (and every pre-commit run) does not pay for them at start-up."""
+
+    LAZY = {"simulate": "promptlint.simulate.command:simulate", "trace": "promptlint.trace.command:trace"}
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return sorted({*super().list_commands(ctx), *self.LAZY})
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        if cmd_name in self.LAZY:
+            module, _, attr = self.LAZY[cmd_name].partition(":")
+            command: click.Command = getattr(importlib.import_module(module), attr)
+            return command
+        return super().get_command(ctx, cmd_name)
+
+
+@click.group(cls=LazyGroup, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="promptlint")
 def cli() -> None:
     """Find prompt patterns that break LLM provider prefix caches."""
@@ -234,15 +252,3 @@ def server_command() -> None:
 
 def main() -> None:
     cli()
-
-
-def _register_tools() -> None:
-    """Commands that live in their own packages (imported lazily by click only when listed)."""
-    from promptlint.simulate.command import simulate
-    from promptlint.trace.command import trace
-
-    cli.add_command(simulate)
-    cli.add_command(trace)
-
-
-_register_tools()
