@@ -128,8 +128,7 @@ class RuleContext:
             elif isinstance(seg, Slot):
                 if seg.stability >= stop_at and not (skip_volatile and seg.stability is Stability.VOLATILE):
                     break
-                if prompt.parts[pi].role is Role.HISTORY or seg.stability is Stability.SESSION:
-                    history = history or prompt.parts[pi].role is Role.HISTORY
+                history = history or prompt.parts[pi].role is Role.HISTORY
         return Tail(self.count_tokens("".join(texts)), history)
 
     def static_prefix_tokens(self, prompt: Prompt, part: int, segment: int) -> int | None:

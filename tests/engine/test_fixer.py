@@ -61,17 +61,14 @@ def test_crlf_and_bom_survive(state: LintState, tmp_path: Path) -> None:
     assert not [p for p in tmp_path.iterdir() if p.name.startswith(".promptlint-")]
 
 
+def _diag(path: str, span: Span, fix: Fix) -> Diagnostic:
+    """A PC501 diagnostic carrying `fix`, for tests that feed the fixer hand-made findings."""
+    return Diagnostic("PC501", "noop-cache-header", Severity.WARNING, "m", path, span, fix)
+
+
 def test_a_fix_that_breaks_parsing_is_rolled_back(state: LintState, monkeypatch) -> None:  # type: ignore[no-untyped-def]
     source = source_of("x = 1\n")
-    bad = Diagnostic(
-        "PC501",
-        "noop-cache-header",
-        Severity.WARNING,
-        "m",
-        source.path,
-        Span(0, 1),
-        Fix("break it", Applicability.SAFE, (Edit(Span(0, 5), "x = ("),)),
-    )
+    bad = _diag(source.path, Span(0, 1), Fix("break it", Applicability.SAFE, (Edit(Span(0, 5), "x = ("),)))
     monkeypatch.setattr(fixer, "lint_source", lambda *a, **k: FileResult(source.path, [bad]))
     outcome = fix_source(source, ALL, state, unsafe=False)
     assert outcome.text == "x = 1\n" and outcome.warning and "would not parse: break it" in outcome.warning
@@ -79,24 +76,8 @@ def test_a_fix_that_breaks_parsing_is_rolled_back(state: LintState, monkeypatch)
 
 def test_only_the_breaking_fix_is_set_aside(state: LintState, monkeypatch) -> None:  # type: ignore[no-untyped-def]
     source = source_of("x = 1\ny = 2\n")
-    good = Diagnostic(
-        "PC501",
-        "noop-cache-header",
-        Severity.WARNING,
-        "m",
-        source.path,
-        Span(6, 7),
-        Fix("good", Applicability.SAFE, (Edit(Span(10, 11), "3"),)),
-    )
-    bad = Diagnostic(
-        "PC501",
-        "noop-cache-header",
-        Severity.WARNING,
-        "m",
-        source.path,
-        Span(0, 1),
-        Fix("break it", Applicability.SAFE, (Edit(Span(0, 5), "x = ("),)),
-    )
+    good = _diag(source.path, Span(6, 7), Fix("good", Applicability.SAFE, (Edit(Span(10, 11), "3"),)))
+    bad = _diag(source.path, Span(0, 1), Fix("break it", Applicability.SAFE, (Edit(Span(0, 5), "x = ("),)))
     monkeypatch.setattr(fixer, "lint_source", lambda *a, **k: FileResult(source.path, [good, bad]))
     outcome = fix_source(source, ALL, state, unsafe=False)
     assert outcome.text == "x = 1\ny = 3\n" and outcome.applied >= 1 and "break it" in (outcome.warning or "")
