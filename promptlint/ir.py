@@ -170,16 +170,22 @@ class Prompt:
                 yield pi, si, seg
 
     def after(self, part: int, segment: int) -> Iterator[tuple[int, int, Segment]]:
-        """Segments strictly after (part, segment), in serialisation order."""
-        for pi, si, seg in self.walk():
-            if (pi, si) > (part, segment):
-                yield pi, si, seg
+        """Segments strictly after (part, segment), in serialisation order.
+
+        Starts at the position (rules call this once per slot: a scan from the start would make a
+        prompt with many slots quadratic).
+        """
+        for pi in range(max(part, 0), len(self.parts)):
+            segments = self.parts[pi].segments
+            for si in range(segment + 1 if pi == part else 0, len(segments)):
+                yield pi, si, segments[si]
 
     def before(self, part: int, segment: int) -> Iterator[tuple[int, int, Segment]]:
         """Segments up to and including (part, segment)."""
-        for pi, si, seg in self.walk():
-            if (pi, si) <= (part, segment):
-                yield pi, si, seg
+        for pi in range(min(part + 1, len(self.parts))):
+            segments = self.parts[pi].segments
+            for si in range(min(segment + 1, len(segments)) if pi == part else len(segments)):
+                yield pi, si, segments[si]
 
 
 class HeaderKind(enum.StrEnum):
