@@ -22,6 +22,7 @@ def with_line_moves(source: SourceFile, facts: FileFacts) -> FileFacts:
 
 
 def _prompt(source: SourceFile, prompt: Prompt) -> Prompt:
+    content_end = len(source.text.rstrip())  # once per file: a per-slot scan would be quadratic
     parts: list[Part] = []
     for part in prompt.parts:
         segments = []
@@ -30,7 +31,7 @@ def _prompt(source: SourceFile, prompt: Prompt) -> Prompt:
             if isinstance(seg, Control):
                 in_control = True
             if isinstance(seg, Slot) and seg.fix is None and not in_control and _own(seg, source):
-                fix = _line_move(source, seg.span)
+                fix = _line_move(source, seg.span, content_end)
                 seg = replace(seg, fix=fix) if fix is not None else seg
             segments.append(seg)
         parts.append(replace(part, segments=tuple(segments)))
@@ -42,7 +43,8 @@ def _own(seg: Slot, source: SourceFile) -> bool:
     return seg.origin is None or seg.origin.path == source.path
 
 
-def _line_move(source: SourceFile, span: Span) -> Fix | None:
+def _line_move(source: SourceFile, span: Span, content_end: int) -> Fix | None:
+    """Move the slot's line to the end; `content_end` is where the file's last non-blank text ends."""
     text = source.text
     index = source.lines
     line0 = index.line_of(span.start)
@@ -51,9 +53,8 @@ def _line_move(source: SourceFile, span: Span) -> Fix | None:
     start = index.starts[line0]
     end = index.starts[line0 + 1]
     line = text[start:end]
-    rest = text[end:]
-    if "{%" in line or "%}" in line or not rest.strip():
-        return None
+    if "{%" in line or "%}" in line or end >= content_end:
+        return None  # a control tag on the line, or nothing but blank lines after it
     newline = source.newline
     tail = "" if text.endswith(("\n", "\r")) else newline
     body = line if line.endswith(("\n", "\r")) else line + newline
