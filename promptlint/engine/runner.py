@@ -16,6 +16,7 @@ from promptlint.config.load import ConfigResolver
 from promptlint.config.schema import Settings
 from promptlint.diagnostics import Diagnostic, Span
 from promptlint.discovery import Discovered, discover
+from promptlint.engine.collector import tune_for_lint, tuned_for_lint
 from promptlint.engine.link import link_project
 from promptlint.engine.lint import (
     FileResult,
@@ -96,6 +97,7 @@ _WORKER: list[LintState] = []  # the one per-process LintState of a pool worker,
 
 def _init_worker(roots: tuple[str, ...]) -> None:
     _WORKER.append(new_state(roots))
+    tune_for_lint()
 
 
 def _work(tasks: list[Task]) -> tuple[list[tuple[FileResult, SourceFile | None]], dict[str, float]]:
@@ -180,7 +182,8 @@ def _run(
 ) -> tuple[list[tuple[FileResult, SourceFile | None]], dict[str, float]]:
     workers = jobs or _workers()
     if workers <= 1 or len(tasks) < PARALLEL_MIN_FILES:
-        return [_keep(lint_task(t, state)) for t in tasks], state.timings
+        with tuned_for_lint():
+            return [_keep(lint_task(t, state)) for t in tasks], state.timings
     chunks = [tasks[i :: workers * 16] for i in range(workers * 16)]
     roots = state.loader.roots  # the same project roots in every worker
     pairs: list[tuple[FileResult, SourceFile | None]] = []

@@ -339,3 +339,42 @@ def test_syntax_error_position(tmp_path: Path) -> None:
     assert facts.parse_failure is not None
     text = (tmp_path / "app.py").read_text()
     assert text[: facts.parse_failure.span.start].count("\n") == 1
+
+
+def test_walk_reaches_a_site_deep_in_a_multiline_statement(tmp_path: Path) -> None:
+    # Only nodes whose lines hold a prompt word are visited; the site's own lines must hold one.
+    facts = facts_of(
+        """
+        from datetime import datetime
+        def run(client, q):
+            results = [
+                process(
+                    client.chat.completions.create(
+                        model="m",
+                        messages=[
+                            {"role": "system", "content": f"Now {datetime.now()}. Be brief."},
+                            {"role": "user", "content": q},
+                        ],
+                    )
+                )
+                for _ in range(3)
+            ]
+            return results
+        """,
+        tmp_path,
+    )
+    assert only(facts).startswith("system: Now {datetime.now():VOLATILE:time/sub-second}")
+
+
+@pytest.mark.parametrize("name", ["transcript", "turns", "dialog", "chat_log"])
+def test_walk_reaches_history_windows_named_without_a_prompt_word(tmp_path: Path, name: str) -> None:
+    facts = facts_of(
+        f"""
+        def context(event):
+            {name} = event.get("{name}", [])
+            for entry in {name}[-6:]:
+                print(entry)
+        """,
+        tmp_path,
+    )
+    assert [op.target for op in facts.history] == [name]

@@ -1,7 +1,8 @@
 """The walk over one module that collects prompt-site candidates.
 
-Owns the prompt words (`NEEDLES`) and the cheap prefilter built on them: only statements whose lines
-mention a prompt word are visited. The walk collects `Candidates`: every call (possible provider site),
+Owns the prompt words (`NEEDLES`) and the cheap prefilter built on them: only nodes (statements and
+the expressions inside them) whose lines mention a prompt word are visited; every prompt site, message
+list, header use and history operation the walk collects has one on its own lines. The walk collects `Candidates`: every call (possible provider site),
 lists of role/content dicts or LangChain messages, assignments and functions whose names say
 prompt/system/instructions, messages appended to a persisted history (frozen once sent), header uses
 and history operations, each with the function and class it sits in.
@@ -11,8 +12,10 @@ from __future__ import annotations
 
 import ast
 import bisect
+import itertools
 import re
 from dataclasses import dataclass, field
+from typing import Any
 
 from promptlint.frontends.python import history
 from promptlint.frontends.python.headers import header_read, headers_in_assign, headers_in_call, is_llm_module
@@ -43,6 +46,11 @@ NEEDLES = (
     "memory",
     "deque",
     "responses",
+    # the rest of history.HISTORY_NAME, so a window over `transcript`/`turns` is reached
+    "transcript",
+    "chat_log",
+    "dialog",
+    "turns",
 )
 _PROMPT_NAME = re.compile(r"(?i)(prompt|system|instruction)")
 # Prompt-named values that are not prompts: hashes, cache keys, ids, debug/log strings.
@@ -61,7 +69,7 @@ class Candidates:
     functions: list[tuple[FunctionNode, ast.ClassDef | None]] = field(default_factory=list)
     frozen: set[int] = field(default_factory=set)
     headers: list[HeaderUse] = field(default_factory=list)
-    lines: NeedleLines = field(default_factory=lambda: NeedleLines(()))
+    lines: NeedleLines = field(default_factory=lambda: NeedleLines([0]))
     history: list[HistoryOp] = field(default_factory=list)
     guarded: int = 0  # depth of enclosing `if` blocks that test a history for emptiness
     compaction: set[int] = field(default_factory=set)  # slices with something prepended inside an `if`
@@ -74,121 +82,175 @@ def mentions_prompt(text: str) -> bool:
 
 
 def walk(module: ModuleInfo) -> Candidates:
-    """Collect candidates, descending only into statements whose lines mention a prompt word."""
+    """Collect candidates, descending only into nodes whose lines mention a prompt word."""
     found = Candidates(lines=NeedleLines.of(module), llm=is_llm_module(module.source.text))
+    prefix = found.lines.prefix
     for stmt in module.tree.body:
-        if found.lines.mentions(stmt):
+        if _mentions(stmt, prefix):
             _visit(stmt, None, None, found, module)
     return found
 
 
 @dataclass(frozen=True)
 class NeedleLines:
-    """The sorted 1-based numbers of the lines that contain a prompt word (found at C speed)."""
+    """Which lines contain a prompt word, as prefix counts: `prefix[n]` is the number of such lines in
+    lines 1..n, so "does any line of first..last mention one" is `prefix[last] != prefix[first - 1]`."""
 
-    numbers: tuple[int, ...]
+    prefix: list[int]
 
     @classmethod
     def of(cls, module: ModuleInfo) -> NeedleLines:
         text = module.source.text
         starts = module.source.lines.starts
-        hits: set[int] = set()
+        marks = bytearray(len(starts) + 2)
         for needle in NEEDLES:
             position = text.find(needle)
             while position >= 0:
                 line = bisect.bisect_right(starts, position)
-                hits.add(line)
+                marks[line] = 1
                 position = text.find(needle, starts[line] if line < len(starts) else len(text))
-        return cls(tuple(sorted(hits)))
-
-    def mentions(self, stmt: ast.stmt) -> bool:
-        first = min([stmt.lineno, *(d.lineno for d in getattr(stmt, "decorator_list", ()))])
-        end = getattr(stmt, "end_lineno", None) or stmt.lineno
-        index = bisect.bisect_left(self.numbers, first)
-        return index < len(self.numbers) and self.numbers[index] <= end
+        return cls(list(itertools.accumulate(marks)))
 
 
+def _mentions(node: ast.AST, prefix: list[int]) -> bool:
+    """Whether any line of `node` (from its first decorator to its end) contains a prompt word."""
+    first = node.lineno  # type: ignore[attr-defined]
+    decorators = getattr(node, "decorator_list", None)
+    if decorators:
+        first = min(first, decorators[0].lineno)
+    last = min(node.end_lineno or first, len(prefix) - 1)  # type: ignore[attr-defined]
+    return bool(prefix[last] != prefix[max(first - 1, 0)])
+
+
+def _concrete_node_types() -> frozenset[type]:
+    out: set[type] = set()
+    pending: list[type] = [ast.AST]
+    while pending:
+        kind = pending.pop()
+        out.add(kind)
+        pending.extend(kind.__subclasses__())
+    return frozenset(out)
+
+
+_ALL_NODES = _concrete_node_types()
 # Nodes with nothing below them that the walk cares about.
-_LEAVES = (
-    ast.Name,
-    ast.Constant,
-    ast.expr_context,
-    ast.operator,
-    ast.cmpop,
-    ast.unaryop,
-    ast.boolop,
-    ast.Pass,
-    ast.Break,
-    ast.Continue,
-    ast.Import,
-    ast.ImportFrom,
-    ast.Global,
-    ast.Nonlocal,
+_LEAVES = frozenset(
+    kind
+    for kind in _ALL_NODES
+    if issubclass(
+        kind,
+        ast.Name
+        | ast.Constant
+        | ast.expr_context
+        | ast.operator
+        | ast.cmpop
+        | ast.unaryop
+        | ast.boolop
+        | ast.Pass
+        | ast.Break
+        | ast.Continue
+        | ast.Import
+        | ast.ImportFrom
+        | ast.Global
+        | ast.Nonlocal
+        | ast.alias,
+    )
+)
+# Nodes worth descending into, and those among them that carry line numbers (checked for a prompt word).
+_DESCEND = _ALL_NODES - _LEAVES
+_LINED = frozenset(
+    k for k in _DESCEND if issubclass(k, ast.stmt | ast.expr | ast.keyword | ast.excepthandler)
 )
 
 
 def _visit(
     node: ast.AST, func: FunctionNode | None, cls: ast.ClassDef | None, found: Candidates, module: ModuleInfo
 ) -> None:
-    if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef):
-        if _PROMPT_NAME.search(node.name) and not _NOT_PROMPT_NAME.search(node.name):
-            found.functions.append((node, cls))
-        func, cls = node, cls
-    elif isinstance(node, ast.ClassDef):
-        func, cls = None, node
-    elif isinstance(node, ast.Call):
-        found.calls.append((node, func, cls))
-        found.headers.extend(headers_in_call(node, module, found.llm))
-        _mark_frozen(node, func, module, found)
-        op = history.call_op(node, module, func, found.guarded > 0)
+    kind = type(node)
+    if kind is ast.Call:
+        call: ast.Call = node  # type: ignore[assignment]
+        found.calls.append((call, func, cls))
+        found.headers.extend(headers_in_call(call, module, found.llm))
+        _mark_frozen(call, func, module, found)
+        op = history.call_op(call, module, func, found.guarded > 0)
         if op is not None:
             found.history.append(op)
-    elif isinstance(node, ast.If):
-        guard = history.guards_emptiness(node.test)
+    elif kind is ast.FunctionDef or kind is ast.AsyncFunctionDef:
+        fn: FunctionNode = node  # type: ignore[assignment]
+        if _PROMPT_NAME.search(fn.name) and not _NOT_PROMPT_NAME.search(fn.name):
+            found.functions.append((fn, cls))
+        func = fn
+    elif kind is ast.ClassDef:
+        func, cls = None, node  # type: ignore[assignment]
+    elif kind is ast.If:
+        test: ast.expr = node.test  # type: ignore[attr-defined]
+        guard = history.guards_emptiness(test)
         found.in_if += 1
         found.guarded += guard
         _children(node, func, cls, found, module)
         found.in_if -= 1
         found.guarded -= guard
         return
-    elif isinstance(node, ast.BinOp) and isinstance(node.op, ast.Add) and found.in_if:
-        if isinstance(node.right, ast.Subscript):
-            found.compaction.add(id(node.right))
-    elif isinstance(node, ast.Delete):
-        found.history.extend(history.delete_ops(node, module))
-    elif isinstance(node, ast.List):
-        if any(_looks_like_message(e) for e in node.elts):
-            found.lists.append((node, func, cls))
-    elif isinstance(node, ast.Assign | ast.AnnAssign | ast.AugAssign):
-        if isinstance(node, ast.Assign | ast.AugAssign):
-            found.history.extend(history.assign_ops(node, module, func))
-        if isinstance(node, ast.AugAssign):
+    elif kind is ast.BinOp:
+        binop: ast.BinOp = node  # type: ignore[assignment]
+        if found.in_if and type(binop.op) is ast.Add and type(binop.right) is ast.Subscript:
+            found.compaction.add(id(binop.right))
+    elif kind is ast.Delete:
+        found.history.extend(history.delete_ops(node, module))  # type: ignore[arg-type]
+    elif kind is ast.List:
+        if any(_looks_like_message(e) for e in node.elts):  # type: ignore[attr-defined]
+            found.lists.append((node, func, cls))  # type: ignore[arg-type]
+    elif kind is ast.Assign or kind is ast.AnnAssign or kind is ast.AugAssign:
+        _assignment(node, func, cls, found, module)  # type: ignore[arg-type]
+        if kind is ast.AugAssign:
             _children(node, func, cls, found, module)
             return
-        if found.llm:
-            found.headers.extend(headers_in_assign(node, module))
-        targets = node.targets if isinstance(node, ast.Assign) else [node.target]
-        name = (dotted(targets[0]) or "") if len(targets) == 1 else ""
-        if _PROMPT_NAME.search(name) and not _NOT_PROMPT_NAME.search(name) and node.value is not None:
-            found.named.append((node, func, cls))
-    elif isinstance(node, ast.Subscript):
-        read = header_read(node, module) if found.llm else None
+    elif kind is ast.Subscript:
+        sub: ast.Subscript = node  # type: ignore[assignment]
+        read = header_read(sub, module) if found.llm else None
         if read is not None:
             found.headers.append(read)
-        window = history.slice_op(node, module, id(node) in found.compaction)
+        window = history.slice_op(sub, module, id(sub) in found.compaction)
         if window is not None:
             found.history.append(window)
     _children(node, func, cls, found, module)
 
 
+def _assignment(
+    node: ast.Assign | ast.AnnAssign | ast.AugAssign,
+    func: FunctionNode | None,
+    cls: ast.ClassDef | None,
+    found: Candidates,
+    module: ModuleInfo,
+) -> None:
+    if isinstance(node, ast.Assign | ast.AugAssign):
+        found.history.extend(history.assign_ops(node, module, func))
+    if isinstance(node, ast.AugAssign):
+        return
+    if found.llm:
+        found.headers.extend(headers_in_assign(node, module))
+    targets = node.targets if isinstance(node, ast.Assign) else [node.target]
+    name = (dotted(targets[0]) or "") if len(targets) == 1 else ""
+    if _PROMPT_NAME.search(name) and not _NOT_PROMPT_NAME.search(name) and node.value is not None:
+        found.named.append((node, func, cls))
+
+
 def _children(
     node: ast.AST, func: FunctionNode | None, cls: ast.ClassDef | None, found: Candidates, module: ModuleInfo
 ) -> None:
-    """Visit the children that can hold a candidate: no leaves, no statements without a prompt word."""
-    for child in ast.iter_child_nodes(node):
-        if isinstance(child, _LEAVES) or (isinstance(child, ast.stmt) and not found.lines.mentions(child)):
-            continue
-        _visit(child, func, cls, found, module)
+    """Visit the children that can hold a candidate: no leaves, nothing without a prompt word on its lines."""
+    prefix = found.lines.prefix
+    for name in node._fields:
+        value: Any = getattr(node, name, None)
+        if type(value) is list:
+            for child in value:
+                kind = type(child)
+                if kind in _DESCEND and (kind not in _LINED or _mentions(child, prefix)):
+                    _visit(child, func, cls, found, module)
+        else:
+            kind = type(value)
+            if kind in _DESCEND and (kind not in _LINED or _mentions(value, prefix)):
+                _visit(value, func, cls, found, module)
 
 
 def _looks_like_message(node: ast.expr) -> bool:
