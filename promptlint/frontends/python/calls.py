@@ -167,7 +167,7 @@ def follow(ev: Evaluator, ref: Ref, node: ast.Call, scope: Scope) -> Value:
     fn = ref.node
     if isinstance(fn, ast.ClassDef) or scope.depth >= MAX_CALL_DEPTH:
         return _unknown_call(ev, node, scope)
-    ret = return_expr(fn)
+    ret = ref.module.return_expr(fn)
     if ret is None:
         return _unknown_call(ev, node, scope)
     params = [a.arg for a in (*fn.args.posonlyargs, *fn.args.args)]
@@ -191,22 +191,6 @@ def follow(ev: Evaluator, ref: Ref, node: ast.Call, scope: Scope) -> Value:
     if ref.module is not scope.module:
         value = respan(value, scope.module.span(node))
     return value
-
-
-def return_expr(fn: ast.FunctionDef | ast.AsyncFunctionDef) -> ast.expr | None:
-    """The last `return <expr>` of a function body, outside nested definitions."""
-    found: ast.expr | None = None
-    stack: list[ast.stmt] = list(fn.body)
-    while stack:
-        stmt = stack.pop(0)
-        if isinstance(stmt, ast.Return) and stmt.value is not None:
-            found = stmt.value
-        elif isinstance(stmt, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef):
-            continue
-        else:
-            for field in ("body", "orelse", "finalbody", "handlers"):
-                stack.extend(getattr(stmt, field, []) or [])
-    return found
 
 
 def find_method(cls: ast.ClassDef, name: str) -> ast.FunctionDef | ast.AsyncFunctionDef | None:

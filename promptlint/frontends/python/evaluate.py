@@ -33,8 +33,8 @@ from promptlint.frontends.python.values import (
 from promptlint.frontends.python.volatile import VolatileTable, format_granularity
 from promptlint.ir import Control, Stability, VolatileKind
 
-# Evaluation steps per linted file. Following calls with bound arguments is not memoised, so deep call
-# graphs (large libraries) could otherwise blow up; past the budget, values are treated as unknown.
+# Evaluation steps per linted file: a bound for deep call graphs (large libraries); past the budget,
+# values are treated as unknown.
 EVAL_BUDGET = 20_000
 # Nested evaluations (a chain of 200 `x1 = x0 + ...` assignments) stop here instead of exhausting the stack.
 MAX_EVAL_DEPTH = 120
@@ -48,26 +48,31 @@ class Evaluator:
         self.loader = loader
         self.volatile = volatile
         self.consumed: set[int] = set()
-        self._memo: dict[tuple[int, int], Value] = {}
+        self._memo: dict[tuple[int, int, int], Value] = {}
         self._active: set[tuple[int, int, int]] = set()
+        self._bound: dict[int, object] = {}
         self.budget = EVAL_BUDGET
 
     # -- entry point -------------------------------------------------------------------------
     def eval(self, node: ast.expr, scope: Scope) -> Value:
-        key = (id(node), id(scope.func))
-        if scope.args is None and key in self._memo:
-            return self._memo[key]
-        guard = (id(node), id(scope.func), id(scope.args))
-        if guard in self._active or self.budget <= 0 or len(self._active) >= MAX_EVAL_DEPTH:
+        # Memoised per node and function, and per call when arguments are bound: one `follow` binds
+        # one arguments mapping, so its locals (`a = g(x); b = h(a); return k(a, b)`) are evaluated
+        # once per call instead of once per use.
+        key = (id(node), id(scope.func), id(scope.args))
+        found = self._memo.get(key)
+        if found is not None:
+            return found
+        if key in self._active or self.budget <= 0 or len(self._active) >= MAX_EVAL_DEPTH:
             return self.opaque(Stability.DEPLOYMENT, node, scope)
         self.budget -= 1
-        self._active.add(guard)
+        self._active.add(key)
         try:
             value = self._eval(node, scope)
         finally:
-            self._active.discard(guard)
-        if scope.args is None:
-            self._memo[key] = value
+            self._active.discard(key)
+        self._memo[key] = value
+        if scope.args is not None and id(scope.args) not in self._bound:
+            self._bound[id(scope.args)] = scope.args  # keeps the id in the key from being reused
         return value
 
     def _eval(self, node: ast.expr, scope: Scope) -> Value:

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import ast
 import os
-from collections import OrderedDict
+from collections import OrderedDict, deque
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
@@ -54,6 +54,9 @@ class ModuleInfo:
     defs: dict[str, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef] = field(default_factory=dict)
     bindings: dict[str, list[Binding]] = field(default_factory=dict)
     _function_bindings: dict[int, dict[str, list[Binding]]] = field(default_factory=dict)
+    # Memos keyed by `id()` of nodes of this module's tree, which lives as long as this object.
+    _spans: dict[int, Span] = field(default_factory=dict)
+    _returns: dict[int, ast.expr | None] = field(default_factory=dict)
 
     @property
     def path(self) -> str:
@@ -61,6 +64,12 @@ class ModuleInfo:
 
     def span(self, node: ast.AST) -> Span:
         """Character span of an ast node (ast columns are UTF-8 byte offsets)."""
+        found = self._spans.get(id(node))
+        if found is None:
+            found = self._spans[id(node)] = self._span(node)
+        return found
+
+    def _span(self, node: ast.AST) -> Span:
         index = self.source.lines
         lineno = getattr(node, "lineno", 1)
         start = index.offset_from_utf8(lineno, getattr(node, "col_offset", 0))
@@ -68,6 +77,13 @@ class ModuleInfo:
         end_col = getattr(node, "end_col_offset", None)
         end = index.offset_from_utf8(end_line, end_col) if end_col is not None else start
         return Span(start, max(start, end))
+
+    def return_expr(self, fn: FunctionNode) -> ast.expr | None:
+        """The last `return <expr>` of a function of this module, outside nested definitions."""
+        key = id(fn)
+        if key not in self._returns:
+            self._returns[key] = _return_expr(fn)
+        return self._returns[key]
 
     def text_of(self, node: ast.AST) -> str:
         sp = self.span(node)
@@ -84,6 +100,21 @@ class ModuleInfo:
             collect_bindings(func.body, cached, None)
             self._function_bindings[id(func)] = cached
         return cached
+
+
+def _return_expr(fn: FunctionNode) -> ast.expr | None:
+    found: ast.expr | None = None
+    pending: deque[ast.stmt] = deque(fn.body)
+    while pending:
+        stmt = pending.popleft()
+        if isinstance(stmt, ast.Return) and stmt.value is not None:
+            found = stmt.value
+        elif isinstance(stmt, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef):
+            continue
+        else:
+            for name in ("body", "orelse", "finalbody", "handlers"):
+                pending.extend(getattr(stmt, name, []) or [])
+    return found
 
 
 def build_module(source: SourceFile, tree: ast.Module, name: str | None, is_package: bool) -> ModuleInfo:
@@ -277,6 +308,7 @@ class ModuleLoader:
         self._reader = reader or _read_bytes
         self._cache: OrderedDict[str, ModuleInfo | None] = OrderedDict()
         self._found: dict[tuple[str, str], str | None] = {}
+        self._directories: dict[str, str] = {}
         self._lines: dict[str, int] = {}
         # Modules used while analysing the current file stay alive until the next file even if evicted:
         # the evaluator memoises by `id()` of AST nodes, which must not be reused meanwhile.
@@ -315,7 +347,9 @@ class ModuleLoader:
 
     def find(self, dotted_name: str, near: str) -> ModuleInfo | None:
         """The module `dotted_name` as seen from file `near`, if it is part of the project."""
-        directory = os.path.dirname(os.path.abspath(near))
+        directory = self._directories.get(near)
+        if directory is None:
+            directory = self._directories[near] = os.path.dirname(os.path.abspath(near))
         key = (dotted_name, directory)
         if key not in self._found:
             self._found[key] = self._locate(dotted_name, near)

@@ -14,7 +14,6 @@ from collections.abc import Iterator
 from dataclasses import replace
 
 from promptlint.diagnostics import Fix, Location, Span
-from promptlint.frontends.python.calls import return_expr
 from promptlint.frontends.python.evaluate import Evaluator, Scope
 from promptlint.frontends.python.modules import ModuleInfo, dotted
 from promptlint.frontends.python.move_fix import move_fixes
@@ -205,7 +204,7 @@ class SiteBuilder:
         for fn, cls in found.functions:
             if id(fn) in consumed:
                 continue
-            ret = return_expr(fn)
+            ret = self.module.return_expr(fn)
             if ret is None:
                 continue
             value = self.ev.eval(ret, Scope(self.module, fn, cls))
