@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from promptlint.diagnostics import Span
 from promptlint.frontends.python import walk
 from promptlint.frontends.python.evaluate import Evaluator
-from promptlint.frontends.python.modules import ModuleLoader, build_module, module_name_for
+from promptlint.frontends.python.modules import ModuleLoader, build_module
 from promptlint.frontends.python.sites import SiteBuilder
 from promptlint.frontends.python.volatile import VolatileTable
 from promptlint.frontends.template_ir import template_paths
@@ -31,18 +31,21 @@ class PythonContext:
 
 def extract_python(source: SourceFile, ctx: PythonContext) -> FileFacts:
     """Facts of one Python file; a syntax error becomes a `ParseFailure` at its position."""
-    try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            tree = ast.parse(source.text, source.path)
-    except SyntaxError as exc:
-        return FileFacts(parse_failure=_syntax_failure(source, exc))
-    except (ValueError, RecursionError, MemoryError) as exc:
-        return FileFacts(parse_failure=ParseFailure(f"cannot parse: {exc}", Span(0, 0)))
+    tree = ctx.loader.parsed(source.path, source.text)  # already parsed as another file's import
+    if tree is None:
+        try:
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")
+                tree = ast.parse(source.text, source.path)
+        except SyntaxError as exc:
+            return FileFacts(parse_failure=_syntax_failure(source, exc))
+        except (ValueError, RecursionError, MemoryError) as exc:
+            return FileFacts(parse_failure=ParseFailure(f"cannot parse: {exc}", Span(0, 0)))
+        ctx.loader.offer(source, tree)
     if not walk.mentions_prompt(source.text):
         return FileFacts()
     ctx.loader.begin_file()
-    name, is_package = module_name_for(source.path)
+    name, is_package = ctx.loader.module_name(source.path)
     module = build_module(source, tree, name, is_package)
     evaluator = Evaluator(module, ctx.loader, ctx.volatile)
     found = walk.walk(module)

@@ -27,6 +27,9 @@ MAX_MODULES_PER_FILE = 6
 # Imports are not followed into modules larger than this (prompt modules are small; a 20k-line server
 # module would dominate memory for one name).
 MAX_IMPORTED_BYTES = 256 * 1024
+# Trees of the most recently linted files kept for imports by the next files (saves re-parsing them).
+MAX_RECENT_FILES = 8
+MAX_RECENT_LINES = 20_000
 _MUTATORS = frozenset({"append", "extend", "insert", "update", "shuffle"})
 
 
@@ -277,26 +280,6 @@ def dotted(node: ast.expr) -> str | None:
     return None
 
 
-def module_name_for(path: str) -> tuple[str, bool]:
-    """Dotted module name of a file, found by walking up through `__init__.py` packages."""
-    directory, filename = os.path.split(os.path.abspath(path))
-    stem = filename.rsplit(".", 1)[0]
-    is_package = stem == "__init__"
-    parts = [] if is_package else [stem]
-    while os.path.exists(os.path.join(directory, "__init__.py")):
-        directory, pkg = os.path.split(directory)
-        parts.insert(0, pkg)
-    return ".".join(parts), is_package
-
-
-def package_root(path: str) -> str:
-    """The directory that holds the top-level package (or the file itself) of `path`."""
-    directory = os.path.dirname(os.path.abspath(path))
-    while os.path.exists(os.path.join(directory, "__init__.py")):
-        directory = os.path.dirname(directory)
-    return directory
-
-
 Reader = Callable[[str], bytes]
 
 
@@ -309,6 +292,8 @@ class ModuleLoader:
         self._cache: OrderedDict[str, ModuleInfo | None] = OrderedDict()
         self._found: dict[tuple[str, str], str | None] = {}
         self._directories: dict[str, str] = {}
+        self._packages: dict[str, tuple[str, ...]] = {}  # directory -> its dotted package parts
+        self._recent: OrderedDict[str, tuple[SourceFile, ast.Module, int]] = OrderedDict()
         self._lines: dict[str, int] = {}
         # Modules used while analysing the current file stay alive until the next file even if evicted:
         # the evaluator memoises by `id()` of AST nodes, which must not be reused meanwhile.
@@ -333,7 +318,8 @@ class ModuleLoader:
                 self._pinned[key] = cached
             return cached
         self._cache[key] = None  # guards against import cycles while parsing
-        module = self._parse(key)
+        recent = self._recent.pop(key, None)
+        module = self._from_linted(key, recent[0], recent[1]) if recent else self._parse(key)
         self._cache[key] = module
         if module is not None:
             self._pinned[key] = module
@@ -344,6 +330,57 @@ class ModuleLoader:
             evicted, _ = self._cache.popitem(last=False)
             self._lines.pop(evicted, None)
         return self._cache[key]
+
+    def parsed(self, path: str, text: str) -> ast.Module | None:
+        """The tree of `path` if this loader already parsed exactly `text` for it (an import)."""
+        module = self._cache.get(os.path.abspath(path))
+        return module.tree if module is not None and module.source.text == text else None
+
+    def offer(self, source: SourceFile, tree: ast.Module) -> None:
+        """Keep a just-linted file's tree for a few files: its neighbours often import it."""
+        if len(source.text) > MAX_IMPORTED_BYTES:
+            return
+        key = os.path.abspath(source.path)
+        if key in self._cache:
+            return
+        self._recent[key] = (source, tree, source.lines.line_count)
+        self._recent.move_to_end(key)
+        while len(self._recent) > 1 and (
+            len(self._recent) > MAX_RECENT_FILES
+            or sum(e[2] for e in self._recent.values()) > MAX_RECENT_LINES
+        ):
+            self._recent.popitem(last=False)
+
+    def _from_linted(self, path: str, source: SourceFile, tree: ast.Module) -> ModuleInfo:
+        if source.path != path:
+            source = SourceFile(path, source.text, source.kind, source.encoding, source.bom, source.newline)
+        name, is_package = self.module_name(path)
+        return build_module(source, tree, name, is_package)
+
+    def module_name(self, path: str) -> tuple[str, bool]:
+        """Dotted module name of a file, found by walking up through `__init__.py` packages."""
+        directory, filename = os.path.split(os.path.abspath(path))
+        stem = filename.rsplit(".", 1)[0]
+        is_package = stem == "__init__"
+        parts = self._package_parts(directory)
+        return ".".join(parts if is_package else (*parts, stem)), is_package
+
+    def package_root(self, path: str) -> str:
+        """The directory that holds the top-level package (or the file itself) of `path`."""
+        directory = os.path.dirname(os.path.abspath(path))
+        for _ in self._package_parts(directory):
+            directory = os.path.dirname(directory)
+        return directory
+
+    def _package_parts(self, directory: str) -> tuple[str, ...]:
+        found = self._packages.get(directory)
+        if found is None:
+            found = ()
+            if os.path.exists(os.path.join(directory, "__init__.py")):
+                parent, name = os.path.split(directory)
+                found = (*self._package_parts(parent), name) if parent != directory else (name,)
+            self._packages[directory] = found
+        return found
 
     def find(self, dotted_name: str, near: str) -> ModuleInfo | None:
         """The module `dotted_name` as seen from file `near`, if it is part of the project."""
@@ -358,7 +395,7 @@ class ModuleLoader:
 
     def _locate(self, dotted_name: str, near: str) -> str | None:
         rel = dotted_name.replace(".", os.sep)
-        bases = [package_root(near), os.path.dirname(os.path.abspath(near)), *self._roots]
+        bases = [self.package_root(near), os.path.dirname(os.path.abspath(near)), *self._roots]
         for base in dict.fromkeys(bases):
             for candidate in (os.path.join(base, rel + ".py"), os.path.join(base, rel, "__init__.py")):
                 if os.path.isfile(candidate):
@@ -371,7 +408,7 @@ class ModuleLoader:
             tree = ast.parse(source.text, path)
         except (OSError, SyntaxError, ValueError, RecursionError, MemoryError, DecodeFailure):
             return None  # a module we cannot read or parse is simply unresolved
-        name, is_package = module_name_for(path)
+        name, is_package = self.module_name(path)
         return build_module(source, tree, name, is_package)
 
 
