@@ -22,36 +22,28 @@ from promptlint.frontends.python.headers import header_read, headers_in_assign, 
 from promptlint.frontends.python.modules import FunctionNode, ModuleInfo, dotted
 from promptlint.ir import HeaderUse, HistoryOp
 
-NEEDLES = (
+# Prompt words matched as written, and words matched in any letter case (`system`, `System`, `SYSTEM`:
+# one scan of the lower-cased text instead of one per spelling).
+EXACT_NEEDLES = (
     "messages",
-    "role",
-    "system",
-    "System",
-    "SYSTEM",
-    "prompt",
-    "Prompt",
-    "PROMPT",
-    "nstruction",
-    "INSTRUCTION",
-    "eader",
-    "EADER",
-    "X-Cache",
-    "x-cache",
     "Message",
+    "role",
     "cache_control",
     "completion",
     "generate_content",
+    "responses",
     "history",
     "conversation",
     "memory",
     "deque",
-    "responses",
     # the rest of history.HISTORY_NAME, so a window over `transcript`/`turns` is reached
     "transcript",
     "chat_log",
     "dialog",
     "turns",
 )
+ANY_CASE_NEEDLES = ("system", "prompt", "instruction", "header")
+_SPELLINGS = tuple(v for n in ANY_CASE_NEEDLES for v in (n, n.capitalize(), n.upper()))
 _PROMPT_NAME = re.compile(r"(?i)(prompt|system|instruction)")
 # Prompt-named values that are not prompts: hashes, cache keys, ids, debug/log strings.
 _NOT_PROMPT_NAME = re.compile(r"(?i)(hash|digest|_key\b|key$|_id\b|debug|log|path|file|dir|url)")
@@ -78,7 +70,10 @@ class Candidates:
 
 
 def mentions_prompt(text: str) -> bool:
-    return any(needle in text for needle in NEEDLES)
+    if any(needle in text for needle in EXACT_NEEDLES):
+        return True
+    lowered = text.lower()
+    return any(needle in lowered for needle in ANY_CASE_NEEDLES)
 
 
 def walk(module: ModuleInfo) -> Candidates:
@@ -103,12 +98,19 @@ class NeedleLines:
         text = module.source.text
         starts = module.source.lines.starts
         marks = bytearray(len(starts) + 2)
-        for needle in NEEDLES:
-            position = text.find(needle)
-            while position >= 0:
-                line = bisect.bisect_right(starts, position)
-                marks[line] = 1
-                position = text.find(needle, starts[line] if line < len(starts) else len(text))
+        lowered = text.lower()
+        searches = [(text, EXACT_NEEDLES)]
+        if len(lowered) == len(text):  # true unless a letter lower-cases to several characters
+            searches.append((lowered, ANY_CASE_NEEDLES))
+        else:
+            searches.append((text, _SPELLINGS))
+        for haystack, needles in searches:
+            for needle in needles:
+                position = haystack.find(needle)
+                while position >= 0:
+                    line = bisect.bisect_right(starts, position)
+                    marks[line] = 1
+                    position = haystack.find(needle, starts[line] if line < len(starts) else len(text))
         return cls(list(itertools.accumulate(marks)))
 
 
@@ -153,7 +155,8 @@ _LEAVES = frozenset(
         | ast.ImportFrom
         | ast.Global
         | ast.Nonlocal
-        | ast.alias,
+        | ast.alias
+        | ast.arg,  # a parameter: only its annotation is below it
     )
 )
 # Nodes worth descending into, and those among them that carry line numbers (checked for a prompt word).
@@ -161,6 +164,11 @@ _DESCEND = _ALL_NODES - _LEAVES
 _LINED = frozenset(
     k for k in _DESCEND if issubclass(k, ast.stmt | ast.expr | ast.keyword | ast.excepthandler)
 )
+# The fields to descend into, per node type: type annotations never hold a candidate.
+_FIELDS = {
+    kind: tuple(f for f in kind._fields if f not in ("annotation", "returns", "type_comment"))
+    for kind in _ALL_NODES
+}
 
 
 def _visit(
@@ -240,7 +248,7 @@ def _children(
 ) -> None:
     """Visit the children that can hold a candidate: no leaves, nothing without a prompt word on its lines."""
     prefix = found.lines.prefix
-    for name in node._fields:
+    for name in _FIELDS[type(node)]:
         value: Any = getattr(node, name, None)
         if type(value) is list:
             for child in value:
