@@ -99,7 +99,7 @@ class NeedleLines:
         starts = module.source.lines.starts
         marks = bytearray(len(starts) + 2)
         lowered = text.lower()
-        searches = [(text, EXACT_NEEDLES)]
+        searches: list[tuple[str, tuple[str, ...]]] = [(text, EXACT_NEEDLES)]
         if len(lowered) == len(text):  # true unless a letter lower-cases to several characters
             searches.append((lowered, ANY_CASE_NEEDLES))
         else:
@@ -124,9 +124,9 @@ def _mentions(node: ast.AST, prefix: list[int]) -> bool:
     return bool(prefix[last] != prefix[max(first - 1, 0)])
 
 
-def _concrete_node_types() -> frozenset[type]:
-    out: set[type] = set()
-    pending: list[type] = [ast.AST]
+def _concrete_node_types() -> frozenset[type[ast.AST]]:
+    out: set[type[ast.AST]] = set()
+    pending: list[type[ast.AST]] = [ast.AST]
     while pending:
         kind = pending.pop()
         out.add(kind)
