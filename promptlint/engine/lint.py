@@ -42,6 +42,7 @@ class LintState:
     _rule_settings: dict[tuple[object, ...], RuleSettings] = field(default_factory=dict)
     _profile_data: dict[str, object] = field(default_factory=dict)
     _enabled: dict[tuple[object, ...], tuple[type[Rule], ...]] = field(default_factory=dict)
+    _known: dict[str, str] = field(default_factory=dict)
 
     def volatile(self, settings: Settings) -> VolatileTable:
         table = self._volatile.get(settings.volatile_functions)
@@ -63,6 +64,12 @@ class LintState:
         if found is None:
             found = self._enabled[key] = enabled_rules(settings, self.registry.rules, path)
         return found
+
+    def known_codes(self) -> dict[str, str]:
+        """Every rule code and name, mapped to its code (what a suppression comment may name)."""
+        if not self._known:
+            self._known.update({key: r.code for r in self.registry.rules for key in (r.code, r.name)})
+        return self._known
 
     def rule_settings(self, settings: Settings) -> RuleSettings:
         key = (settings.min_static_tokens, settings.provider, settings.providers)
@@ -124,7 +131,8 @@ def lint_source(source: SourceFile, settings: Settings, state: LintState) -> Fil
             failure = facts.parse_failure
             sink.append(parse_error(source.path, failure.span, failure.message))
     rule_settings = state.rule_settings(settings)
-    for rule_cls in enabled:
+    has_facts = bool(facts.prompts or facts.headers or facts.history)  # else no rule has anything to read
+    for rule_cls in enabled if has_facts else ():
         if not issubclass(rule_cls, PromptRule | FactsRule):
             continue
         rule = rule_cls()
@@ -143,8 +151,7 @@ def lint_source(source: SourceFile, settings: Settings, state: LintState) -> Fil
                 f"internal error: rule {rule.code} crashed on {source.path}: {type(exc).__name__}: {exc} (please report)"
             )
         state.timings[rule.code] = state.timings.get(rule.code, 0.0) + time.perf_counter() - started
-    known = {key: r.code for r in registry.rules for key in (r.code, r.name)}
-    kept = apply_suppressions(source, sink, known, enabled_codes)
+    kept = apply_suppressions(source, sink, state.known_codes(), enabled_codes)
     kept = [d for d in kept if d.code in enabled_codes]
     result.diagnostics = dedupe([_with_url(d, registry) for d in kept])
     return result

@@ -53,9 +53,7 @@ class ModuleInfo:
     tree: ast.Module
     name: str | None
     is_package: bool = False
-    imports: dict[str, str] = field(default_factory=dict)
-    defs: dict[str, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef] = field(default_factory=dict)
-    bindings: dict[str, list[Binding]] = field(default_factory=dict)
+    _tables: ModuleTables | None = None  # built on first use: many linted files never evaluate a name
     _function_bindings: dict[int, dict[str, list[Binding]]] = field(default_factory=dict)
     # Memos keyed by `id()` of nodes of this module's tree, which lives as long as this object.
     _spans: dict[int, Span] = field(default_factory=dict)
@@ -64,6 +62,25 @@ class ModuleInfo:
     @property
     def path(self) -> str:
         return self.source.path
+
+    @property
+    def imports(self) -> dict[str, str]:
+        """Local name -> dotted name of what it imports (top level, incl. inside if/try)."""
+        return self._indexed().imports
+
+    @property
+    def defs(self) -> dict[str, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef]:
+        return self._indexed().defs
+
+    @property
+    def bindings(self) -> dict[str, list[Binding]]:
+        """Top-level bindings per name, in source order."""
+        return self._indexed().bindings
+
+    def _indexed(self) -> ModuleTables:
+        if self._tables is None:
+            self._tables = _index_module(self.tree, self.name, self.is_package)
+        return self._tables
 
     def span(self, node: ast.AST) -> Span:
         """Character span of an ast node (ast columns are UTF-8 byte offsets)."""
@@ -121,23 +138,38 @@ def _return_expr(fn: FunctionNode) -> ast.expr | None:
 
 
 def build_module(source: SourceFile, tree: ast.Module, name: str | None, is_package: bool) -> ModuleInfo:
-    """Index a parsed module: imports, top-level defs and top-level bindings."""
-    info = ModuleInfo(source, tree, name, is_package)
+    """A parsed module; its imports, top-level defs and bindings are indexed when first used."""
+    return ModuleInfo(source, tree, name, is_package)
+
+
+@dataclass
+class ModuleTables:
+    """A module's scope tables: imports, top-level defs and top-level bindings."""
+
+    imports: dict[str, str] = field(default_factory=dict)
+    defs: dict[str, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef] = field(default_factory=dict)
+    bindings: dict[str, list[Binding]] = field(default_factory=dict)
+
+
+def _index_module(tree: ast.Module, name: str | None, is_package: bool) -> ModuleTables:
+    tables = ModuleTables()
     package = (name if is_package else (name.rpartition(".")[0] if name else "")) or ""
-    collect_bindings(tree.body, info.bindings, None)
+    collect_bindings(tree.body, tables.bindings, None)
     for stmt in _top_level(tree.body):
         if isinstance(stmt, ast.Import):
             for alias in stmt.names:
                 local = alias.asname or alias.name.partition(".")[0]
-                info.imports[local] = alias.name if alias.asname else local
+                tables.imports[local] = alias.name if alias.asname else local
         elif isinstance(stmt, ast.ImportFrom):
             base = resolve_relative(package, stmt.module, stmt.level)
             for alias in stmt.names:
                 if alias.name != "*":
-                    info.imports[alias.asname or alias.name] = f"{base}.{alias.name}" if base else alias.name
+                    tables.imports[alias.asname or alias.name] = (
+                        f"{base}.{alias.name}" if base else alias.name
+                    )
         elif isinstance(stmt, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef):
-            info.defs[stmt.name] = stmt
-    return info
+            tables.defs[stmt.name] = stmt
+    return tables
 
 
 def _top_level(body: list[ast.stmt]) -> list[ast.stmt]:
