@@ -53,6 +53,11 @@ class SourceFile:
     def lines(self) -> LineIndex:
         return LineIndex(self.text)
 
+    @cached_property
+    def lowered(self) -> str:
+        """The text lower-cased once, for the case-insensitive word scans of the frontends."""
+        return self.text.lower()
+
     def encode(self, text: str) -> bytes:
         """Encode `text` the way this file was stored (same encoding and BOM)."""
         data = text.encode(self.encoding)

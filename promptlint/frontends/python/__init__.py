@@ -42,7 +42,7 @@ def extract_python(source: SourceFile, ctx: PythonContext) -> FileFacts:
         except (ValueError, RecursionError, MemoryError) as exc:
             return FileFacts(parse_failure=ParseFailure(f"cannot parse: {exc}", Span(0, 0)))
         ctx.loader.offer(source, tree)
-    if not walk.mentions_prompt(source.text):
+    if not walk.mentions_prompt(source):
         return FileFacts()
     ctx.loader.begin_file()
     name, is_package = ctx.loader.module_name(source.path)

@@ -51,21 +51,21 @@ LLM_MARKERS = ("openai", "anthropic", "deepseek", "litellm", "chat/completions",
 _SDK_HEADER_ARGS = frozenset({"extra_headers", "default_headers"})
 
 
-def is_llm_module(text: str) -> bool:
-    lowered = text.lower()
+def is_llm_module(lowered: str) -> bool:
+    """Whether a module's lower-cased text names an LLM API."""
     return any(marker in lowered for marker in LLM_MARKERS)
 
 
 def headers_in_call(call: ast.Call, module: ModuleInfo, llm: bool = True) -> list[HeaderUse]:
     """Header dicts passed as keyword arguments, `headers.update({...})` and response header reads."""
     out: list[HeaderUse] = []
-    arguments: list[ast.expr | ast.keyword] = sorted(
-        [*call.args, *call.keywords], key=lambda n: (n.lineno, n.col_offset)
-    )
     for kw in call.keywords:
         if kw.arg and kw.arg.endswith("headers") and isinstance(kw.value, ast.Dict):
             if not llm and kw.arg not in _SDK_HEADER_ARGS:
                 continue
+            arguments: list[ast.expr | ast.keyword] = sorted(
+                [*call.args, *call.keywords], key=lambda n: (n.lineno, n.col_offset)
+            )
             uses = header_dict_uses(kw.value, module)
             whole = _argument_removal(kw, arguments, module)
             # A key that is not a string literal (a constant name, a spread) never matches a pattern,

@@ -119,7 +119,12 @@ def delete_ops(stmt: ast.Delete, module: ModuleInfo) -> list[HistoryOp]:
     return out
 
 
-def guards_emptiness(test: ast.expr) -> bool:
-    """`if not history`, `if len(history) == 0`, `if history == []`: runs once per conversation."""
+def guards_emptiness(test: ast.expr, source: str) -> bool:
+    """`if not history`, `if len(history) == 0`, `if history == []`: runs once per conversation.
+
+    `source` is the test's own text: a test without `not`, `==` or `<` in it is no guard.
+    """
+    if "not" not in source and "==" not in source and "<" not in source:
+        return False
     text = ast.unparse(test)
     return bool(re.search(r"not \w|len\(.*\) ?(==|<) ?[01]\b|== ?\[\]", text))

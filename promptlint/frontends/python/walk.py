@@ -21,6 +21,7 @@ from promptlint.frontends.python import history
 from promptlint.frontends.python.headers import header_read, headers_in_assign, headers_in_call, is_llm_module
 from promptlint.frontends.python.modules import FunctionNode, ModuleInfo, dotted
 from promptlint.ir import HeaderUse, HistoryOp
+from promptlint.source import SourceFile
 
 # Prompt words matched as written, and words matched in any letter case (`system`, `System`, `SYSTEM`:
 # one scan of the lower-cased text instead of one per spelling).
@@ -69,16 +70,17 @@ class Candidates:
     llm: bool = True  # the module talks to an LLM API (see headers.is_llm_module)
 
 
-def mentions_prompt(text: str) -> bool:
+def mentions_prompt(source: SourceFile) -> bool:
+    text = source.text
     if any(needle in text for needle in EXACT_NEEDLES):
         return True
-    lowered = text.lower()
+    lowered = source.lowered
     return any(needle in lowered for needle in ANY_CASE_NEEDLES)
 
 
 def walk(module: ModuleInfo) -> Candidates:
     """Collect candidates, descending only into nodes whose lines mention a prompt word."""
-    found = Candidates(lines=NeedleLines.of(module), llm=is_llm_module(module.source.text))
+    found = Candidates(lines=NeedleLines.of(module), llm=is_llm_module(module.source.lowered))
     prefix = found.lines.prefix
     for stmt in module.tree.body:
         if _mentions(stmt, prefix):
@@ -98,7 +100,7 @@ class NeedleLines:
         text = module.source.text
         starts = module.source.lines.starts
         marks = bytearray(len(starts) + 2)
-        lowered = text.lower()
+        lowered = module.source.lowered
         searches: list[tuple[str, tuple[str, ...]]] = [(text, EXACT_NEEDLES)]
         if len(lowered) == len(text):  # true unless a letter lower-cases to several characters
             searches.append((lowered, ANY_CASE_NEEDLES))
@@ -164,6 +166,7 @@ _DESCEND = _ALL_NODES - _LEAVES
 _LINED = frozenset(
     k for k in _DESCEND if issubclass(k, ast.stmt | ast.expr | ast.keyword | ast.excepthandler)
 )
+_DECORATED = frozenset({ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef})
 # The fields to descend into, per node type: type annotations never hold a candidate.
 _FIELDS = {
     kind: tuple(f for f in kind._fields if f not in ("annotation", "returns", "type_comment"))
@@ -192,7 +195,7 @@ def _visit(
         func, cls = None, node  # type: ignore[assignment]
     elif kind is ast.If:
         test: ast.expr = node.test  # type: ignore[attr-defined]
-        guard = history.guards_emptiness(test)
+        guard = history.guards_emptiness(test, module.text_of(test))
         found.in_if += 1
         found.guarded += guard
         _children(node, func, cls, found, module)
@@ -250,15 +253,17 @@ def _children(
     prefix = found.lines.prefix
     for name in _FIELDS[type(node)]:
         value: Any = getattr(node, name, None)
-        if type(value) is list:
-            for child in value:
-                kind = type(child)
-                if kind in _DESCEND and (kind not in _LINED or _mentions(child, prefix)):
-                    _visit(child, func, cls, found, module)
-        else:
-            kind = type(value)
-            if kind in _DESCEND and (kind not in _LINED or _mentions(value, prefix)):
-                _visit(value, func, cls, found, module)
+        for child in value if type(value) is list else (value,):
+            kind = type(child)
+            if kind not in _DESCEND:
+                continue
+            if kind in _LINED:
+                if kind in _DECORATED:
+                    if not _mentions(child, prefix):
+                        continue
+                elif prefix[child.end_lineno or child.lineno] == prefix[child.lineno - 1]:
+                    continue
+            _visit(child, func, cls, found, module)
 
 
 def _looks_like_message(node: ast.expr) -> bool:
