@@ -78,7 +78,7 @@ def headers_in_call(call: ast.Call, module: ModuleInfo, llm: bool = True) -> lis
     func = call.func
     if not llm:
         return out
-    if isinstance(func, ast.Attribute):
+    if isinstance(func, ast.Attribute) and func.attr in ("update", "get"):
         owner = dotted(func.value) or ""
         if (
             func.attr == "update"

@@ -50,7 +50,7 @@ def slice_op(node: ast.Subscript, module: ModuleInfo, compaction: bool) -> Histo
 def call_op(call: ast.Call, module: ModuleInfo, func: FunctionNode | None, guarded: bool) -> HistoryOp | None:
     """`pop(0)`, `popleft()`, `insert(0|1, ...)` and `deque(maxlen=...)` on a history."""
     target = call.func
-    if isinstance(target, ast.Attribute):
+    if isinstance(target, ast.Attribute) and target.attr in ("pop", "popleft", "insert"):
         name = _history_name(target.value)
         if name is None:
             return None
