@@ -378,3 +378,13 @@ def test_walk_reaches_history_windows_named_without_a_prompt_word(tmp_path: Path
         tmp_path,
     )
     assert [op.target for op in facts.history] == [name]
+
+
+def test_returns_in_a_docstring_is_not_a_prompt_word() -> None:
+    from promptlint.frontends.python.walk import mentions_prompt
+    from promptlint.source import SourceFile
+
+    assert not mentions_prompt(
+        SourceFile("a.py", 'def f():\n    """Returns: nothing. returns"""\n', FileKind.PYTHON)
+    )
+    assert mentions_prompt(SourceFile("a.py", "turns = []\n", FileKind.PYTHON))

@@ -15,6 +15,7 @@ import bisect
 import itertools
 import re
 from dataclasses import dataclass, field
+from functools import partial
 from typing import Any
 
 from promptlint.frontends.python import history
@@ -44,6 +45,8 @@ EXACT_NEEDLES = (
     "turns",
 )
 ANY_CASE_NEEDLES = ("system", "prompt", "instruction", "header")
+# Occurrences that do not count: `turns` right after `re`/`Re` is the docstring word "returns".
+_NOT_AFTER = {"turns": "re"}
 _SPELLINGS = tuple(v for n in ANY_CASE_NEEDLES for v in (n, n.capitalize(), n.upper()))
 _PROMPT_NAME = re.compile(r"(?i)(prompt|system|instruction)")
 # Prompt-named values that are not prompts: hashes, cache keys, ids, debug/log strings.
@@ -72,10 +75,22 @@ class Candidates:
 
 def mentions_prompt(source: SourceFile) -> bool:
     text = source.text
-    if any(needle in text for needle in EXACT_NEEDLES):
+    if any(needle in text for needle in EXACT_NEEDLES if needle not in _NOT_AFTER):
         return True
     lowered = source.lowered
-    return any(needle in lowered for needle in ANY_CASE_NEEDLES)
+    if any(needle in lowered for needle in ANY_CASE_NEEDLES):
+        return True
+    return any(_find(text, needle, 0) >= 0 for needle in _NOT_AFTER)
+
+
+def _find(text: str, needle: str, start: int) -> int:
+    """`text.find(needle, start)`, skipping occurrences that `_NOT_AFTER` says do not count."""
+    position = text.find(needle, start)
+    before = _NOT_AFTER.get(needle)
+    if before is not None:
+        while position >= len(before) and text[position - len(before) : position].lower() == before:
+            position = text.find(needle, position + 1)
+    return position
 
 
 def walk(module: ModuleInfo) -> Candidates:
@@ -108,11 +123,12 @@ class NeedleLines:
             searches.append((text, _SPELLINGS))
         for haystack, needles in searches:
             for needle in needles:
-                position = haystack.find(needle)
+                find = haystack.find if needle not in _NOT_AFTER else partial(_find, haystack)
+                position = find(needle, 0)
                 while position >= 0:
                     line = bisect.bisect_right(starts, position)
                     marks[line] = 1
-                    position = haystack.find(needle, starts[line] if line < len(starts) else len(text))
+                    position = find(needle, starts[line] if line < len(starts) else len(text))
         return cls(list(itertools.accumulate(marks)))
 
 
