@@ -62,8 +62,10 @@ class Task:
     settings: Settings
 
 
-def new_state(roots: tuple[str, ...] = ()) -> LintState:
-    return LintState(Registry.load(), TiktokenCounter(), ModuleLoader(roots), default_frontends())
+def new_state(roots: tuple[str, ...] = (), keep_linted: bool = True) -> LintState:
+    """Per-process lint state; `keep_linted=False` for editors, whose buffers are not the disk files."""
+    loader = ModuleLoader(roots, keep_linted=keep_linted)
+    return LintState(Registry.load(), TiktokenCounter(), loader, default_frontends())
 
 
 def read_source(path: str, kind: FileKind, data: bytes | None = None) -> SourceFile | Diagnostic:

@@ -388,3 +388,61 @@ def test_returns_in_a_docstring_is_not_a_prompt_word() -> None:
         SourceFile("a.py", 'def f():\n    """Returns: nothing. returns"""\n', FileKind.PYTHON)
     )
     assert mentions_prompt(SourceFile("a.py", "turns = []\n", FileKind.PYTHON))
+
+
+def test_history_names_in_any_letter_case_are_reached_inside_multiline_statements(tmp_path: Path) -> None:
+    facts = facts_of(
+        """
+        def build(MESSAGES, q):
+            return [
+                {"role": "system", "content": SYSTEM},
+                *MESSAGES[-10:],
+            ]
+        def drop(self):
+            return {
+                "role": "system",
+                "dropped": self.chatHistory.pop(0),
+            }
+        """,
+        tmp_path,
+    )
+    assert sorted(op.target for op in facts.history) == ["MESSAGES", "self.chatHistory"]
+
+
+def test_synthetic_nodes_get_the_span_of_their_own_location(tmp_path: Path) -> None:
+    import ast
+
+    from promptlint.frontends.python.modules import build_module
+
+    source = decode_source("m.py", b"a.b\ncc.dd\n", FileKind.PYTHON)
+    module = build_module(source, ast.parse(source.text), "m", False)
+    texts = []
+    for stmt in ast.parse(source.text).body:
+        fake = ast.copy_location(ast.Call(func=stmt.value, args=[], keywords=[]), stmt.value)  # type: ignore[attr-defined]
+        texts.append(module.text_of(fake))
+        del fake
+    assert texts == ["a.b", "cc.dd"]
+
+
+def test_an_import_cycle_back_into_the_linted_file_is_reported_the_same_every_time(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # The linted file and its copy reached through the cycle share a tree; the result must not depend
+    # on which of them is evaluated first (the relative and the absolute path are two reports).
+    from promptlint.engine.runner import lint_paths
+
+    monkeypatch.chdir(tmp_path)
+
+    (tmp_path / "b.py").write_text(
+        'from a import STAMP\nPROMPT = "You are a helpful assistant. " * 30 + STAMP\n'
+    )
+    (tmp_path / "a.py").write_text(
+        "import time\nfrom openai import OpenAI\nfrom b import PROMPT\n"
+        'STAMP = f"Today is {time.time()}."\nclient = OpenAI()\n'
+        "def ask(q):\n    return client.chat.completions.create(model='gpt-4o', messages=[\n"
+        "        {'role': 'system', 'content': STAMP + PROMPT}, {'role': 'user', 'content': q}])\n"
+    )
+    first = lint_paths(["a.py"], jobs=1).diagnostics
+    again = lint_paths(["a.py"], jobs=1).diagnostics
+    assert [(d.code, d.span) for d in first] == [(d.code, d.span) for d in again]
+    assert [d.code for d in first] == ["PC101", "PC101"]

@@ -85,3 +85,21 @@ def test_cli_import_does_not_load_pygls() -> None:
     code = "import sys, promptlint.cli; print(any(m.split('.')[0] in ('pygls', 'lsprotocol') for m in sys.modules))"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
     assert out.strip() == "False"
+
+
+def test_an_unsaved_buffer_never_stands_in_for_the_module_on_disk(tmp_path: object) -> None:
+    """Another file importing `a` sees `a` as saved, not the buffer being edited."""
+    from pathlib import Path
+
+    root = Path(str(tmp_path))
+    (root / "a.py").write_text('SYSTEM_PROMPT = "You are a helpful assistant. " * 30\n', encoding="utf-8")
+    b_text = (
+        "from openai import OpenAI\nfrom a import SYSTEM_PROMPT\nclient = OpenAI()\n"
+        "def ask(q):\n    return client.chat.completions.create(model='gpt-4o', messages=[\n"
+        "        {'role': 'system', 'content': SYSTEM_PROMPT}, {'role': 'user', 'content': q}])\n"
+    )
+    (root / "b.py").write_text(b_text, encoding="utf-8")
+    linter = DocumentLinter((str(root),))
+    edited = "import time\nSYSTEM_PROMPT = f'Now {time.time()}. ' + 'You are a helpful assistant. ' * 30\n"
+    assert [d.code for d in linter.lint(str(root / "a.py"), edited, "python").diagnostics] == ["PC101"]
+    assert linter.lint(str(root / "b.py"), b_text, "python").diagnostics == ()

@@ -48,8 +48,10 @@ class Evaluator:
         self.loader = loader
         self.volatile = volatile
         self.consumed: set[int] = set()
-        self._memo: dict[tuple[int, int, int], Value] = {}
-        self._active: set[tuple[int, int, int]] = set()
+        # A linted file and its copy reached through an import cycle may share one tree, so the
+        # module is part of the key (values carry the module's path).
+        self._memo: dict[tuple[int, int, int, int], Value] = {}
+        self._active: set[tuple[int, int, int, int]] = set()
         self._bound: dict[int, object] = {}
         self.budget = EVAL_BUDGET
 
@@ -58,7 +60,7 @@ class Evaluator:
         # Memoised per node and function, and per call when arguments are bound: one `follow` binds
         # one arguments mapping, so its locals (`a = g(x); b = h(a); return k(a, b)`) are evaluated
         # once per call instead of once per use.
-        key = (id(node), id(scope.func), id(scope.args))
+        key = (id(node), id(scope.func), id(scope.args), id(scope.module))
         found = self._memo.get(key)
         if found is not None:
             return found

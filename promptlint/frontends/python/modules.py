@@ -55,8 +55,9 @@ class ModuleInfo:
     is_package: bool = False
     _tables: ModuleTables | None = None  # built on first use: many linted files never evaluate a name
     _function_bindings: dict[int, dict[str, list[Binding]]] = field(default_factory=dict)
-    # Memos keyed by `id()` of nodes of this module's tree, which lives as long as this object.
-    _spans: dict[int, Span] = field(default_factory=dict)
+    # Spans by node location (synthetic nodes made with `copy_location` share their original's), and
+    # return expressions by `id()` of this module's own function nodes, which live as long as it does.
+    _spans: dict[tuple[int, int, int | None, int | None], Span] = field(default_factory=dict)
     _returns: dict[int, ast.expr | None] = field(default_factory=dict)
 
     @property
@@ -84,18 +85,21 @@ class ModuleInfo:
 
     def span(self, node: ast.AST) -> Span:
         """Character span of an ast node (ast columns are UTF-8 byte offsets)."""
-        found = self._spans.get(id(node))
+        key = (
+            getattr(node, "lineno", 1),
+            getattr(node, "col_offset", 0),
+            getattr(node, "end_lineno", None),
+            getattr(node, "end_col_offset", None),
+        )
+        found = self._spans.get(key)
         if found is None:
-            found = self._spans[id(node)] = self._span(node)
+            found = self._spans[key] = self._span(*key)
         return found
 
-    def _span(self, node: ast.AST) -> Span:
+    def _span(self, lineno: int, col: int, end_lineno: int | None, end_col: int | None) -> Span:
         index = self.source.lines
-        lineno = getattr(node, "lineno", 1)
-        start = index.offset_from_utf8(lineno, getattr(node, "col_offset", 0))
-        end_line = getattr(node, "end_lineno", None) or lineno
-        end_col = getattr(node, "end_col_offset", None)
-        end = index.offset_from_utf8(end_line, end_col) if end_col is not None else start
+        start = index.offset_from_utf8(lineno, col)
+        end = index.offset_from_utf8(end_lineno or lineno, end_col) if end_col is not None else start
         return Span(start, max(start, end))
 
     def return_expr(self, fn: FunctionNode) -> ast.expr | None:
@@ -318,8 +322,12 @@ Reader = Callable[[str], bytes]
 class ModuleLoader:
     """Finds, reads and parses project modules by dotted name, once each (per loader)."""
 
-    def __init__(self, roots: tuple[str, ...] = (), reader: Reader | None = None) -> None:
+    def __init__(
+        self, roots: tuple[str, ...] = (), reader: Reader | None = None, keep_linted: bool = True
+    ) -> None:
         self._roots = roots
+        # Off for editors: a linted buffer may differ from the file on disk that imports must see.
+        self._keep_linted = keep_linted
         self._reader = reader or _read_bytes
         self._cache: OrderedDict[str, ModuleInfo | None] = OrderedDict()
         self._found: dict[tuple[str, str], str | None] = {}
@@ -370,7 +378,7 @@ class ModuleLoader:
 
     def offer(self, source: SourceFile, tree: ast.Module) -> None:
         """Keep a just-linted file's tree for a few files: its neighbours often import it."""
-        if len(source.text) > MAX_IMPORTED_BYTES:
+        if not self._keep_linted or len(source.text) > MAX_IMPORTED_BYTES:
             return
         key = os.path.abspath(source.path)
         if key in self._cache:

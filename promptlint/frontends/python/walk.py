@@ -1,11 +1,12 @@
 """The walk over one module that collects prompt-site candidates.
 
-Owns the prompt words (`NEEDLES`) and the cheap prefilter built on them: only nodes (statements and
-the expressions inside them) whose lines mention a prompt word are visited; every prompt site, message
-list, header use and history operation the walk collects has one on its own lines. The walk collects `Candidates`: every call (possible provider site),
-lists of role/content dicts or LangChain messages, assignments and functions whose names say
-prompt/system/instructions, messages appended to a persisted history (frozen once sent), header uses
-and history operations, each with the function and class it sits in.
+Owns the prompt words (`EXACT_NEEDLES`, `ANY_CASE_NEEDLES`) and the cheap prefilter built on them: only
+nodes (statements and the expressions inside them) whose lines mention a prompt word are visited; every
+prompt site, message list, header use and history operation the walk collects has one on its own
+lines. The walk collects `Candidates`: every call (possible provider site), lists of role/content dicts
+or LangChain messages, assignments and functions whose names say prompt/system/instructions, messages
+appended to a persisted history (frozen once sent), header uses and history operations, each with the
+function and class it sits in.
 """
 
 from __future__ import annotations
@@ -25,29 +26,34 @@ from promptlint.ir import HeaderUse, HistoryOp
 from promptlint.source import SourceFile
 
 # Prompt words matched as written, and words matched in any letter case (`system`, `System`, `SYSTEM`:
-# one scan of the lower-cased text instead of one per spelling).
+# one scan of the lower-cased text instead of one per spelling). The history words are those of
+# `history.HISTORY_NAME`, which ignores case too (`MESSAGES[-10:]`, `self.chatHistory.pop(0)`).
 EXACT_NEEDLES = (
-    "messages",
     "Message",
     "role",
     "cache_control",
     "completion",
     "generate_content",
     "responses",
+)
+ANY_CASE_NEEDLES = (
+    "system",
+    "prompt",
+    "instruction",
+    "header",
+    "messages",
     "history",
     "conversation",
     "memory",
     "deque",
-    # the rest of history.HISTORY_NAME, so a window over `transcript`/`turns` is reached
     "transcript",
     "chat_log",
     "dialog",
     "turns",
 )
-ANY_CASE_NEEDLES = ("system", "prompt", "instruction", "header")
+_SPELLINGS = tuple(v for n in ANY_CASE_NEEDLES for v in (n, n.capitalize(), n.upper()))
 # Occurrences that do not count: `turns` right after `re`/`Re` is the docstring word "returns".
 _NOT_AFTER = {"turns": "re"}
-_SPELLINGS = tuple(v for n in ANY_CASE_NEEDLES for v in (n, n.capitalize(), n.upper()))
 _PROMPT_NAME = re.compile(r"(?i)(prompt|system|instruction)")
 # Prompt-named values that are not prompts: hashes, cache keys, ids, debug/log strings.
 _NOT_PROMPT_NAME = re.compile(r"(?i)(hash|digest|_key\b|key$|_id\b|debug|log|path|file|dir|url)")
@@ -74,13 +80,12 @@ class Candidates:
 
 
 def mentions_prompt(source: SourceFile) -> bool:
-    text = source.text
-    if any(needle in text for needle in EXACT_NEEDLES if needle not in _NOT_AFTER):
+    if any(needle in source.text for needle in EXACT_NEEDLES):
         return True
     lowered = source.lowered
-    if any(needle in lowered for needle in ANY_CASE_NEEDLES):
+    if any(needle in lowered for needle in ANY_CASE_NEEDLES if needle not in _NOT_AFTER):
         return True
-    return any(_find(text, needle, 0) >= 0 for needle in _NOT_AFTER)
+    return any(_find(lowered, needle, 0) >= 0 for needle in _NOT_AFTER)
 
 
 def _find(text: str, needle: str, start: int) -> int:
