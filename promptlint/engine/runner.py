@@ -70,26 +70,42 @@ def new_state(roots: tuple[str, ...] = (), keep_linted: bool = True) -> LintStat
 
 def read_source(path: str, kind: FileKind, data: bytes | None = None) -> SourceFile | Diagnostic:
     """Read and decode a file; an unreadable or undecodable file becomes a PC001 diagnostic."""
+    source, failure = load_source(path, kind, data)
+    if failure is not None:
+        return failure
+    assert source is not None
+    return source
+
+
+def load_source(
+    path: str, kind: FileKind, data: bytes | None = None
+) -> tuple[SourceFile | None, Diagnostic | None]:
+    """Read and decode a file: `(source, None)`, or `(text to place it, PC001)` when it cannot be.
+
+    For undecodable bytes the text is decoded with replacement characters, only so that outputs can
+    show the PC001 at its line and column; nothing ever writes it back.
+    """
     try:
         if data is None:
             with open(path, "rb") as handle:
                 data = handle.read()
-        return decode_source(path, data, kind)
+        return decode_source(path, data, kind), None
     except OSError as exc:
-        return parse_error(path, Span(0, 0), f"cannot read: {exc.strerror or exc}")
+        return None, parse_error(path, Span(0, 0), f"cannot read: {exc.strerror or exc}")
     except DecodeFailure as exc:
-        index = SourceFile(path, data.decode("utf-8", errors="replace") if data else "", kind).lines
-        offset = index.offset(exc.line, exc.column - 1)
-        return parse_error(path, Span(offset, offset), str(exc))
+        shown = SourceFile(path, data.decode("utf-8", errors="replace") if data else "", kind)
+        offset = shown.lines.offset(exc.line, exc.column - 1)
+        return shown, parse_error(path, Span(offset, offset), str(exc))
 
 
 def lint_task(
     task: Task, state: LintState, data: bytes | None = None
 ) -> tuple[FileResult, SourceFile | None]:
-    source = read_source(task.path, task.kind, data)
-    if isinstance(source, Diagnostic):
+    source, failure = load_source(task.path, task.kind, data)
+    if failure is not None:
         pc001 = any(r.code == "PC001" for r in state.enabled(task.settings, task.path))
-        return FileResult(task.path, [source] if pc001 else []), None
+        return FileResult(task.path, [failure] if pc001 else []), source if pc001 else None
+    assert source is not None
     return lint_source(source, task.settings, state), source
 
 

@@ -87,12 +87,14 @@ def test_select_ignore_statistics(tmp_path: Path) -> None:
 def test_bad_files_do_not_stop_the_run(tmp_path: Path) -> None:
     (tmp_path / "broken.py").write_text("def f(:\n")
     (tmp_path / "bytes.py").write_bytes(b"x = '\xff\xfe'\n")
+    (tmp_path / "later.py").write_bytes(b"# a comment\ny = 'caf\xe9'\n")
     (tmp_path / "app.py").write_text(APP)
     proc = run("check", "--output-format", "concise", cwd=tmp_path)
     assert proc.returncode == 1 and "Traceback" not in proc.stderr
     lines = proc.stdout.splitlines()
     assert any(line.startswith("broken.py:1:7: PC001") for line in lines)
     assert any(line.startswith("bytes.py:1:6: PC001") for line in lines)
+    assert any(line.startswith("later.py:2:9: PC001") for line in lines)
     assert any(line.startswith("app.py:7:46: PC101") for line in lines)
 
 

@@ -28,6 +28,8 @@ def test_syntax_error_and_undecodable_and_empty(tmp_path: Path) -> None:
     )
     latin = found[("latin.py", "PC001")]
     assert "decode" in latin.message
+    position = run.sources[str(tmp_path / "latin.py")].lines.position(latin.span.start)
+    assert (position.line, position.column) == (2, 9)  # the \xe9 of 'caf\xe9' on line 2
     assert run.files == 4 and not run.errors
 
 
