@@ -16,7 +16,7 @@ from promptlint.config.load import ConfigResolver
 from promptlint.config.schema import Settings
 from promptlint.diagnostics import Diagnostic, Span
 from promptlint.discovery import Discovered, discover
-from promptlint.engine.collector import tune_for_lint, tuned_for_lint
+from promptlint.engine.collector import between_files, tune_for_lint, tuned_for_lint
 from promptlint.engine.link import link_project
 from promptlint.engine.lint import (
     FileResult,
@@ -124,6 +124,7 @@ def _work(tasks: list[Task]) -> tuple[list[tuple[FileResult, SourceFile | None]]
     for task in tasks:
         result, source = lint_task(task, state)
         out.append((result, source if result.diagnostics else None))
+        between_files()
     return out, dict(state.timings)
 
 
@@ -199,12 +200,15 @@ def _run(
     tasks: list[Task], state: LintState, jobs: int | None
 ) -> tuple[list[tuple[FileResult, SourceFile | None]], dict[str, float]]:
     workers = jobs or _workers()
+    pairs: list[tuple[FileResult, SourceFile | None]] = []
     if workers <= 1 or len(tasks) < PARALLEL_MIN_FILES:
         with tuned_for_lint():
-            return [_keep(lint_task(t, state)) for t in tasks], state.timings
+            for task in tasks:
+                pairs.append(_keep(lint_task(task, state)))
+                between_files()
+        return pairs, state.timings
     chunks = [tasks[i :: workers * 16] for i in range(workers * 16)]
     roots = state.loader.roots  # the same project roots in every worker
-    pairs: list[tuple[FileResult, SourceFile | None]] = []
     timings: dict[str, float] = {}
     with ProcessPoolExecutor(workers, initializer=_init_worker, initargs=(roots,)) as pool:
         for chunk_pairs, chunk_timings in pool.map(_work, [c for c in chunks if c]):
