@@ -62,9 +62,9 @@ class Task:
     settings: Settings
 
 
-def new_state(roots: tuple[str, ...] = (), keep_linted: bool = True) -> LintState:
-    """Per-process lint state; `keep_linted=False` for editors, whose buffers are not the disk files."""
-    loader = ModuleLoader(roots, keep_linted=keep_linted)
+def new_state(roots: tuple[str, ...] = ()) -> LintState:
+    """Per-process lint state."""
+    loader = ModuleLoader(roots)
     return LintState(Registry.load(), TiktokenCounter(), loader, default_frontends())
 
 

@@ -48,7 +48,7 @@ class DocumentLinter:
     @property
     def state(self) -> LintState:
         if self._state is None:
-            self._state = new_state(self.folders, keep_linted=False)
+            self._state = new_state(self.folders)
         return self._state
 
     def folder_of(self, path: str) -> str:

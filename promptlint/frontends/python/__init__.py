@@ -41,7 +41,6 @@ def extract_python(source: SourceFile, ctx: PythonContext) -> FileFacts:
             return FileFacts(parse_failure=_syntax_failure(source, exc))
         except (ValueError, RecursionError, MemoryError) as exc:
             return FileFacts(parse_failure=ParseFailure(f"cannot parse: {exc}", Span(0, 0)))
-        ctx.loader.offer(source, tree)
     if not walk.mentions_prompt(source):
         return FileFacts()
     ctx.loader.begin_file()

@@ -27,9 +27,6 @@ MAX_MODULES_PER_FILE = 6
 # Imports are not followed into modules larger than this (prompt modules are small; a 20k-line server
 # module would dominate memory for one name).
 MAX_IMPORTED_BYTES = 256 * 1024
-# Trees of the most recently linted files kept for imports by the next files (saves re-parsing them).
-MAX_RECENT_FILES = 8
-MAX_RECENT_LINES = 20_000
 _MUTATORS = frozenset({"append", "extend", "insert", "update", "shuffle"})
 
 
@@ -322,18 +319,13 @@ Reader = Callable[[str], bytes]
 class ModuleLoader:
     """Finds, reads and parses project modules by dotted name, once each (per loader)."""
 
-    def __init__(
-        self, roots: tuple[str, ...] = (), reader: Reader | None = None, keep_linted: bool = True
-    ) -> None:
+    def __init__(self, roots: tuple[str, ...] = (), reader: Reader | None = None) -> None:
         self._roots = roots
-        # Off for editors: a linted buffer may differ from the file on disk that imports must see.
-        self._keep_linted = keep_linted
         self._reader = reader or _read_bytes
         self._cache: OrderedDict[str, ModuleInfo | None] = OrderedDict()
         self._found: dict[tuple[str, str], str | None] = {}
         self._directories: dict[str, str] = {}
         self._packages: dict[str, tuple[str, ...]] = {}  # directory -> its dotted package parts
-        self._recent: OrderedDict[str, tuple[SourceFile, ast.Module, int]] = OrderedDict()
         self._lines: dict[str, int] = {}
         # Modules used while analysing the current file stay alive until the next file even if evicted:
         # the evaluator memoises by `id()` of AST nodes, which must not be reused meanwhile.
@@ -358,8 +350,7 @@ class ModuleLoader:
                 self._pinned[key] = cached
             return cached
         self._cache[key] = None  # guards against import cycles while parsing
-        recent = self._recent.pop(key, None)
-        module = self._from_linted(key, recent[0], recent[1]) if recent else self._parse(key)
+        module = self._parse(key)
         self._cache[key] = module
         if module is not None:
             self._pinned[key] = module
@@ -375,27 +366,6 @@ class ModuleLoader:
         """The tree of `path` if this loader already parsed exactly `text` for it (an import)."""
         module = self._cache.get(os.path.abspath(path))
         return module.tree if module is not None and module.source.text == text else None
-
-    def offer(self, source: SourceFile, tree: ast.Module) -> None:
-        """Keep a just-linted file's tree for a few files: its neighbours often import it."""
-        if not self._keep_linted or len(source.text) > MAX_IMPORTED_BYTES:
-            return
-        key = os.path.abspath(source.path)
-        if key in self._cache:
-            return
-        self._recent[key] = (source, tree, source.lines.line_count)
-        self._recent.move_to_end(key)
-        while len(self._recent) > 1 and (
-            len(self._recent) > MAX_RECENT_FILES
-            or sum(e[2] for e in self._recent.values()) > MAX_RECENT_LINES
-        ):
-            self._recent.popitem(last=False)
-
-    def _from_linted(self, path: str, source: SourceFile, tree: ast.Module) -> ModuleInfo:
-        if source.path != path:
-            source = SourceFile(path, source.text, source.kind, source.encoding, source.bom, source.newline)
-        name, is_package = self.module_name(path)
-        return build_module(source, tree, name, is_package)
 
     def module_name(self, path: str) -> tuple[str, bool]:
         """Dotted module name of a file, found by walking up through `__init__.py` packages."""
