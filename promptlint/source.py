@@ -53,6 +53,13 @@ class SourceFile:
     def lines(self) -> LineIndex:
         return LineIndex(self.text)
 
+    @property
+    def line_count(self) -> int:
+        """The number of lines, as `LineIndex` counts them, without building the index when it is not."""
+        if "lines" in self.__dict__ or "\r" in self.text:
+            return self.lines.line_count
+        return self.text.count("\n") + 1
+
     @cached_property
     def lowered(self) -> str:
         """The text lower-cased once, for the case-insensitive word scans of the frontends."""
@@ -62,9 +69,6 @@ class SourceFile:
         """Encode `text` the way this file was stored (same encoding and BOM)."""
         data = text.encode(self.encoding)
         return (codecs.BOM_UTF8 + data) if self.bom else data
-
-
-_COOKIE = re.compile(rb"^[ \t\f]*#.*?coding[:=][ \t]*([-\w.]+)")
 
 
 def decode_source(path: str, data: bytes, kind: FileKind) -> SourceFile:
@@ -77,7 +81,7 @@ def decode_source(path: str, data: bytes, kind: FileKind) -> SourceFile:
     body = data[3:] if bom else data
     encoding = "utf-8"
     cookie_error = ""
-    if kind is FileKind.PYTHON and not bom:
+    if kind is FileKind.PYTHON and not bom and b"coding" in _first_two_lines(data):
         try:
             encoding, _ = tokenize.detect_encoding(io.BytesIO(data).readline)
         except SyntaxError as exc:
@@ -95,6 +99,13 @@ def decode_source(path: str, data: bytes, kind: FileKind) -> SourceFile:
     if kind is FileKind.PYTHON and not bom and cookie_error:
         raise DecodeFailure(cookie_error, 1, 1)
     return SourceFile(path, text, kind, encoding, bom, detect_newline(text))
+
+
+def _first_two_lines(data: bytes) -> bytes:
+    """Where a PEP 263 encoding cookie may be (lines as `tokenize.detect_encoding` reads them)."""
+    first = data.find(b"\n")
+    second = data.find(b"\n", first + 1) if first >= 0 else -1
+    return data if second < 0 else data[:second]
 
 
 def detect_newline(text: str) -> str:

@@ -112,7 +112,7 @@ def lint_source(source: SourceFile, settings: Settings, state: LintState) -> Fil
     registry = state.registry
     enabled = state.enabled(settings, source.path)
     enabled_codes = {r.code for r in enabled}
-    result = FileResult(source.path, [], lines=source.lines.line_count)
+    result = FileResult(source.path, [], lines=source.line_count)
     frontend = (state.frontends or default_frontends()).get(source.kind)
     if frontend is None:
         return result

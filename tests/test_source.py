@@ -1,0 +1,55 @@
+"""Decoding files (PEP 263 cookies, BOMs, bad bytes) and counting their lines."""
+
+from __future__ import annotations
+
+import pytest
+
+from promptlint.source import DecodeFailure, FileKind, LineIndex, SourceFile, decode_source
+
+
+@pytest.mark.parametrize(
+    ("data", "encoding", "text"),
+    [
+        (b"x = 'caf\xc3\xa9'\n", "utf-8", "x = 'caf\u00e9'\n"),
+        (
+            b"# -*- coding: latin-1 -*-\nx = 'caf\xe9'\n",
+            "iso-8859-1",
+            "# -*- coding: latin-1 -*-\nx = 'caf\u00e9'\n",
+        ),
+        (b"#!/usr/bin/env python\n# vim: set fileencoding=cp1252 :\nx = '\x80'\n", "cp1252", None),
+        (
+            b"x = 1\n# coding: latin-1\ny = 'caf\xc3\xa9'\n",
+            "utf-8",
+            "x = 1\n# coding: latin-1\ny = 'caf\u00e9'\n",
+        ),
+        (b"\xef\xbb\xbfx = 'caf\xc3\xa9'\n", "utf-8", "x = 'caf\u00e9'\n"),
+    ],
+    ids=["utf8", "cookie-line-1", "cookie-line-2", "cookie-on-line-3-ignored", "bom"],
+)
+def test_python_files_are_decoded_by_their_cookie(data: bytes, encoding: str, text: str | None) -> None:
+    source = decode_source("m.py", data, FileKind.PYTHON)
+    assert source.encoding == encoding
+    if text is not None:
+        assert source.text == text
+
+
+def test_a_bad_byte_is_reported_at_its_line_and_column() -> None:
+    with pytest.raises(DecodeFailure) as caught:
+        decode_source("m.py", b"x = 1\ny = 'caf\xe9'\n", FileKind.PYTHON)
+    assert (caught.value.line, caught.value.column) == (2, 9)
+
+
+def test_an_unknown_cookie_is_a_decode_failure() -> None:
+    with pytest.raises(DecodeFailure):
+        decode_source("m.py", b"# coding: no-such-codec\nx = 1\n", FileKind.PYTHON)
+
+
+@pytest.mark.parametrize(
+    "text", ["", "x", "x\n", "a\nb", "a\nb\n\n", "a\r\nb\r\n", "a\rb", "a\r\n\rb\n", "\u00e9\n\u2028x\n"]
+)
+def test_line_count_matches_the_line_index(text: str) -> None:
+    counted = SourceFile("m.py", text, FileKind.PYTHON).line_count
+    assert counted == LineIndex(text).line_count
+    indexed = SourceFile("m.py", text, FileKind.PYTHON)
+    _ = indexed.lines
+    assert indexed.line_count == counted
