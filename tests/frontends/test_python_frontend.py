@@ -380,6 +380,32 @@ def test_walk_reaches_history_windows_named_without_a_prompt_word(tmp_path: Path
     assert [op.target for op in facts.history] == [name]
 
 
+@pytest.mark.parametrize(
+    "name",
+    [
+        "prompt_tokens",
+        "prompt_cost",
+        "is_system",
+        "self.has_system_message",
+        "prompt_embedding",
+        "num_prompts",
+    ],
+)
+def test_names_of_numbers_and_flags_about_a_prompt_are_not_prompts(tmp_path: Path, name: str) -> None:
+    facts = facts_of(
+        f"""
+        from datetime import datetime
+        class Bot:
+            def run(self):
+                {name} = f"{{datetime.now()}} tokens"
+                system_text = f"{{datetime.now()}} rules"
+        """,
+        tmp_path,
+    )
+    assert [p.parts[0].role.value for p in facts.prompts] == ["system"]
+    assert "rules" in render(facts.prompts[0])
+
+
 def test_returns_in_a_docstring_is_not_a_prompt_word() -> None:
     from promptlint.frontends.python.walk import mentions_prompt
     from promptlint.source import SourceFile

@@ -41,13 +41,14 @@ def extract_python(source: SourceFile, ctx: PythonContext) -> FileFacts:
             return FileFacts(parse_failure=_syntax_failure(source, exc))
         except (ValueError, RecursionError, MemoryError) as exc:
             return FileFacts(parse_failure=ParseFailure(f"cannot parse: {exc}", Span(0, 0)))
-    if not walk.mentions_prompt(source):
+    lines = walk.NeedleLines.of(source)
+    if not lines.mentions:
         return FileFacts()
     ctx.loader.begin_file()
     name, is_package = ctx.loader.module_name(source.path)
     module = build_module(source, tree, name, is_package)
     evaluator = Evaluator(module, ctx.loader, ctx.volatile)
-    found = walk.walk(module)
+    found = walk.walk(module, lines)
     prompts = SiteBuilder(module, evaluator).build(found)
     return FileFacts(
         prompts=tuple(prompts),

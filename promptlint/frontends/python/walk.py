@@ -55,8 +55,13 @@ _SPELLINGS = tuple(v for n in ANY_CASE_NEEDLES for v in (n, n.capitalize(), n.up
 # Occurrences that do not count: `turns` right after `re`/`Re` is the docstring word "returns".
 _NOT_AFTER = {"turns": "re"}
 _PROMPT_NAME = re.compile(r"(?i)(prompt|system|instruction)")
-# Prompt-named values that are not prompts: hashes, cache keys, ids, debug/log strings.
-_NOT_PROMPT_NAME = re.compile(r"(?i)(hash|digest|_key\b|key$|_id\b|debug|log|path|file|dir|url)")
+# Prompt-named values that are not prompts: hashes, cache keys, ids, debug/log strings, and numbers,
+# flags and vectors about a prompt (`prompt_tokens`, `prompt_cost`, `is_system`, `prompt_embedding`).
+_NOT_PROMPT_NAME = re.compile(
+    r"(?i)(hash|digest|_key\b|key$|_id\b|debug|log|path|file|dir|url"
+    r"|(?:^|[_.])(?:tokens?|costs?|prices?|counts?|num|len|length|size|embeddings?|scores?|ms|seconds|latency)(?:$|_)"
+    r"|(?:^|\.)(?:is|has|use|should)_)"
+)
 
 
 @dataclass
@@ -80,12 +85,8 @@ class Candidates:
 
 
 def mentions_prompt(source: SourceFile) -> bool:
-    if any(needle in source.text for needle in EXACT_NEEDLES):
-        return True
-    lowered = source.lowered
-    if any(needle in lowered for needle in ANY_CASE_NEEDLES if needle not in _NOT_AFTER):
-        return True
-    return any(_find(lowered, needle, 0) >= 0 for needle in _NOT_AFTER)
+    """Whether any line of `source` contains a prompt word."""
+    return NeedleLines.of(source).mentions
 
 
 def _find(text: str, needle: str, start: int) -> int:
@@ -98,9 +99,12 @@ def _find(text: str, needle: str, start: int) -> int:
     return position
 
 
-def walk(module: ModuleInfo) -> Candidates:
-    """Collect candidates, descending only into nodes whose lines mention a prompt word."""
-    found = Candidates(lines=NeedleLines.of(module), llm=is_llm_module(module.source.lowered))
+def walk(module: ModuleInfo, lines: NeedleLines | None = None) -> Candidates:
+    """Collect candidates, descending only into nodes whose lines mention a prompt word.
+
+    `lines` is `NeedleLines.of(module.source)` if the caller already has it.
+    """
+    found = Candidates(lines=lines or NeedleLines.of(module.source), llm=is_llm_module(module.source.lowered))
     prefix = found.lines.prefix
     for stmt in module.tree.body:
         if _mentions(stmt, prefix):
@@ -115,26 +119,35 @@ class NeedleLines:
 
     prefix: list[int]
 
+    @property
+    def mentions(self) -> bool:
+        """Whether any line contains a prompt word."""
+        return self.prefix[-1] > 0
+
     @classmethod
-    def of(cls, module: ModuleInfo) -> NeedleLines:
-        text = module.source.text
-        starts = module.source.lines.starts
-        marks = bytearray(len(starts) + 2)
-        lowered = module.source.lowered
+    def of(cls, source: SourceFile) -> NeedleLines:
+        """Scan `source` once per prompt word; the line index is built only if one occurs."""
+        text = source.text
+        lowered = source.lowered
         searches: list[tuple[str, tuple[str, ...]]] = [(text, EXACT_NEEDLES)]
         if len(lowered) == len(text):  # true unless a letter lower-cases to several characters
             searches.append((lowered, ANY_CASE_NEEDLES))
         else:
             searches.append((text, _SPELLINGS))
+        starts: tuple[int, ...] = ()
+        marks = bytearray()
         for haystack, needles in searches:
             for needle in needles:
                 find = haystack.find if needle not in _NOT_AFTER else partial(_find, haystack)
                 position = find(needle, 0)
+                if position >= 0 and not starts:
+                    starts = source.lines.starts
+                    marks = bytearray(len(starts) + 2)
                 while position >= 0:
                     line = bisect.bisect_right(starts, position)
                     marks[line] = 1
                     position = find(needle, starts[line] if line < len(starts) else len(text))
-        return cls(list(itertools.accumulate(marks)))
+        return cls(list(itertools.accumulate(marks)) if starts else [0])
 
 
 def _mentions(node: ast.AST, prefix: list[int]) -> bool:
