@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from promptlint.config.load import ConfigResolver
 from promptlint.config.schema import Settings
 from promptlint.diagnostics import Diagnostic, Span
-from promptlint.discovery import Discovered, discover
+from promptlint.discovery import discover
 from promptlint.engine.collector import between_files, tune_for_lint, tuned_for_lint
 from promptlint.engine.link import link_project
 from promptlint.engine.lint import (
@@ -137,16 +137,18 @@ def _workers() -> int:
 
 def collect_tasks(paths: Sequence[str], resolver: ConfigResolver, selection: Selection) -> list[Task]:
     tasks = []
+    # The resolver hands out one Settings object per config file; combine each with the CLI once.
+    combined: dict[int, tuple[Settings, Settings]] = {}
     for found in discover(list(paths), resolver.for_path):
-        tasks.append(_task(found, resolver, selection))
+        settings = resolver.for_path(found.path)
+        entry = combined.get(id(settings))
+        if entry is None:
+            entry = combined[id(settings)] = (
+                settings,
+                settings.with_cli(selection.select, selection.ignore, selection.extend_select),
+            )
+        tasks.append(Task(found.path, found.kind, entry[1]))
     return tasks
-
-
-def _task(found: Discovered, resolver: ConfigResolver, selection: Selection) -> Task:
-    settings = resolver.for_path(found.path).with_cli(
-        selection.select, selection.ignore, selection.extend_select
-    )
-    return Task(found.path, found.kind, settings)
 
 
 def lint_paths(
