@@ -110,12 +110,11 @@ def _first_two_lines(data: bytes) -> bytes:
 
 def detect_newline(text: str) -> str:
     """The first line ending in `text` (`\\r\\n`, `\\r` or `\\n`); `\\n` when there is none."""
-    for i, ch in enumerate(text):
-        if ch == "\n":
-            return "\n"
-        if ch == "\r":
-            return "\r\n" if text[i + 1 : i + 2] == "\n" else "\r"
-    return "\n"
+    newline = text.find("\n")
+    carriage = text.find("\r", 0, newline if newline >= 0 else len(text))
+    if carriage < 0:
+        return "\n"
+    return "\r\n" if text.startswith("\n", carriage + 1) else "\r"
 
 
 @dataclass(frozen=True, slots=True)

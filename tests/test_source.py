@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from promptlint.source import DecodeFailure, FileKind, LineIndex, SourceFile, decode_source
+from promptlint.source import DecodeFailure, FileKind, LineIndex, SourceFile, decode_source, detect_newline
 
 
 @pytest.mark.parametrize(
@@ -53,3 +53,19 @@ def test_line_count_matches_the_line_index(text: str) -> None:
     indexed = SourceFile("m.py", text, FileKind.PYTHON)
     _ = indexed.lines
     assert indexed.line_count == counted
+
+
+@pytest.mark.parametrize(
+    ("text", "newline"),
+    [
+        ("", "\n"),
+        ("a", "\n"),
+        ("a\nb\r\n", "\n"),
+        ("a\r\nb\n", "\r\n"),
+        ("a\rb\n", "\r"),
+        ("x\r", "\r"),
+        ("\r\n", "\r\n"),
+    ],
+)
+def test_the_first_line_ending_is_the_files_line_ending(text: str, newline: str) -> None:
+    assert detect_newline(text) == newline

@@ -16,7 +16,7 @@ with origins marked `TEMPLATE_ORIGIN`. After every file is linted, this pass:
 from __future__ import annotations
 
 import os
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import replace
 
 from promptlint.diagnostics import Applicability, Diagnostic, Fix, Location, Span
@@ -33,10 +33,14 @@ def _key(path: str) -> str:
     return os.path.normcase(os.path.abspath(path))
 
 
-def superseded(results: Iterable[FileResult]) -> set[str]:
-    """Keys of files used by another linted file that is not itself only reachable through a cycle."""
+def superseded(results: Iterable[FileResult], keys: Sequence[str] | None = None) -> set[str]:
+    """Keys of files used by another linted file that is not itself only reachable through a cycle.
+
+    `keys` are the results' `_key(path)`s, if the caller has them.
+    """
     results = list(results)
-    edges = {_key(r.path): {_key(p) for p in r.links} - {_key(r.path)} for r in results}
+    keys = keys if keys is not None else [_key(r.path) for r in results]
+    edges = {k: {_key(p) for p in r.links} - {k} for k, r in zip(keys, results, strict=True)}
     targets = {t for ts in edges.values() for t in ts}
     frontier = [k for k in edges if k not in targets]
     reached: set[str] = set()
@@ -53,15 +57,16 @@ def link_project(
     results: list[FileResult], sources: dict[str, SourceFile]
 ) -> tuple[list[Diagnostic], dict[str, SourceFile]]:
     """All diagnostics after relocation and supersession, plus sources of files findings moved into."""
-    spelled = {_key(r.path): r.path for r in results}
-    replaced = superseded(results)
+    keys = [_key(r.path) for r in results]
+    spelled = dict(zip(keys, (r.path for r in results), strict=True))
+    replaced = superseded(results, keys)
     loader = TemplateLoader()
     extra: dict[str, SourceFile] = {}
     kept: list[Diagnostic] = []
     moved: list[Diagnostic] = []
     own_fixes: dict[tuple[str, str, Span], Fix] = {}
-    for result in results:
-        drop = _key(result.path) in replaced
+    for result, key in zip(results, keys, strict=True):
+        drop = key in replaced
         for diag in result.diagnostics:
             if diag.fix is not None:
                 own_fixes[(_key(diag.path), diag.code, diag.span)] = diag.fix
