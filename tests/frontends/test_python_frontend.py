@@ -407,7 +407,7 @@ def test_names_of_numbers_and_flags_about_a_prompt_are_not_prompts(tmp_path: Pat
 
 
 def test_returns_in_a_docstring_is_not_a_prompt_word() -> None:
-    from promptlint.frontends.python.walk import mentions_prompt
+    from promptlint.frontends.python.needles import mentions_prompt
     from promptlint.source import SourceFile
 
     assert not mentions_prompt(

@@ -14,6 +14,7 @@ from promptlint.diagnostics import Span
 from promptlint.frontends.python import walk
 from promptlint.frontends.python.evaluate import Evaluator
 from promptlint.frontends.python.modules import ModuleLoader, build_module
+from promptlint.frontends.python.needles import NeedleLines
 from promptlint.frontends.python.sites import SiteBuilder
 from promptlint.frontends.python.volatile import VolatileTable
 from promptlint.frontends.template_ir import template_paths
@@ -41,7 +42,7 @@ def extract_python(source: SourceFile, ctx: PythonContext) -> FileFacts:
             return FileFacts(parse_failure=_syntax_failure(source, exc))
         except (ValueError, RecursionError, MemoryError) as exc:
             return FileFacts(parse_failure=ParseFailure(f"cannot parse: {exc}", Span(0, 0)))
-    lines = walk.NeedleLines.of(source)
+    lines = NeedleLines.of(source)
     if not lines.mentions:
         return FileFacts()
     ctx.loader.begin_file()

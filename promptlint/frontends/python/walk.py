@@ -1,8 +1,7 @@
 """The walk over one module that collects prompt-site candidates.
 
-Owns the prompt words (`EXACT_NEEDLES`, `ANY_CASE_NEEDLES`) and the cheap prefilter built on them: only
-nodes (statements and the expressions inside them) whose lines mention a prompt word are visited; every
-prompt site, message list, header use and history operation the walk collects has one on its own
+Only nodes (statements and the expressions inside them) whose lines mention a prompt word (`needles.py`)
+are visited; every prompt site, message list, header use and history operation the walk collects has one on its own
 lines. The walk collects `Candidates`: every call (possible provider site), lists of role/content dicts
 or LangChain messages, assignments and functions whose names say prompt/system/instructions, messages
 appended to a persisted history (frozen once sent), header uses and history operations, each with the
@@ -12,48 +11,16 @@ function and class it sits in.
 from __future__ import annotations
 
 import ast
-import bisect
-import itertools
 import re
 from dataclasses import dataclass, field
-from functools import partial
 from typing import Any
 
 from promptlint.frontends.python import history
-from promptlint.frontends.python.headers import header_read, headers_in_assign, headers_in_call, is_llm_module
+from promptlint.frontends.python.headers import header_read, headers_in_assign, headers_in_call
 from promptlint.frontends.python.modules import FunctionNode, ModuleInfo, dotted
+from promptlint.frontends.python.needles import NeedleLines
 from promptlint.ir import HeaderUse, HistoryOp
-from promptlint.source import SourceFile
 
-# Prompt words matched as written, and words matched in any letter case (`system`, `System`, `SYSTEM`:
-# one scan of the lower-cased text instead of one per spelling). The history words are those of
-# `history.HISTORY_NAME`, which ignores case too (`MESSAGES[-10:]`, `self.chatHistory.pop(0)`).
-EXACT_NEEDLES = (
-    "Message",
-    "role",
-    "cache_control",
-    "completion",
-    "generate_content",
-    "responses",
-)
-ANY_CASE_NEEDLES = (
-    "system",
-    "prompt",
-    "instruction",
-    "header",
-    "messages",
-    "history",
-    "conversation",
-    "memory",
-    "deque",
-    "transcript",
-    "chat_log",
-    "dialog",
-    "turns",
-)
-_SPELLINGS = tuple(v for n in ANY_CASE_NEEDLES for v in (n, n.capitalize(), n.upper()))
-# Occurrences that do not count: `turns` right after `re`/`Re` is the docstring word "returns".
-_NOT_AFTER = {"turns": "re"}
 _PROMPT_NAME = re.compile(r"(?i)(prompt|system|instruction)")
 # Prompt-named values that are not prompts: hashes, cache keys, ids, debug/log strings, and numbers,
 # flags and vectors about a prompt (`prompt_tokens`, `prompt_cost`, `is_system`, `prompt_embedding`).
@@ -84,70 +51,18 @@ class Candidates:
     llm: bool = True  # the module talks to an LLM API (see headers.is_llm_module)
 
 
-def mentions_prompt(source: SourceFile) -> bool:
-    """Whether any line of `source` contains a prompt word."""
-    return NeedleLines.of(source).mentions
-
-
-def _find(text: str, needle: str, start: int) -> int:
-    """`text.find(needle, start)`, skipping occurrences that `_NOT_AFTER` says do not count."""
-    position = text.find(needle, start)
-    before = _NOT_AFTER.get(needle)
-    if before is not None:
-        while position >= len(before) and text[position - len(before) : position].lower() == before:
-            position = text.find(needle, position + 1)
-    return position
-
-
 def walk(module: ModuleInfo, lines: NeedleLines | None = None) -> Candidates:
     """Collect candidates, descending only into nodes whose lines mention a prompt word.
 
     `lines` is `NeedleLines.of(module.source)` if the caller already has it.
     """
-    found = Candidates(lines=lines or NeedleLines.of(module.source), llm=is_llm_module(module.source.lowered))
+    lines = lines or NeedleLines.of(module.source)
+    found = Candidates(lines=lines, llm=lines.llm)
     prefix = found.lines.prefix
     for stmt in module.tree.body:
         if _mentions(stmt, prefix):
             _visit(stmt, None, None, found, module)
     return found
-
-
-@dataclass(frozen=True)
-class NeedleLines:
-    """Which lines contain a prompt word, as prefix counts: `prefix[n]` is the number of such lines in
-    lines 1..n, so "does any line of first..last mention one" is `prefix[last] != prefix[first - 1]`."""
-
-    prefix: list[int]
-
-    @property
-    def mentions(self) -> bool:
-        """Whether any line contains a prompt word."""
-        return self.prefix[-1] > 0
-
-    @classmethod
-    def of(cls, source: SourceFile) -> NeedleLines:
-        """Scan `source` once per prompt word; the line index is built only if one occurs."""
-        text = source.text
-        lowered = source.lowered
-        searches: list[tuple[str, tuple[str, ...]]] = [(text, EXACT_NEEDLES)]
-        if len(lowered) == len(text):  # true unless a letter lower-cases to several characters
-            searches.append((lowered, ANY_CASE_NEEDLES))
-        else:
-            searches.append((text, _SPELLINGS))
-        starts: tuple[int, ...] = ()
-        marks = bytearray()
-        for haystack, needles in searches:
-            for needle in needles:
-                find = haystack.find if needle not in _NOT_AFTER else partial(_find, haystack)
-                position = find(needle, 0)
-                if position >= 0 and not starts:
-                    starts = source.lines.starts
-                    marks = bytearray(len(starts) + 2)
-                while position >= 0:
-                    line = bisect.bisect_right(starts, position)
-                    marks[line] = 1
-                    position = find(needle, starts[line] if line < len(starts) else len(text))
-        return cls(list(itertools.accumulate(marks)) if starts else [0])
 
 
 def _mentions(node: ast.AST, prefix: list[int]) -> bool:
