@@ -177,6 +177,28 @@ def imported(ev: Evaluator, qualname: str, node: ast.expr, scope: Scope) -> Valu
     return ev.opaque(Stability.DEPLOYMENT, node, scope, cause=qualname)
 
 
+def imported_class(ev: Evaluator, name: str, scope: Scope) -> bool:
+    """Whether `name` is bound here only by an import, of a class from a project module.
+
+    A call of such a name is an unknown call, so `eval_call` need not parse the module to find that
+    out (`ModuleLoader.defines_class` reads its text instead).
+    """
+    if scope.args is not None and name in scope.args:
+        return False
+    module = scope.module
+    bindings = module.function_bindings(scope.func).get(name, []) if scope.func is not None else []
+    if not bindings:
+        bindings = module.bindings.get(name, [])
+    if any(b.kind != "import" for b in bindings):
+        return False
+    if bindings:
+        target = import_target(bindings[-1], name, module)
+    else:
+        target = module.imports.get(name)
+    modname, _, symbol = (target or "").rpartition(".")
+    return bool(modname) and ev.loader.defines_class(modname, symbol, module.path)
+
+
 def import_target(binding: Binding, name: str, module: ModuleInfo) -> str | None:
     """The dotted name that an import statement binds to `name`, relative imports resolved."""
     stmt = binding.stmt

@@ -14,7 +14,7 @@ from dataclasses import replace
 from typing import TYPE_CHECKING
 
 from promptlint.diagnostics import Applicability, Edit, Fix, Span
-from promptlint.frontends.python.bindings import Scope
+from promptlint.frontends.python.bindings import Scope, imported_class
 from promptlint.frontends.python.strings import dedent, reserialised_history, str_method, template_fields
 from promptlint.frontends.python.templates import render_call
 from promptlint.frontends.python.values import (
@@ -88,6 +88,8 @@ def eval_call(ev: Evaluator, node: ast.Call, scope: Scope) -> Value:
             return follow(ev, callee, node, scope)
         base = ev.eval(func.value, scope)
         return _method(ev, base, func.attr, node, scope)
+    if isinstance(func, ast.Name) and imported_class(ev, func.id, scope):
+        return _unknown_call(ev, node, scope)  # what following the class would give, without parsing
     callee = ev.eval(func, scope) if isinstance(func, ast.Name) else None
     if isinstance(callee, Ref):
         return follow(ev, callee, node, scope)

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import ast
 import os
+import re
 from collections import OrderedDict, deque
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -324,6 +325,7 @@ class ModuleLoader:
         self._reader = reader or _read_bytes
         self._cache: OrderedDict[str, ModuleInfo | None] = OrderedDict()
         self._found: dict[tuple[str, str], str | None] = {}
+        self._classes: dict[tuple[str, str], bool] = {}  # (path, name) -> the text defines a class
         self._directories: dict[str, str] = {}
         self._packages: dict[str, tuple[str, ...]] = {}  # directory -> its dotted package parts
         self._lines: dict[str, int] = {}
@@ -394,14 +396,48 @@ class ModuleLoader:
 
     def find(self, dotted_name: str, near: str) -> ModuleInfo | None:
         """The module `dotted_name` as seen from file `near`, if it is part of the project."""
+        path = self._path_of(dotted_name, near)
+        return self.load_path(path) if path is not None else None
+
+    def defines_class(self, dotted_name: str, symbol: str, near: str) -> bool:
+        """Whether project module `dotted_name` (as seen from `near`) binds `symbol` to a class.
+
+        Answered from the parsed module when it is cached, else from its text without parsing it: a
+        class statement `class <symbol>` at the start of a line and no `def <symbol>` anywhere (a def
+        would win over a class, and a module-level def may sit inside an `if`). Calling a class is an
+        unknown call whatever the class holds, so callers use this to avoid parsing a module for it.
+        A `class <symbol>` line inside a string could mislead the text check; then a call is treated
+        as unknown, as for a module that is not followed.
+        """
+        path = self._path_of(dotted_name, near)
+        if path is None or not symbol.isidentifier() or not symbol.isascii():
+            return False
+        key = os.path.abspath(path)
+        if key in self._cache:
+            module = self._cache[key]
+            return module is not None and isinstance(module.defs.get(symbol), ast.ClassDef)
+        peeked = self._classes.get((path, symbol))
+        if peeked is None:
+            try:
+                data = self._reader(path)
+            except OSError:
+                return False
+            name = re.escape(symbol.encode())
+            peeked = bool(
+                re.search(rb"(?m)^class[ \t]+" + name + rb"\b", data)
+                and not re.search(rb"\bdef[ \t]+" + name + rb"\b", data)
+            )
+            self._classes[(path, symbol)] = peeked
+        return peeked
+
+    def _path_of(self, dotted_name: str, near: str) -> str | None:
         directory = self._directories.get(near)
         if directory is None:
             directory = self._directories[near] = os.path.dirname(os.path.abspath(near))
         key = (dotted_name, directory)
         if key not in self._found:
             self._found[key] = self._locate(dotted_name, near)
-        path = self._found[key]
-        return self.load_path(path) if path is not None else None
+        return self._found[key]
 
     def _locate(self, dotted_name: str, near: str) -> str | None:
         rel = dotted_name.replace(".", os.sep)
