@@ -22,7 +22,7 @@ def test_ids_match_the_reference_encoder_on_mixed_text() -> None:
 
     text = (
         "You are a helpful assistant. Today is 2026-11-22T10:15:00Z.\n"
-        "Réponds en français 🙂 — 東京の天気は？ {\"sort_keys\": true}\n\tindent   spaces\r\n"
+        'Réponds en français 🙂 — 東京の天気は？ {"sort_keys": true}\n\tindent   spaces\r\n'
         "def f(x):\n    return x ** 2  # comment\n"
     ) * 3
     for name in ("o200k_base", "cl100k_base"):
