@@ -59,6 +59,7 @@ class Discovered:
     path: str
     kind: FileKind
     explicit: bool
+    settings: Settings  # the configuration that applies to the file
 
 
 def classify(path: str, settings: Settings, explicit: bool) -> FileKind | None:
@@ -137,8 +138,9 @@ def discover(paths: list[str], settings_for: Callable[[str], Settings]) -> Itera
             key = os.path.abspath(raw)
             if key not in seen:
                 seen.add(key)
-                kind = classify(raw, settings_for(raw), explicit=True)
-                yield Discovered(raw, kind or FileKind.PYTHON, True)
+                settings = settings_for(raw)
+                kind = classify(raw, settings, explicit=True)
+                yield Discovered(raw, kind or FileKind.PYTHON, True, settings)
             continue
         for found in _walk(raw, settings_for, gitignore):
             key = os.path.abspath(found.path)
@@ -168,4 +170,4 @@ def _walk(top: str, settings_for: Callable[[str], Settings], gitignore: GitIgnor
             kind = classify(full, settings, explicit=False)
             if kind is None or _excluded(full, settings) or gitignore.ignored(full, is_dir=False):
                 continue
-            yield Discovered(full, kind, False)
+            yield Discovered(full, kind, False, settings)

@@ -140,7 +140,7 @@ def collect_tasks(paths: Sequence[str], resolver: ConfigResolver, selection: Sel
     # The resolver hands out one Settings object per config file; combine each with the CLI once.
     combined: dict[int, tuple[Settings, Settings]] = {}
     for found in discover(list(paths), resolver.for_path):
-        settings = resolver.for_path(found.path)
+        settings = found.settings
         entry = combined.get(id(settings))
         if entry is None:
             entry = combined[id(settings)] = (
