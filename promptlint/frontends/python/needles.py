@@ -8,9 +8,11 @@ case too (`MESSAGES[-10:]`, `self.chatHistory.pop(0)`).
 
 The scan is one pass of an Aho-Corasick automaton (ahocorasick-rs) over the lower-cased text, which
 also notes whether the file names an LLM API (`headers.LLM_MARKERS`); exact-case words are checked
-against the original text at each hit. On the LLM benchmark corpus this takes 1.35 s against 2.14 s
-for one `str.find` pass per word. A text whose lower-cased form has another length (a few non-ASCII
-letters lower-case to two characters) is scanned word by word instead, so offsets stay exact.
+against the original text at each hit, and lines are counted between hits, so the file's line index
+is not built for the scan. On the LLM benchmark corpus (11,336 files) this takes 1.2 s, lower-casing
+included, against 2.5 s for one `str.find` pass per word over the line index. A text whose lower-cased
+form has another length (a few non-ASCII letters lower-case to two characters) is scanned word by word
+instead, so offsets stay exact.
 """
 
 from __future__ import annotations
@@ -77,43 +79,37 @@ class NeedleLines:
 
     @classmethod
     def of(cls, source: SourceFile) -> NeedleLines:
-        """Scan `source`; the line index is built only if a prompt word occurs."""
+        """Scan `source` in one pass; lines are counted between hits unless the text has a `\\r`."""
         text = source.text
         lowered = source.lowered
         if len(lowered) != len(text):
             return cls.word_by_word(source)
-        starts: tuple[int, ...] = ()
-        marks = bytearray()
-        llm = False
-        limit = -1  # hits before this offset are on a line already marked
-        # Overlapping hits come in the order of their ends, so lines only grow.
-        for index, start, _end in _MATCHER.find_matches_as_indexes(lowered, overlapping=True):
-            if index >= _FIRST_MARKER:
-                llm = True
-                continue
-            if start < limit:
-                continue
-            exact = _EXACT_AT.get(index)
-            if exact is not None and not text.startswith(exact, start):
-                continue
-            before = _NOT_AFTER_AT.get(index)
-            if (
-                before is not None
-                and start >= len(before)
-                and lowered.startswith(before, start - len(before))
-            ):
-                continue
-            if not starts:
-                starts = source.lines.starts
-                marks = bytearray(len(starts) + 2)
-            line = bisect.bisect_right(starts, start)
+        hits, llm = _hits(text, lowered)
+        if not hits:
+            return cls([0], llm)
+        if "\r" in text:  # `ast` counts a lone `\r` as a line break too: use the full line index
+            starts = source.lines.starts
+            marks = bytearray(len(starts) + 2)
+            for start in hits:
+                marks[bisect.bisect_right(starts, start)] = 1
+            return cls(list(itertools.accumulate(marks)), llm)
+        marks = bytearray(text.count("\n") + 3)
+        line = 1  # the line that starts at offset `line_start`
+        line_start = 0
+        for start in hits:
+            if start < line_start:
+                continue  # on a line already marked
+            line += text.count("\n", line_start, start)
             marks[line] = 1
-            limit = starts[line] if line < len(starts) else len(text)
-        return cls(list(itertools.accumulate(marks)) if starts else [0], llm)
+            end_of_line = text.find("\n", start)
+            line_start = end_of_line + 1 if end_of_line >= 0 else len(text) + 1
+            line += 1
+        return cls(list(itertools.accumulate(marks)), llm)
 
     @classmethod
     def word_by_word(cls, source: SourceFile) -> NeedleLines:
-        """The same scan, one `str.find` pass per word and spelling over the original text."""
+        """The same scan, one `str.find` pass per word and spelling over the original text, with the
+        line index (any line ending)."""
         text = source.text
         starts: tuple[int, ...] = ()
         marks = bytearray()
@@ -128,6 +124,28 @@ class NeedleLines:
                 marks[line] = 1
                 position = find(needle, starts[line] if line < len(starts) else len(text))
         return cls(list(itertools.accumulate(marks)) if starts else [0], is_llm_module(source.lowered))
+
+
+def _hits(text: str, lowered: str) -> tuple[list[int], bool]:
+    """Offsets of the prompt words in `text`, and whether it names an LLM API.
+
+    The offsets come in the order in which their words end; no word holds a line break, so the lines
+    of the offsets never decrease.
+    """
+    hits: list[int] = []
+    llm = False
+    for index, start, _end in _MATCHER.find_matches_as_indexes(lowered, overlapping=True):
+        if index >= _FIRST_MARKER:
+            llm = True
+            continue
+        exact = _EXACT_AT.get(index)
+        if exact is not None and not text.startswith(exact, start):
+            continue
+        before = _NOT_AFTER_AT.get(index)
+        if before is not None and start >= len(before) and lowered.startswith(before, start - len(before)):
+            continue
+        hits.append(start)
+    return hits, llm
 
 
 def mentions_prompt(source: SourceFile) -> bool:
