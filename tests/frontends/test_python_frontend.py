@@ -472,3 +472,24 @@ def test_an_import_cycle_back_into_the_linted_file_is_reported_the_same_every_ti
     again = lint_paths(["a.py"], jobs=1).diagnostics
     assert [(d.code, d.span) for d in first] == [(d.code, d.span) for d in again]
     assert [d.code for d in first] == ["PC101", "PC101"]
+
+
+@pytest.mark.parametrize(
+    ("test", "guard"),
+    [
+        ("not history", True),
+        ("len(self.history) == 0", True),
+        ("history == []", True),
+        ("ready and not messages", True),
+        ("history", False),
+        ("check('do not stop')", False),  # words in a string are no guard
+        ("len(history) > 10", False),
+    ],
+)
+def test_guards_emptiness(test: str, guard: bool) -> None:
+    import ast
+
+    from promptlint.frontends.python.history import guards_emptiness
+
+    expr = ast.parse(test, mode="eval").body
+    assert guards_emptiness(expr) is guard

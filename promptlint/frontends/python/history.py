@@ -119,12 +119,15 @@ def delete_ops(stmt: ast.Delete, module: ModuleInfo) -> list[HistoryOp]:
     return out
 
 
-def guards_emptiness(test: ast.expr, source: str) -> bool:
+def guards_emptiness(test: ast.expr) -> bool:
     """`if not history`, `if len(history) == 0`, `if history == []`: runs once per conversation.
 
-    `source` is the test's own text: a test without `not`, `==` or `<` in it is no guard.
+    A test with no `not` and no comparison in it is no guard (checked on the tree, before unparsing).
     """
-    if "not" not in source and "==" not in source and "<" not in source:
+    if not any(
+        type(n) is ast.Compare or (isinstance(n, ast.UnaryOp) and type(n.op) is ast.Not)
+        for n in ast.walk(test)
+    ):
         return False
     text = ast.unparse(test)
     return bool(re.search(r"not \w|len\(.*\) ?(==|<) ?[01]\b|== ?\[\]", text))

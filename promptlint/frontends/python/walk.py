@@ -149,7 +149,7 @@ def _visit(
         func, cls = None, node  # type: ignore[assignment]
     elif kind is ast.If:
         test: ast.expr = node.test  # type: ignore[attr-defined]
-        guard = history.guards_emptiness(test, module.text_of(test))
+        guard = history.guards_emptiness(test)
         found.in_if += 1
         found.guarded += guard
         _children(node, func, cls, found, module)
