@@ -84,27 +84,44 @@ class NeedleLines:
         lowered = source.lowered
         if len(lowered) != len(text):
             return cls.word_by_word(source)
-        hits, llm = _hits(text, lowered)
-        if not hits:
-            return cls([0], llm)
         if "\r" in text:  # `ast` counts a lone `\r` as a line break too: use the full line index
+            hits, llm = _hits(text, lowered)
+            if not hits:
+                return cls([0], llm)
             starts = source.lines.starts
             marks = bytearray(len(starts) + 2)
             for start in hits:
                 marks[bisect.bisect_right(starts, start)] = 1
             return cls(list(itertools.accumulate(marks)), llm)
-        marks = bytearray(text.count("\n") + 3)
+        # `_hits` and the line counting in one loop: this runs for every linted file.
+        marks = bytearray()
+        llm = False
         line = 1  # the line that starts at offset `line_start`
         line_start = 0
-        for start in hits:
+        for index, start, _end in _MATCHER.find_matches_as_indexes(lowered, overlapping=True):
+            if index >= _FIRST_MARKER:
+                llm = True
+                continue
             if start < line_start:
                 continue  # on a line already marked
+            exact = _EXACT_AT.get(index)  # `_counts`, inlined
+            if exact is not None and not text.startswith(exact, start):
+                continue
+            before = _NOT_AFTER_AT.get(index)
+            if (
+                before is not None
+                and start >= len(before)
+                and lowered.startswith(before, start - len(before))
+            ):
+                continue
+            if not marks:
+                marks = bytearray(text.count("\n") + 3)
             line += text.count("\n", line_start, start)
             marks[line] = 1
             end_of_line = text.find("\n", start)
             line_start = end_of_line + 1 if end_of_line >= 0 else len(text) + 1
             line += 1
-        return cls(list(itertools.accumulate(marks)), llm)
+        return cls(list(itertools.accumulate(marks)) if marks else [0], llm)
 
     @classmethod
     def word_by_word(cls, source: SourceFile) -> NeedleLines:
@@ -137,15 +154,18 @@ def _hits(text: str, lowered: str) -> tuple[list[int], bool]:
     for index, start, _end in _MATCHER.find_matches_as_indexes(lowered, overlapping=True):
         if index >= _FIRST_MARKER:
             llm = True
-            continue
-        exact = _EXACT_AT.get(index)
-        if exact is not None and not text.startswith(exact, start):
-            continue
-        before = _NOT_AFTER_AT.get(index)
-        if before is not None and start >= len(before) and lowered.startswith(before, start - len(before)):
-            continue
-        hits.append(start)
+        elif _counts(index, start, text, lowered):
+            hits.append(start)
     return hits, llm
+
+
+def _counts(index: int, start: int, text: str, lowered: str) -> bool:
+    """Whether the hit of word `index` at `start` counts (exact case; not after `NOT_AFTER`)."""
+    exact = _EXACT_AT.get(index)
+    if exact is not None:
+        return text.startswith(exact, start)
+    before = _NOT_AFTER_AT.get(index)
+    return before is None or start < len(before) or not lowered.startswith(before, start - len(before))
 
 
 def mentions_prompt(source: SourceFile) -> bool:
