@@ -493,3 +493,15 @@ def test_guards_emptiness(test: str, guard: bool) -> None:
 
     expr = ast.parse(test, mode="eval").body
     assert guards_emptiness(expr) is guard
+
+
+def test_parameter_defaults_are_not_walked(tmp_path: Path) -> None:
+    facts = facts_of(
+        """
+        from datetime import datetime
+        def build(question, messages=[{"role": "system", "content": f"Started {datetime.now()}. Rules."}]):
+            return question
+        """,
+        tmp_path,
+    )
+    assert facts.prompts == ()  # a default is evaluated once, when the function is defined

@@ -121,9 +121,16 @@ _LINED = frozenset(
     k for k in _DESCEND if issubclass(k, ast.stmt | ast.expr | ast.keyword | ast.excepthandler)
 )
 _DECORATED = frozenset({ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef})
-# The fields to descend into, per node type: type annotations never hold a candidate.
+# The fields to descend into, per node type: type annotations never hold a candidate, and neither do
+# a function's parameters: their defaults are evaluated once, when the function is defined, so a
+# message list or a clock call there is not built per request.
+_FUNCTIONS = frozenset({ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda})
 _FIELDS = {
-    kind: tuple(f for f in kind._fields if f not in ("annotation", "returns", "type_comment"))
+    kind: tuple(
+        f
+        for f in kind._fields
+        if f not in ("annotation", "returns", "type_comment") and not (kind in _FUNCTIONS and f == "args")
+    )
     for kind in _ALL_NODES
 }
 
