@@ -11,7 +11,7 @@ from promptlint.frontends.python import PythonContext, extract_python
 from promptlint.frontends.python.modules import ModuleLoader
 from promptlint.frontends.python.volatile import VolatileTable
 from promptlint.ir import FileFacts, Prompt, Slot, Text
-from promptlint.source import FileKind, decode_source
+from promptlint.source import FileKind, SourceFile, decode_source
 
 
 def facts_of(code: str, tmp_path: Path, name: str = "app.py", volatile: tuple[str, ...] = ()) -> FileFacts:
@@ -404,6 +404,40 @@ def test_names_of_numbers_and_flags_about_a_prompt_are_not_prompts(tmp_path: Pat
     )
     assert [p.parts[0].role.value for p in facts.prompts] == ["system"]
     assert "rules" in render(facts.prompts[0])
+
+
+@pytest.mark.parametrize(
+    "name",
+    [
+        "build_score_prompt",
+        "use_case_prompt",
+        "word_count_instruction",
+        "summary_length_instruction",
+        "cost_estimation_prompt",
+        "token_budget_system_prompt",
+    ],
+)
+def test_prompt_builders_named_after_numbers_are_still_prompts(tmp_path: Path, name: str) -> None:
+    facts = facts_of(
+        f"""
+        from datetime import datetime
+        def {name}(answer):
+            return f"Today is {{datetime.now()}}. Grade the answer carefully. {{answer}}"
+        """,
+        tmp_path,
+    )
+    assert len(facts.prompts) == 1
+
+
+def test_walk_of_a_module_without_prompt_words_finds_nothing(tmp_path: Path) -> None:
+    import ast
+
+    from promptlint.frontends.python.modules import build_module
+    from promptlint.frontends.python.walk import walk
+
+    source = SourceFile(str(tmp_path / "m.py"), "x = 1\ny = 2\n", FileKind.PYTHON)
+    found = walk(build_module(source, ast.parse(source.text), "m", False))
+    assert not found.calls and not found.named
 
 
 def test_returns_in_a_docstring_is_not_a_prompt_word() -> None:

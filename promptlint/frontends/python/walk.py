@@ -24,10 +24,11 @@ from promptlint.ir import HeaderUse, HistoryOp
 _PROMPT_NAME = re.compile(r"(?i)(prompt|system|instruction)")
 # Prompt-named values that are not prompts: hashes, cache keys, ids, debug/log strings, and numbers,
 # flags and vectors about a prompt (`prompt_tokens`, `prompt_cost`, `is_system`, `prompt_embedding`).
+# Number words count only at the end of a name (`prompt_tokens`, but `build_score_prompt` is a prompt).
 _NOT_PROMPT_NAME = re.compile(
     r"(?i)(hash|digest|_key\b|key$|_id\b|debug|log|path|file|dir|url"
-    r"|(?:^|[_.])(?:tokens?|costs?|prices?|counts?|num|len|length|size|embeddings?|scores?|ms|seconds|latency)(?:$|_)"
-    r"|(?:^|\.)(?:is|has|use|should)_)"
+    r"|(?:^|[_.])(?:tokens?|costs?|prices?|counts?|len|length|size|embeddings?|scores?|ms|seconds|latency)$"
+    r"|(?:^|\.)(?:is|has|should|num)_)"
 )
 
 
@@ -58,6 +59,8 @@ def walk(module: ModuleInfo, lines: NeedleLines | None = None) -> Candidates:
     """
     lines = lines or NeedleLines.of(module.source)
     found = Candidates(lines=lines, llm=lines.llm)
+    if not lines.mentions:
+        return found
     prefix = found.lines.prefix
     last = len(prefix) - 1
     for stmt in module.tree.body:  # `_mentions` inlined: a module has many top-level statements
