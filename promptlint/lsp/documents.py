@@ -71,6 +71,11 @@ class DocumentLinter:
             resolver = self._resolvers[folder] = ConfigResolver(cwd=folder)
         return resolver.for_path(path)
 
+    def file_saved(self, path: str) -> None:
+        """Other buffers that import `path` must see its saved text, not a cached parse."""
+        if self._state is not None:
+            self._state.loader.forget(path)
+
     def reload_config(self) -> None:
         """Forget every resolved configuration (a config file changed) and the per-settings caches."""
         self._resolvers.clear()

@@ -186,9 +186,11 @@ def create_server(debounce: float = DEBOUNCE_SECONDS) -> PromptlintServer:
 
     @server.feature(types.TEXT_DOCUMENT_DID_SAVE)
     def did_save(ls: PromptlintServer, params: types.DidSaveTextDocumentParams) -> None:
-        if is_config_file(ls.path_of(params.text_document.uri)):
+        path = ls.path_of(params.text_document.uri)
+        if is_config_file(path):
             ls.config_changed()
         else:
+            ls.lint_executor.submit(ls.linter.file_saved, path)  # ordered before the re-lint below
             ls.schedule(params.text_document.uri, 0)
 
     @server.feature(types.TEXT_DOCUMENT_DID_CLOSE)

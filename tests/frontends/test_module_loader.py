@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ast
 import textwrap
 from pathlib import Path
 
@@ -84,3 +85,31 @@ def test_calling_an_imported_class_does_not_parse_its_module(
     assert reader.read.count("models.py") == 1  # read once for its text, never parsed
     text = "".join(getattr(seg, "text", "") for seg in facts.prompts[0].parts[0].segments)
     assert "Answer briefly." in text
+
+
+def test_forget_rereads_a_saved_module(tmp_path: Path) -> None:
+    _project(tmp_path, {"prompts.py": "class Rules:\n    pass\n", "app.py": "from prompts import Rules\n"})
+    loader = ModuleLoader()
+    near = str(tmp_path / "app.py")
+    assert loader.defines_class("prompts", "Rules", near)
+    first = loader.find("prompts", near)
+    assert first is not None and "Rules" in first.defs
+    _project(tmp_path, {"prompts.py": "def Rules():\n    return 'Answer briefly.'\n"})
+    loader.forget(str(tmp_path / "prompts.py"))
+    assert not loader.defines_class("prompts", "Rules", near)
+    again = loader.find("prompts", near)
+    assert again is not None and isinstance(again.defs["Rules"], ast.FunctionDef)
+
+
+def test_the_editor_forgets_a_saved_file(tmp_path: Path) -> None:
+    from promptlint.lsp.documents import DocumentLinter
+
+    _project(tmp_path, {"prompts.py": "RULES = 'a'\n", "app.py": "from prompts import RULES\n"})
+    linter = DocumentLinter((str(tmp_path),))
+    loader = linter.state.loader
+    near = str(tmp_path / "app.py")
+    assert loader.find("prompts", near) is not None
+    _project(tmp_path, {"prompts.py": "RULES = 'b'\n"})
+    linter.file_saved(str(tmp_path / "prompts.py"))
+    module = loader.find("prompts", near)
+    assert module is not None and "'b'" in module.source.text

@@ -341,6 +341,15 @@ class ModuleLoader:
     def roots(self) -> tuple[str, ...]:
         return self._roots
 
+    def forget(self, path: str) -> None:
+        """Drop what was read from `path` (an editor saved it), and every module location found."""
+        key = os.path.abspath(path)
+        self._cache.pop(key, None)
+        self._lines.pop(key, None)
+        self._classes = {k: v for k, v in self._classes.items() if os.path.abspath(k[0]) != key}
+        self._found.clear()  # a new or removed file changes where names resolve
+        self._packages.clear()
+
     def load_path(self, path: str) -> ModuleInfo | None:
         key = os.path.abspath(path)
         if key not in self._pinned and len(self._pinned) >= MAX_MODULES_PER_FILE:
