@@ -59,9 +59,13 @@ class SiteBuilder:
 
     # -- provider calls --------------------------------------------------------------------------
     def _site(self, call: ast.Call, scope: Scope) -> Prompt | None:
-        chain = _attr_chain(call.func)
-        if not chain or chain[-1] not in _SITE_METHODS:
+        func = call.func
+        method = func.attr if type(func) is ast.Attribute else func.id if type(func) is ast.Name else None
+        if method not in _SITE_METHODS:
             return None  # cheap exit: only these final names can be a prompt site
+        chain = _attr_chain(func)
+        if not chain:
+            return None
         qual = self.ev.qualname(call.func, scope) or ""
         kind = _classify(chain, qual, call)
         if kind is None:
