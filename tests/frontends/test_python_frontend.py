@@ -441,13 +441,12 @@ def test_walk_of_a_module_without_prompt_words_finds_nothing(tmp_path: Path) -> 
 
 
 def test_returns_in_a_docstring_is_not_a_prompt_word() -> None:
-    from promptlint.frontends.python.needles import mentions_prompt
-    from promptlint.source import SourceFile
+    from promptlint.frontends.python.needles import NeedleLines
 
-    assert not mentions_prompt(
+    assert not NeedleLines.of(
         SourceFile("a.py", 'def f():\n    """Returns: nothing. returns"""\n', FileKind.PYTHON)
-    )
-    assert mentions_prompt(SourceFile("a.py", "turns = []\n", FileKind.PYTHON))
+    ).mentions
+    assert NeedleLines.of(SourceFile("a.py", "turns = []\n", FileKind.PYTHON)).mentions
 
 
 def test_history_names_in_any_letter_case_are_reached_inside_multiline_statements(tmp_path: Path) -> None:

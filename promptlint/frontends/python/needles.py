@@ -79,32 +79,27 @@ class NeedleLines:
 
     @classmethod
     def of(cls, source: SourceFile) -> NeedleLines:
-        """Scan `source` in one pass; lines are counted between hits unless the text has a `\\r`."""
+        """Scan `source` in one pass, mapping each hit to its line."""
         text = source.text
         lowered = source.lowered
         if len(lowered) != len(text):
             return cls.word_by_word(source)
-        if "\r" in text:  # `ast` counts a lone `\r` as a line break too: use the full line index
-            hits, llm = _hits(text, lowered)
-            if not hits:
-                return cls([0], llm)
-            starts = source.lines.starts
-            marks = bytearray(len(starts) + 2)
-            for start in hits:
-                marks[bisect.bisect_right(starts, start)] = 1
-            return cls(list(itertools.accumulate(marks)), llm)
-        # `_hits` and the line counting in one loop: this runs for every linted file.
+        # `ast` counts a lone `\r` as a line break too, so such a text maps hits through its line index;
+        # any other text counts line breaks between hits and never builds the index.
+        starts = source.lines.starts if "\r" in text else ()
         marks = bytearray()
         llm = False
-        line = 1  # the line that starts at offset `line_start`
-        line_start = 0
+        line_start = 0  # where the line after the last marked one starts: hits before it are done
+        next_line = 1  # that line's number
+        # Overlapping hits come in the order of their ends, and no word holds a line break, so the
+        # lines of the hits never decrease.
         for index, start, _end in _MATCHER.find_matches_as_indexes(lowered, overlapping=True):
             if index >= _FIRST_MARKER:
                 llm = True
                 continue
             if start < line_start:
                 continue  # on a line already marked
-            exact = _EXACT_AT.get(index)  # `_counts`, inlined
+            exact = _EXACT_AT.get(index)
             if exact is not None and not text.startswith(exact, start):
                 continue
             before = _NOT_AFTER_AT.get(index)
@@ -115,12 +110,16 @@ class NeedleLines:
             ):
                 continue
             if not marks:
-                marks = bytearray(text.count("\n") + 3)
-            line += text.count("\n", line_start, start)
+                marks = bytearray((len(starts) if starts else text.count("\n") + 1) + 2)
+            if starts:
+                line = bisect.bisect_right(starts, start)
+                line_start = starts[line] if line < len(starts) else len(text) + 1
+            else:
+                line = next_line + text.count("\n", line_start, start)
+                end_of_line = text.find("\n", start)
+                line_start = end_of_line + 1 if end_of_line >= 0 else len(text) + 1
             marks[line] = 1
-            end_of_line = text.find("\n", start)
-            line_start = end_of_line + 1 if end_of_line >= 0 else len(text) + 1
-            line += 1
+            next_line = line + 1
         return cls(list(itertools.accumulate(marks)) if marks else [0], llm)
 
     @classmethod
@@ -141,36 +140,6 @@ class NeedleLines:
                 marks[line] = 1
                 position = find(needle, starts[line] if line < len(starts) else len(text))
         return cls(list(itertools.accumulate(marks)) if starts else [0], is_llm_module(source.lowered))
-
-
-def _hits(text: str, lowered: str) -> tuple[list[int], bool]:
-    """Offsets of the prompt words in `text`, and whether it names an LLM API.
-
-    The offsets come in the order in which their words end; no word holds a line break, so the lines
-    of the offsets never decrease.
-    """
-    hits: list[int] = []
-    llm = False
-    for index, start, _end in _MATCHER.find_matches_as_indexes(lowered, overlapping=True):
-        if index >= _FIRST_MARKER:
-            llm = True
-        elif _counts(index, start, text, lowered):
-            hits.append(start)
-    return hits, llm
-
-
-def _counts(index: int, start: int, text: str, lowered: str) -> bool:
-    """Whether the hit of word `index` at `start` counts (exact case; not after `NOT_AFTER`)."""
-    exact = _EXACT_AT.get(index)
-    if exact is not None:
-        return text.startswith(exact, start)
-    before = _NOT_AFTER_AT.get(index)
-    return before is None or start < len(before) or not lowered.startswith(before, start - len(before))
-
-
-def mentions_prompt(source: SourceFile) -> bool:
-    """Whether any line of `source` contains a prompt word."""
-    return NeedleLines.of(source).mentions
 
 
 def _find(text: str, needle: str, start: int) -> int:
