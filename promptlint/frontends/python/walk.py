@@ -62,13 +62,8 @@ def walk(module: ModuleInfo, lines: NeedleLines | None = None) -> Candidates:
     if not lines.mentions:
         return found
     prefix = found.lines.prefix
-    last = len(prefix) - 1
-    for stmt in module.tree.body:  # `_mentions` inlined: a module has many top-level statements
-        first = stmt.lineno
-        if type(stmt) in _DECORATED and stmt.decorator_list:  # type: ignore[attr-defined]
-            first = stmt.decorator_list[0].lineno  # type: ignore[attr-defined]
-        end = stmt.end_lineno or first
-        if prefix[end if end < last else last] != prefix[first - 1]:
+    for stmt in module.tree.body:
+        if _mentions(stmt, prefix):
             _visit(stmt, None, None, found, module)
     return found
 
