@@ -325,7 +325,7 @@ class ModuleLoader:
         self._reader = reader or _read_bytes
         self._cache: OrderedDict[str, ModuleInfo | None] = OrderedDict()
         self._found: dict[tuple[str, str], str | None] = {}
-        self._classes: dict[tuple[str, str], bool] = {}  # (path, name) -> the text defines a class
+        self._classes: dict[tuple[str, str], bool] = {}  # (absolute path, name) -> the text defines a class
         self._directories: dict[str, str] = {}
         self._packages: dict[str, tuple[str, ...]] = {}  # directory -> its dotted package parts
         self._lines: dict[str, int] = {}
@@ -346,7 +346,7 @@ class ModuleLoader:
         key = os.path.abspath(path)
         self._cache.pop(key, None)
         self._lines.pop(key, None)
-        self._classes = {k: v for k, v in self._classes.items() if os.path.abspath(k[0]) != key}
+        self._classes = {k: v for k, v in self._classes.items() if k[0] != key}
         self._found.clear()  # a new or removed file changes where names resolve
         self._packages.clear()
 
@@ -425,7 +425,7 @@ class ModuleLoader:
         if key in self._cache:
             module = self._cache[key]
             return module is not None and isinstance(module.defs.get(symbol), ast.ClassDef)
-        peeked = self._classes.get((path, symbol))
+        peeked = self._classes.get((key, symbol))
         if peeked is None:
             try:
                 data = self._reader(path)
@@ -436,7 +436,7 @@ class ModuleLoader:
                 re.search(rb"(?m)^class[ \t]+" + name + rb"\b", data)
                 and not re.search(rb"\bdef[ \t]+" + name + rb"\b", data)
             )
-            self._classes[(path, symbol)] = peeked
+            self._classes[(key, symbol)] = peeked
         return peeked
 
     def _path_of(self, dotted_name: str, near: str) -> str | None:
