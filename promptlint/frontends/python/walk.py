@@ -49,7 +49,11 @@ class Candidates:
     guarded: int = 0  # depth of enclosing `if` blocks that test a history for emptiness
     compaction: set[int] = field(default_factory=set)  # slices with something prepended inside an `if`
     in_if: int = 0
-    llm: bool = True  # the module talks to an LLM API (see headers.is_llm_module)
+
+    @property
+    def llm(self) -> bool:
+        """Whether the module talks to an LLM API (see `headers.is_llm_module`)."""
+        return self.lines.llm
 
 
 def walk(module: ModuleInfo, lines: NeedleLines | None = None) -> Candidates:
@@ -58,7 +62,7 @@ def walk(module: ModuleInfo, lines: NeedleLines | None = None) -> Candidates:
     `lines` is `NeedleLines.of(module.source)` if the caller already has it.
     """
     lines = lines or NeedleLines.of(module.source)
-    found = Candidates(lines=lines, llm=lines.llm)
+    found = Candidates(lines=lines)
     if not lines.mentions:
         return found
     prefix = found.lines.prefix
