@@ -33,7 +33,14 @@ from promptlint.rules_api.base import (
     Status,
 )
 from promptlint.rules_api.context import RuleContext, RuleSettings, Tail, is_last_part, role_label
-from promptlint.rules_api.detectors import HeaderRule, SlotTailRule, VolatileSlotRule, culprit_location
+from promptlint.rules_api.detectors import (
+    HeaderRule,
+    SlotTailRule,
+    VolatileSlotRule,
+    culprit_location,
+    dynamic_slots,
+    more_phrase,
+)
 
 __all__ = [
     "RESERIALISED",
@@ -74,6 +81,8 @@ __all__ = [
     "VolatileKind",
     "VolatileSlotRule",
     "culprit_location",
+    "dynamic_slots",
+    "more_phrase",
     "is_last_part",
     "role_label",
 ]

@@ -16,13 +16,19 @@ from promptlint.diagnostics import Fix, Location, Span
 
 
 class Stability(enum.IntEnum):
-    """How often a value changes, from never (STATIC) to on every call (VOLATILE)."""
+    """How often a value changes, from never (STATIC) to on every call (VOLATILE).
+
+    UNKNOWN is a value whose origin promptlint cannot see (a parameter nobody is known to pass
+    per-request data to, an attribute of an object, a template variable no Python renders): it may
+    vary, but nothing proves it, so no rule reports it. SESSION and above need evidence.
+    """
 
     STATIC = 0
     DEPLOYMENT = 1
-    SESSION = 2
-    REQUEST = 3
-    VOLATILE = 4
+    UNKNOWN = 2
+    SESSION = 3
+    REQUEST = 4
+    VOLATILE = 5
 
     @property
     def label(self) -> str:
@@ -32,6 +38,7 @@ class Stability(enum.IntEnum):
 _STABILITY_LABELS = {
     Stability.STATIC: "never",
     Stability.DEPLOYMENT: "deployment",
+    Stability.UNKNOWN: "unknown",
     Stability.SESSION: "user or session",
     Stability.REQUEST: "request",
     Stability.VOLATILE: "call",

@@ -1,6 +1,6 @@
 """What a template variable's name says about it, and `promptlint:` directives in template comments.
 
-Shared by the Jinja, Prompty and plain-text frontends. A variable nobody binds is per-request; one whose
+Shared by the Jinja, Prompty and plain-text frontends. A variable nobody binds is of unknown origin (never reported as per-request); one whose
 name says clock (`now`, `current_date`, `timestamp`) or per-call id (`request_id`, `uuid`, `nonce`) is
 VOLATILE "by name" (DESIGN §3). `{# promptlint: stable=a,b #}` declares variables stable and
 `{# promptlint: role=user #}` sets the role of a template's text.
@@ -48,12 +48,12 @@ def words(name: str) -> list[str]:
 
 
 def guess(name: str, label: str, span: Span) -> Slot:
-    """The slot for variable `name` when nothing binds it: volatile by name, else per-request."""
+    """The slot for variable `name` when nothing binds it: volatile by name, else unknown."""
     found = name_says_volatile(name)
     if found is not None:
         kind, granularity = found
         return Slot(label, span, Stability.VOLATILE, f"{label} (by name)", kind, granularity)
-    return Slot(label, span, Stability.REQUEST, f"template variable `{name}`")
+    return Slot(label, span, Stability.UNKNOWN, f"template variable `{name}`")
 
 
 def name_says_volatile(name: str) -> tuple[VolatileKind, Granularity | None] | None:

@@ -103,35 +103,58 @@ class VolatileSlotRule(PromptRule):
             )
 
 
+def dynamic_slots(prompt: Prompt, min_stability: Stability = Stability.SESSION) -> list[tuple[int, int, Slot]]:
+    """Slots proven to vary per session or request (not volatile, not a re-serialised history), in order."""
+    out = []
+    for pi, si, seg in prompt.walk():
+        if not isinstance(seg, Slot) or prompt.parts[pi].role is Role.HISTORY:
+            continue
+        if seg.cause.startswith(RESERIALISED):
+            continue  # a whole history rebuilt as text is PC402's finding
+        if min_stability <= seg.stability < Stability.VOLATILE:
+            out.append((pi, si, seg))
+    return out
+
+
+def more_phrase(count: int, what: str) -> str:
+    """` (and 2 more per-request values after it)`, or nothing."""
+    if count <= 0:
+        return ""
+    return f" (and {count} more {what}{'' if count == 1 else 's'} after it)"
+
+
 class SlotTailRule(PromptRule):
-    """Slots at least `min_stability` (and below VOLATILE) followed by >= `min-static-tokens` static
-    tokens, counted until the next slot that varies as often."""
+    """The first slot at least `min_stability` (and below VOLATILE) of a prompt, when
+    >= `min-static-tokens` static tokens follow it.
+
+    Everything after the first differing token is a miss, so the first such value is the root cause:
+    one finding per prompt, whose cache impact is all static text after it, naming how many more
+    such values follow (`{more}` in the message).
+    """
 
     min_stability: ClassVar[Stability] = Stability.SESSION
 
     def check(self, prompt: Prompt, ctx: RuleContext) -> None:
-        for pi, si, seg in prompt.walk():
-            if not isinstance(seg, Slot) or prompt.parts[pi].role is Role.HISTORY:
-                continue
-            if seg.cause.startswith(RESERIALISED):
-                continue  # a whole history rebuilt as text is PC402's finding
-            if not (self.min_stability <= seg.stability < Stability.VOLATILE):
-                continue
-            tail = ctx.static_tail(prompt, pi, si, min(seg.stability, Stability.REQUEST))
-            if tail.tokens < ctx.settings.min_static_tokens:
-                continue
-            primary, related = culprit_location(seg, prompt, ctx)
-            own_file = seg.origin is None or seg.origin.path == ctx.path
-            ctx.report(
-                primary.span,
-                related=related,
-                tokens_after=tail.tokens,
-                origin=seg.origin,
-                fix=seg.fix if own_file else None,
-                slot=seg.label,
-                stability=seg.stability.label,
-                role=role_label(prompt.parts[pi]),
-            )
+        found = dynamic_slots(prompt, self.min_stability)
+        if not found:
+            return
+        pi, si, seg = found[0]
+        tail = ctx.static_tail(prompt, pi, si, Stability.VOLATILE, skip_volatile=True)
+        if tail.tokens < ctx.settings.min_static_tokens:
+            return
+        primary, related = culprit_location(seg, prompt, ctx)
+        own_file = seg.origin is None or seg.origin.path == ctx.path
+        ctx.report(
+            primary.span,
+            related=related,
+            tokens_after=tail.tokens,
+            origin=seg.origin,
+            fix=seg.fix if own_file else None,
+            slot=seg.label,
+            stability=seg.stability.label,
+            role=role_label(prompt.parts[pi]),
+            more=more_phrase(len(found) - 1, "per-request value"),
+        )
 
 
 @cache

@@ -1,9 +1,10 @@
 """Conditional or loop early in a prompt that forks the prefix before a large static tail.
 
 ## What it does
-Flags an `if`/`for` (a Jinja tag or a Python conditional) whose condition or iterable varies per user
-or per request when at least `min-static-tokens` static tokens follow it before the next equally
-variable value.
+Flags an `if`/`for` (a Jinja tag or a Python conditional) whose condition or iterable is proven to
+vary per user or per request (the evidence PC201 needs) when at least `min-static-tokens` static
+tokens follow it. A condition of unknown origin (`if agent.use_markdown:`, a template variable no
+Python renders) only selects one of a few stable prompts, each cached on its own: not reported.
 
 ## Why is this bad?
 Each branch (and each loop length) renders a different prefix, so the static text after the fork is
@@ -29,6 +30,7 @@ from promptlint.api import (
     Severity,
     Slot,
     Stability,
+    dynamic_slots,
 )
 
 POLICY = "Refunds are accepted within 30 days with a receipt; store credit is offered otherwise. " * 8
@@ -42,7 +44,21 @@ class ConditionalPrefix(PromptRule):
     message = "`{control}` varies per {stability} and forks the prefix before {tokens_after} static tokens"
     examples = (
         Example.bad(
-            "{% if is_premium %}Priority support applies.{% endif %}\n" + POLICY, filename="support.j2"
+            "from fastapi import FastAPI\nfrom openai import OpenAI\n\napp = FastAPI()\nclient = OpenAI()\n"
+            f"POLICY = {POLICY!r}\n\n"
+            '@app.post("/chat")\n'
+            "def chat(req):\n"
+            '    system = "You are the support assistant.\\n"\n'
+            "    if req.premium:\n"
+            '        system += "Priority support applies.\\n"\n'
+            "    system += POLICY\n"
+            "    return client.chat.completions.create(model='gpt-4o', messages=[\n"
+            '        {"role": "system", "content": system}, {"role": "user", "content": req.question}])\n'
+        ),
+        Example.good(
+            "{# no Python renders this template here: `is_premium` is of unknown origin #}\n"
+            "{% if is_premium %}Priority support applies.{% endif %}\n" + POLICY,
+            filename="support.j2",
         ),
         Example.good(
             POLICY + "\n{% if is_premium %}Priority support applies.{% endif %}", filename="support.j2"
@@ -57,10 +73,13 @@ class ConditionalPrefix(PromptRule):
 
     def check(self, prompt: Prompt, ctx: RuleContext) -> None:
         segments = [(pi, si, seg) for pi, si, seg in prompt.walk()]
+        first_slot = next(iter(dynamic_slots(prompt)), None)
         for index, (pi, si, seg) in enumerate(segments):
+            if first_slot is not None and (pi, si) > first_slot[:2]:
+                return  # a varying value came first: it is the root cause (PC201), one finding per prompt
             if not isinstance(seg, Control) or seg.kind not in FORKING:
                 continue
-            stability = seg.stability if seg.stability is not None else Stability.REQUEST
+            stability = seg.stability if seg.stability is not None else Stability.UNKNOWN
             if not Stability.SESSION <= stability < Stability.VOLATILE:
                 continue
             following = segments[index + 1][2] if index + 1 < len(segments) else None
@@ -80,3 +99,4 @@ class ConditionalPrefix(PromptRule):
                 control=seg.label or seg.kind,
                 stability=stability.label,
             )
+            return  # the first fork is the root cause: one finding per prompt

@@ -1,9 +1,12 @@
 """Per-user or per-request value placed before a long static block.
 
 ## What it does
-Flags a slot that varies per user/session or per request (a parameter, `self.user_name`, a template
-variable) when at least `min-static-tokens` (default 64) static tokens follow it before the next
-equally variable value.
+Flags a value proven to vary per user/session or per request when at least `min-static-tokens`
+(default 64) static tokens follow it. Proof is one of: the value is also sent as the user's message of
+the same request, it comes from a web handler's request (`@app.post("/chat")` parameters), or from a
+request-reading call (`input()`, `flask.request.json`, …; the table is `data/request_sources.toml`).
+A parameter, attribute or template variable of unknown origin is not reported. Per prompt, the first
+such value is reported, with the number of later ones.
 
 ## Why is this bad?
 Everything after the first differing token is a cache miss. "Hello {name}!" in front of a long policy
@@ -25,36 +28,55 @@ class DynamicBeforeStatic(SlotTailRule):
     code = "PC201"
     name = "dynamic-before-static"
     severity = Severity.WARNING
-    message = "`{slot}` varies per {stability} and precedes {tokens_after} static tokens in the {role} that the cache cannot reuse"
+    message = "`{slot}` varies per {stability} and precedes {tokens_after} static tokens in the {role} that the cache cannot reuse{more}"
     min_stability = Stability.SESSION
     fix_availability = FixAvailability.SOMETIMES
     examples = (
         Example.bad(
             "from langchain_core.messages import HumanMessage, SystemMessage\n\n"
             'POLICY = "Refunds are accepted within 30 days with a receipt. Store credit otherwise. " * 8\n\n'
-            "def build(customer_name, question):\n"
+            "def build(question):\n"
             "    return [\n"
-            '        SystemMessage(content=f"You are talking to {customer_name}.\\n" + POLICY),\n'
+            '        SystemMessage(content=f"The customer asks: {question}\\n" + POLICY),\n'
             "        HumanMessage(content=question),\n"
             "    ]\n"
         ),
         Example.bad(
+            "from fastapi import FastAPI\n"
+            "from openai import OpenAI\n\n"
+            "app = FastAPI()\n"
+            "client = OpenAI()\n"
+            'POLICY = "Refunds are accepted within 30 days with a receipt. Store credit otherwise. " * 8\n\n'
+            '@app.post("/chat")\n'
+            "def chat(req: ChatRequest):\n"
+            '    system = f"You are talking to {req.customer_name}.\\n" + POLICY\n'
+            "    return client.chat.completions.create(model='gpt-4o', messages=[\n"
+            '        {"role": "system", "content": system}, {"role": "user", "content": req.question}])\n'
+        ),
+        Example.good(
+            "{# no Python renders this template here: `customer_name` is of unknown origin #}\n"
             "Hello {{ customer_name }}, thanks for contacting ACME support.\n"
             "Refunds are accepted within 30 days with a receipt; store credit otherwise. Shipping is free\n"
             "over 50 euros. Answer in the customer's language, keep answers under 120 words, never promise\n"
             "delivery dates, and escalate legal questions to a human agent. Quote order numbers exactly.\n",
-            fixed="Refunds are accepted within 30 days with a receipt; store credit otherwise. Shipping is free\n"
-            "over 50 euros. Answer in the customer's language, keep answers under 120 words, never promise\n"
-            "delivery dates, and escalate legal questions to a human agent. Quote order numbers exactly.\n"
-            "Hello {{ customer_name }}, thanks for contacting ACME support.\n",
             filename="support.j2",
         ),
         Example.good(
             "from langchain_core.messages import HumanMessage, SystemMessage\n\n"
             'POLICY = "Refunds are accepted within 30 days with a receipt. Store credit otherwise. " * 8\n\n'
-            "def build(customer_name, question):\n"
+            "def build(question):\n"
             "    return [\n"
-            '        SystemMessage(content=POLICY + f"\\nYou are talking to {customer_name}."),\n'
+            '        SystemMessage(content=POLICY + f"\\nThe customer asks: {question}"),\n'
+            "        HumanMessage(content=question),\n"
+            "    ]\n"
+        ),
+        Example.good(
+            "from langchain_core.messages import HumanMessage, SystemMessage\n\n"
+            'POLICY = "Refunds are accepted within 30 days with a receipt. Store credit otherwise. " * 8\n\n'
+            "def build(customer_name, question):\n"
+            "    # `customer_name` comes from a caller promptlint cannot see: unknown, not per-request\n"
+            "    return [\n"
+            '        SystemMessage(content=f"You are talking to {customer_name}.\\n" + POLICY),\n'
             "        HumanMessage(content=question),\n"
             "    ]\n"
         ),

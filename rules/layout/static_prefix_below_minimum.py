@@ -1,8 +1,8 @@
 """Stable prefix too short to cache, while the prompt holds enough static text to pass the minimum.
 
 ## What it does
-Measures the stable prefix of a prompt: the static text before its first per-user or per-request
-value. When that prefix is below the provider's minimum cacheable length (from the provider
+Measures the stable prefix of a prompt: the static text before its first value proven to vary per
+user or per request (the evidence PC201 needs; a value of unknown origin does not count). When that prefix is below the provider's minimum cacheable length (from the provider
 profiles, per model) but the prompt's static text as a whole would reach it, it reports the first
 dynamic value.
 
@@ -39,8 +39,25 @@ class StaticPrefixBelowMinimum(PromptRule):
     severity = Severity.INFO
     message = "Only {prefix} stable tokens precede `{slot}`, below the {minimum}-token cache minimum; moving it after the static text would make {total} tokens cacheable"
     examples = (
-        Example.bad("Hello {{ customer_name }}!\n" + POLICY, filename="support.j2"),
-        Example.good(POLICY + "\nYou are talking to {{ customer_name }}.", filename="support.j2"),
+        Example.bad(
+            "from fastapi import FastAPI\nfrom openai import OpenAI\n\napp = FastAPI()\nclient = OpenAI()\n"
+            f"POLICY = {POLICY!r}\n\n"
+            '@app.post("/chat")\n'
+            "def chat(req):\n"
+            "    return client.chat.completions.create(model='gpt-4o', messages=[\n"
+            '        {"role": "system", "content": f"Hello {req.name}!\\n" + POLICY},\n'
+            '        {"role": "user", "content": req.question}])\n'
+        ),
+        Example.good(
+            "from fastapi import FastAPI\nfrom openai import OpenAI\n\napp = FastAPI()\nclient = OpenAI()\n"
+            f"POLICY = {POLICY!r}\n\n"
+            '@app.post("/chat")\n'
+            "def chat(req):\n"
+            "    return client.chat.completions.create(model='gpt-4o', messages=[\n"
+            '        {"role": "system", "content": POLICY + f"\\nYou are talking to {req.name}."},\n'
+            '        {"role": "user", "content": req.question}])\n'
+        ),
+        Example.good("Hello {{ customer_name }}!\n" + POLICY, filename="support.j2"),
     )
 
     def check(self, prompt: Prompt, ctx: RuleContext) -> None:

@@ -2,15 +2,19 @@
 
 ## What it does
 Flags `json.dumps`, `simplejson.dumps`, `orjson.dumps` (without `OPT_SORT_KEYS`) and
-`yaml.dump(..., sort_keys=False)` of data that is not a literal written in the code, when the result
-lands in prompt or tool text before content the cache could reuse. Literal dicts and data that changes
-per request anyway are not reported.
+`yaml.dump(..., sort_keys=False)` of a dict whose keys come from an unordered source (a set, a
+directory listing) when the result lands in prompt or tool text before content the cache could
+reuse. Literal dicts, lists (`sort_keys` changes nothing there), dicts of unknown origin and data that
+changes per request anyway are not reported.
 
 ## Why is this bad?
-Dicts keep insertion order, and insertion order depends on where the data came from (a database row,
-an API response, a merge of settings). The same data serialised in a different key order is a
-different prefix, so the cache misses even though nothing changed. `sort_keys=True` makes the text
-canonical.
+Dicts keep insertion order. Keys inserted while iterating a set come out in an order that changes
+between processes (string hashing is randomised), so the same data serialises to a different text
+and the cache misses even though nothing changed. `sort_keys=True` makes the text canonical.
+
+## Known limitations
+A dict of unknown origin is assumed to be built the same way every time: its insertion order is
+deterministic in Python, so it is not reported.
 
 ## Fix safety
 Unsafe: the model sees the keys in a different order.
@@ -33,20 +37,32 @@ class UnsortedJson(VolatileSlotRule):
             "from openai import OpenAI\n\n"
             "client = OpenAI()\n"
             'GUIDE = "Use the account settings above to answer billing questions precisely. " * 8\n\n'
-            "def ask(settings_row: dict, question: str):\n"
-            "    system_settings = dict(settings_row)\n"
+            'PLANS = {"free", "pro", "team"}\n\n'
+            "def ask(question: str):\n"
+            "    limits = {plan: PLAN_LIMITS[plan] for plan in PLANS}\n"
             "    return client.chat.completions.create(model='gpt-4o', messages=[\n"
-            '        {"role": "system", "content": json.dumps(load_settings()) + GUIDE},\n'
+            '        {"role": "system", "content": json.dumps(limits) + GUIDE},\n'
             '        {"role": "user", "content": question}])\n',
             fixed="import json\n"
             "from openai import OpenAI\n\n"
             "client = OpenAI()\n"
             'GUIDE = "Use the account settings above to answer billing questions precisely. " * 8\n\n'
-            "def ask(settings_row: dict, question: str):\n"
-            "    system_settings = dict(settings_row)\n"
+            'PLANS = {"free", "pro", "team"}\n\n'
+            "def ask(question: str):\n"
+            "    limits = {plan: PLAN_LIMITS[plan] for plan in PLANS}\n"
             "    return client.chat.completions.create(model='gpt-4o', messages=[\n"
-            '        {"role": "system", "content": json.dumps(load_settings(), sort_keys=True) + GUIDE},\n'
+            '        {"role": "system", "content": json.dumps(limits, sort_keys=True) + GUIDE},\n'
             '        {"role": "user", "content": question}])\n',
+        ),
+        Example.good(
+            "import json\n"
+            "from openai import OpenAI\n\n"
+            "client = OpenAI()\n"
+            'GUIDE = "Use the account settings above to answer billing questions precisely. " * 8\n\n'
+            "def ask(question: str):\n"
+            "    return client.chat.completions.create(model='gpt-4o', messages=[\n"
+            '        {"role": "system", "content": json.dumps(load_settings()) + GUIDE},\n'
+            '        {"role": "user", "content": question}])\n'
         ),
         Example.good(
             "import json\n"

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from promptlint.diagnostics import Span
 from promptlint.frontends.python import walk
 from promptlint.frontends.python.evaluate import Evaluator
+from promptlint.frontends.python.history_evidence import sent_history_ops
 from promptlint.frontends.python.modules import ModuleLoader, build_module
 from promptlint.frontends.python.needles import NeedleLines
 from promptlint.frontends.python.sites import SiteBuilder
@@ -50,11 +51,13 @@ def extract_python(source: SourceFile, ctx: PythonContext) -> FileFacts:
     module = build_module(source, tree, name, is_package)
     evaluator = Evaluator(module, ctx.loader, ctx.volatile)
     found = walk.walk(module, lines)
-    prompts = SiteBuilder(module, evaluator).build(found)
+    sites = SiteBuilder(module, evaluator)
+    prompts = sites.build(found)
+    history = sent_history_ops(found.history, found.history_scopes, sites.sent, module)
     return FileFacts(
         prompts=tuple(prompts),
         headers=tuple(found.headers),
-        history=tuple(found.history),
+        history=tuple(history),
         related_paths=template_paths(prompts, source.path),
     )
 

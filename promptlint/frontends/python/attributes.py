@@ -1,8 +1,8 @@
 """Attribute access for the evaluator: `a.b.c` chains, `self.x` and attributes of evaluated values.
 
 A dotted chain resolves through local bindings of the whole chain (`self.parts.append(...)`), then
-`self.x` (a property is followed, constant assignments in the class are used, anything else is
-per-session), then attributes of imported modules, then config objects (per-deployment). Otherwise the
+`self.x` (a property is followed, constant assignments in the class are used, a volatile value assigned
+anywhere in the class is kept, anything else is of unknown origin), then attributes of imported modules, then config objects (per-deployment). Otherwise the
 attribute is taken from the evaluated base: a key of a dict, a time component that coarsens a clock's
 granularity, or an opaque value at least as volatile as its base.
 """
@@ -16,14 +16,14 @@ from typing import TYPE_CHECKING
 
 from promptlint.frontends.python.bindings import (
     CONFIG_HINT,
-    SESSION_HINT,
     Scope,
     imported,
     resolve_bindings,
 )
 from promptlint.frontends.python.calls import find_method, follow
 from promptlint.frontends.python.modules import dotted
-from promptlint.frontends.python.values import Map, Opaque, Ref, Value, stability_of
+from promptlint.frontends.python.request_input import is_request_value
+from promptlint.frontends.python.values import Map, Opaque, Ref, Value, most_volatile, stability_of
 from promptlint.frontends.python.volatile import TIME_ATTRIBUTE_GRANULARITY
 from promptlint.ir import Granularity, Stability, VolatileKind
 
@@ -46,7 +46,10 @@ def resolve_attribute(ev: Evaluator, node: ast.Attribute, scope: Scope) -> Value
             return instance_attribute(ev, chain[5:], node, scope)
         head = chain.partition(".")[0]
         if head in module.imports and not _is_local(head, scope):
-            return imported(ev, f"{module.imports[head]}{chain[len(head) :]}", node, scope)
+            qual = f"{module.imports[head]}{chain[len(head) :]}"
+            if is_request_value(qual):
+                return ev.opaque(Stability.REQUEST, node, scope, cause=f"request input `{qual}`")
+            return imported(ev, qual, node, scope)
         if CONFIG_HINT.match(chain):
             return ev.opaque(Stability.DEPLOYMENT, node, scope)
     base = ev.eval(node.value, scope)
@@ -79,12 +82,20 @@ def instance_attribute(ev: Evaluator, attr: str, node: ast.expr, scope: Scope) -
                 if binding.kind == "assign" and binding.value is not None:
                     values.append(ev.eval(binding.value, Scope(scope.module, stmt, cls, depth=scope.depth)))
                 else:
-                    values.append(Opaque(Stability.SESSION, attr, scope.module.span(node)))
+                    values.append(Opaque(Stability.UNKNOWN, attr, scope.module.span(node)))
     if values and all(stability_of(v) is Stability.STATIC for v in values):
         return values[-1]
     history = bool(re.search(r"(?i)history|messages|conversation|memory", attr))
+    volatile = [v for v in values if stability_of(v) is Stability.VOLATILE]
+    if volatile:
+        # `self.id = uuid4()` in `__init__`: every instance gets its own value, and with it its own
+        # prefix; the culprit stays the call that makes it.
+        return replace(
+            most_volatile(volatile, f"self.{attr}", scope.module.span(node), Stability.STATIC),
+            iterable_of_messages=history,
+        )
     return Opaque(
-        Stability.SESSION,
+        Stability.UNKNOWN,
         f"self.{attr}",
         scope.module.span(node),
         f"instance attribute `self.{attr}`",
@@ -105,9 +116,4 @@ def attribute_of(ev: Evaluator, base: Value, node: ast.Attribute, scope: Scope) 
         found = base.get(node.attr)
         if found is not None:
             return found
-    label = scope.module.text_of(node)
-    floor = Stability.STATIC
-    if isinstance(base, Opaque) and base.stability in (Stability.REQUEST, Stability.SESSION):
-        if SESSION_HINT.search(label):
-            return replace(base, stability=Stability.SESSION, label=label, span=scope.module.span(node))
-    return ev.combine([base], node, scope, floor)
+    return ev.combine([base], node, scope, Stability.STATIC)

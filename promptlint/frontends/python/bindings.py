@@ -4,7 +4,8 @@ Owns `Scope` and name resolution. A name resolves through its function's binding
 in flow order (assignments, loop and `with` targets, parameters, defs, imports), with the later
 statements that mutate it (`+=`, `append`, `extend`, `insert`, `update`, shuffle) folded in. Imports
 are followed into project modules, and callee names are qualified with their import aliases resolved.
-Parameters are per-request, or per-session/per-deployment when their names say so.
+Parameters are of unknown origin (per-deployment when their names say config); evidence of
+per-request input is added where the value is sent (`sites.py`).
 """
 
 from __future__ import annotations
@@ -17,16 +18,14 @@ from typing import TYPE_CHECKING
 
 from promptlint.diagnostics import Location
 from promptlint.frontends.python.modules import Binding, FunctionNode, ModuleInfo, dotted, resolve_relative
-from promptlint.frontends.python.values import Map, Opaque, Ref, Seq, Str, Value, concat, respan
+from promptlint.frontends.python.request_input import handler_label
+from promptlint.frontends.python.values import Map, Opaque, Ref, Seq, Str, Value, concat, respan, stability_of
 from promptlint.ir import Control, Stability, VolatileKind
 
 if TYPE_CHECKING:
     from promptlint.frontends.python.evaluate import Evaluator
 
-# Names that say a value belongs to a user or conversation (per session), or to the deployment.
-SESSION_HINT = re.compile(
-    r"(?i)(user|customer|account|tenant|session|profile|member|persona|history|conversation|memory|messages)"
-)
+# Names that say a value belongs to the deployment (configuration).
 CONFIG_HINT = re.compile(r"(?i)^(settings|config|cfg|conf|env|os\.environ)\b")
 
 
@@ -87,14 +86,20 @@ def resolve_bindings(
 def _binding_value(ev: Evaluator, binding: Binding, node: ast.expr, scope: Scope) -> Value:
     module = scope.module
     if binding.kind == "param":
-        stability = Stability.SESSION if SESSION_HINT.search(binding.name) else Stability.REQUEST
-        if CONFIG_HINT.match(binding.name):
+        # A parameter's origin is the caller's business: unknown, never per-request by its name.
+        # Evidence upgrades it later (sent as the user's message, a web handler's request body).
+        stability = Stability.UNKNOWN
+        cause = f"parameter `{binding.name}`"
+        handler = handler_label(scope.func, module.imports) if scope.func is not None else None
+        if handler is not None and binding.name not in ("self", "cls"):
+            stability, cause = Stability.REQUEST, f"request parameter `{binding.name}` of the {handler}"
+        elif CONFIG_HINT.match(binding.name):
             stability = Stability.DEPLOYMENT  # `settings`, `config`: the same for every request
         return Opaque(
             stability,
             binding.name,
             module.span(node),
-            f"parameter `{binding.name}`",
+            cause,
             iterable_of_messages=bool(re.search(r"(?i)history|messages|conversation", binding.name)),
         )
     if binding.kind == "def":
@@ -137,7 +142,8 @@ def apply_mutation(ev: Evaluator, value: Value, mutation: Binding, scope: Scope)
         ev.consumed.add(id(mutation.value))
     if mutation.kind == "aug":
         if mutation.branch and isinstance(value, Str):
-            return concat(value, Str((Control(mutation.branch, span),)), ev.to_str(added, node, scope))
+            control = Control(mutation.branch, span, stability=_condition_stability(ev, mutation, scope))
+            return concat(value, Str((control,)), ev.to_str(added, node, scope))
         return ev.add(value, added, node, scope)
     if mutation.kind == "update" and isinstance(value, Map) and isinstance(added, Map):
         return Map(value.entries + added.entries, value.span, value.dynamic)
@@ -160,6 +166,17 @@ def apply_mutation(ev: Evaluator, value: Value, mutation: Binding, scope: Scope)
     else:
         return value
     return Seq(tuple(items), value.span if isinstance(value, Seq) else span)
+
+
+def _condition_stability(ev: Evaluator, mutation: Binding, scope: Scope) -> Stability | None:
+    """How often the `if` test or loop iterable around a mutation changes (None: not known here)."""
+    condition = mutation.condition
+    if condition is None:
+        return None
+    value = ev.eval(condition, scope)
+    if mutation.branch == "for":
+        value = ev.iterate(value, condition, scope)
+    return stability_of(value)
 
 
 def imported(ev: Evaluator, qualname: str, node: ast.expr, scope: Scope) -> Value:

@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING
 
 from promptlint.diagnostics import Applicability, Edit, Fix, Span
 from promptlint.frontends.python.bindings import Scope, imported_class
+from promptlint.frontends.python.request_input import is_request_value
 from promptlint.frontends.python.strings import dedent, reserialised_history, str_method, template_fields
 from promptlint.frontends.python.templates import render_call
 from promptlint.frontends.python.values import (
@@ -26,6 +27,7 @@ from promptlint.frontends.python.values import (
     Seq,
     Str,
     Value,
+    opaque_parts,
     ordered,
     respan,
     stability_of,
@@ -75,6 +77,8 @@ def eval_call(ev: Evaluator, node: ast.Call, scope: Scope) -> Value:
         hit = ev.volatile_value(qual, node, scope)
         if hit is not None:
             return hit
+        if is_request_value(qual):
+            return ev.opaque(Stability.REQUEST, node, scope, cause=f"request input `{qual}()`")
         handled = _known_function(ev, qual, node, scope)
         if handled is not None:
             return handled
@@ -204,16 +208,32 @@ def find_method(cls: ast.ClassDef, name: str) -> ast.FunctionDef | ast.AsyncFunc
 
 
 def _dumps(ev: Evaluator, qual: str, data: Value, node: ast.Call, scope: Scope) -> Value:
-    """`json.dumps(x)` and friends: ORDER-volatile when `x` is non-literal and keys are not sorted."""
+    """`json.dumps(x)` and friends: ORDER-volatile when `x` has keys from an unordered source.
+
+    Python dicts keep insertion order, so a dict built the same way serialises the same way: an
+    unknown key order is not evidence. Only keys that come from iterating a set or a directory
+    listing (`{k: ... for k in names_set}`) are, and then `sort_keys=True` is the fix. A list made
+    from such a source keeps its iteration order whatever `sort_keys` says: that is PC302's finding at
+    the iteration, so the order ingredient is passed through unchanged.
+    """
     plain = ev.combine([ordered(data)], node, scope, Stability.STATIC)
     literal = bool(node.args) and isinstance(node.args[0], ast.Dict | ast.List | ast.Tuple | ast.Constant)
     if literal or _sorts_keys(qual, node) or stability_of(ordered(data)) >= Stability.REQUEST:
         return plain
-    if stability_of(ordered(data)) is Stability.STATIC and isinstance(data, Map | Seq):
-        return plain  # a literal reached through a name: its key order is fixed
+    if not any(op.kind is VolatileKind.ORDER for op in opaque_parts(data)):
+        return plain
+    if _holds_no_mapping(data, node.args[0] if node.args else None):
+        return ev.combine([data], node, scope, Stability.STATIC)
     label = qual.rsplit(".", 2)[-2] + "." + qual.rsplit(".", 1)[-1] + "()"
     culprit = ev.order_culprit(node, scope, label, with_fix=False)
     return replace(culprit, fix=_sort_keys_fix(qual, node, scope))
+
+
+def _holds_no_mapping(data: Value, arg: ast.expr | None) -> bool:
+    """Whether the dumped value is a sequence without dicts in it (keys to sort)."""
+    if isinstance(arg, ast.ListComp | ast.GeneratorExp | ast.SetComp):
+        return not isinstance(arg.elt, ast.Dict | ast.DictComp)
+    return isinstance(data, Seq) and not any(isinstance(item, Map) for item in data.items)
 
 
 def _sort_keys_fix(qual: str, node: ast.Call, scope: Scope) -> Fix | None:

@@ -16,7 +16,7 @@ from dataclasses import replace
 from promptlint.diagnostics import Applicability, Edit, Fix, Location, Span
 from promptlint.frontends.python import attributes, bindings, calls, strings
 from promptlint.frontends.python.bindings import Scope
-from promptlint.frontends.python.modules import ModuleInfo, ModuleLoader
+from promptlint.frontends.python.modules import ModuleInfo, ModuleLoader, dotted
 from promptlint.frontends.python.values import (
     Map,
     MapEntry,
@@ -54,6 +54,10 @@ class Evaluator:
         self._active: set[tuple[int, int, int, int]] = set()
         self._bound: dict[int, object] = {}
         self.budget = EVAL_BUDGET
+        # While sinks are evaluated: the dotted names read on the way, keyed by where they were read
+        # (`(name, id(func))`, `(name, id(cls))` for `self.x`, `(name, 0)` for any), so history
+        # operations can be checked against what is really sent (`history_evidence.py`).
+        self.sent: set[tuple[str, int]] | None = None
 
     # -- entry point -------------------------------------------------------------------------
     def eval(self, node: ast.expr, scope: Scope) -> Value:
@@ -61,6 +65,8 @@ class Evaluator:
         # one arguments mapping, so its locals (`a = g(x); b = h(a); return k(a, b)`) are evaluated
         # once per call instead of once per use.
         key = (id(node), id(scope.func), id(scope.args), id(scope.module))
+        if self.sent is not None and (type(node) is ast.Name or type(node) is ast.Attribute):
+            self._record_sent(node, scope)
         found = self._memo.get(key)
         if found is not None:
             return found
@@ -76,6 +82,15 @@ class Evaluator:
         if scope.args is not None and id(scope.args) not in self._bound:
             self._bound[id(scope.args)] = scope.args  # keeps the id in the key from being reused
         return value
+
+    def _record_sent(self, node: ast.expr, scope: Scope) -> None:
+        chain = dotted(node)
+        if chain is None or self.sent is None:
+            return
+        self.sent.add((chain, 0))
+        self.sent.add((chain, id(scope.func)))
+        if chain.startswith("self.") and scope.cls is not None:
+            self.sent.add((chain, id(scope.cls)))
 
     def _eval(self, node: ast.expr, scope: Scope) -> Value:
         module = scope.module
@@ -114,6 +129,12 @@ class Evaluator:
             return self.combine([base, self.eval(node.slice, scope)], node, scope, Stability.STATIC)
         if isinstance(node, ast.ListComp | ast.GeneratorExp | ast.SetComp):
             return self._comprehension(node, scope)
+        if isinstance(node, ast.DictComp):
+            # Key order is the iteration order of the source: a set makes it ORDER-volatile.
+            gen = node.generators[0]
+            source = self.iterate(self.eval(gen.iter, scope), gen.iter, scope)
+            parts = [source, self.eval(node.key, scope), self.eval(node.value, scope)]
+            return self.combine(parts, node, scope, Stability.STATIC)
         if isinstance(node, ast.Starred):
             return self.eval(node.value, scope)
         if isinstance(node, ast.Slice):

@@ -41,6 +41,7 @@ class Binding:
     value: ast.expr | None
     stmt: ast.AST
     branch: str | None = None
+    condition: ast.expr | None = None  # the innermost `if` test or `for`/`while` iterable/test around it
 
 
 @dataclass
@@ -198,7 +199,12 @@ def resolve_relative(package: str, module: str | None, level: int) -> str:
     return base
 
 
-def collect_bindings(body: list[ast.stmt], out: dict[str, list[Binding]], branch: str | None) -> None:
+def collect_bindings(
+    body: list[ast.stmt],
+    out: dict[str, list[Binding]],
+    branch: str | None,
+    cond: ast.expr | None = None,
+) -> None:
     """Record assignments, augmented assignments, list mutations and loop targets, in source order."""
     for stmt in body:
         pos = (stmt.lineno, stmt.col_offset)
@@ -207,15 +213,15 @@ def collect_bindings(body: list[ast.stmt], out: dict[str, list[Binding]], branch
         if isinstance(stmt, ast.Assign):
             for target in stmt.targets:
                 for name in _target_names(target):
-                    out.setdefault(name, []).append(Binding(name, done, "assign", stmt.value, stmt, branch))
+                    out.setdefault(name, []).append(Binding(name, done, "assign", stmt.value, stmt, branch, cond))
         elif isinstance(stmt, ast.AnnAssign) and stmt.value is not None:
             for name in _target_names(stmt.target):
-                out.setdefault(name, []).append(Binding(name, done, "assign", stmt.value, stmt, branch))
+                out.setdefault(name, []).append(Binding(name, done, "assign", stmt.value, stmt, branch, cond))
         elif isinstance(stmt, ast.AugAssign) and isinstance(stmt.op, ast.Add):
             for name in _target_names(stmt.target):
-                out.setdefault(name, []).append(Binding(name, done, "aug", stmt.value, stmt, branch))
+                out.setdefault(name, []).append(Binding(name, done, "aug", stmt.value, stmt, branch, cond))
         elif isinstance(stmt, ast.Expr) and isinstance(stmt.value, ast.Call):
-            _record_mutation(stmt.value, done, out, branch)
+            _record_mutation(stmt.value, done, out, branch, cond)
         elif isinstance(stmt, ast.For | ast.AsyncFor):
             for name in _target_names(stmt.target):
                 out.setdefault(name, []).append(
@@ -226,15 +232,16 @@ def collect_bindings(body: list[ast.stmt], out: dict[str, list[Binding]], branch
                         stmt.iter,
                         stmt,
                         "for",
+                        stmt.iter,
                     )
                 )
-            collect_bindings(stmt.body, out, "for")
-            collect_bindings(stmt.orelse, out, branch)
+            collect_bindings(stmt.body, out, "for", stmt.iter)
+            collect_bindings(stmt.orelse, out, branch, cond)
         elif isinstance(stmt, ast.While):
-            collect_bindings(stmt.body + stmt.orelse, out, "while")
+            collect_bindings(stmt.body + stmt.orelse, out, "while", stmt.test)
         elif isinstance(stmt, ast.If):
-            collect_bindings(stmt.body, out, "if")
-            collect_bindings(stmt.orelse, out, "if")
+            collect_bindings(stmt.body, out, "if", stmt.test)
+            collect_bindings(stmt.orelse, out, "if", stmt.test)
         elif isinstance(stmt, ast.With | ast.AsyncWith):
             for item in stmt.items:
                 if item.optional_vars is not None:
@@ -250,36 +257,45 @@ def collect_bindings(body: list[ast.stmt], out: dict[str, list[Binding]], branch
                                 item.context_expr,
                                 stmt,
                                 branch,
+                                cond,
                             )
                         )
-            collect_bindings(stmt.body, out, branch)
+            collect_bindings(stmt.body, out, branch, cond)
         elif isinstance(stmt, ast.Try):
-            collect_bindings(stmt.body + stmt.orelse + stmt.finalbody, out, branch)
+            collect_bindings(stmt.body + stmt.orelse + stmt.finalbody, out, branch, cond)
             for handler in stmt.handlers:
-                collect_bindings(handler.body, out, "try")
+                collect_bindings(handler.body, out, "try", None)
         elif isinstance(stmt, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef):
-            out.setdefault(stmt.name, []).append(Binding(stmt.name, pos, "def", None, stmt, branch))
+            out.setdefault(stmt.name, []).append(Binding(stmt.name, pos, "def", None, stmt, branch, cond))
         elif isinstance(stmt, ast.Import | ast.ImportFrom):
             for alias in stmt.names:
                 local = alias.asname or alias.name.partition(".")[0]
                 if local != "*":
-                    out.setdefault(local, []).append(Binding(local, pos, "import", None, stmt, branch))
+                    out.setdefault(local, []).append(Binding(local, pos, "import", None, stmt, branch, cond))
 
 
 def _record_shuffle(
-    call: ast.Call, pos: tuple[int, int], out: dict[str, list[Binding]], branch: str | None
+    call: ast.Call,
+    pos: tuple[int, int],
+    out: dict[str, list[Binding]],
+    branch: str | None,
+    cond: ast.expr | None = None,
 ) -> None:
     target = dotted(call.args[0])
     if target:
-        out.setdefault(target, []).append(Binding(target, pos, "shuffle", call, call, branch))
+        out.setdefault(target, []).append(Binding(target, pos, "shuffle", call, call, branch, cond))
 
 
 def _record_mutation(
-    call: ast.Call, pos: tuple[int, int], out: dict[str, list[Binding]], branch: str | None
+    call: ast.Call,
+    pos: tuple[int, int],
+    out: dict[str, list[Binding]],
+    branch: str | None,
+    cond: ast.expr | None = None,
 ) -> None:
     func = call.func
     if isinstance(func, ast.Name) and func.id == "shuffle" and call.args:  # `from random import shuffle`
-        _record_shuffle(call, pos, out, branch)
+        _record_shuffle(call, pos, out, branch, cond)
         return
     if not (isinstance(func, ast.Attribute) and func.attr in _MUTATORS and call.args):
         return
@@ -287,10 +303,10 @@ def _record_mutation(
     if name is None:
         return
     if func.attr == "shuffle" and name in ("random", "np.random", "numpy.random"):
-        _record_shuffle(call, pos, out, branch)
+        _record_shuffle(call, pos, out, branch, cond)
         return
     value = call.args[-1] if func.attr != "update" else call.args[0]
-    out.setdefault(name, []).append(Binding(name, pos, func.attr, value, call, branch))
+    out.setdefault(name, []).append(Binding(name, pos, func.attr, value, call, branch, cond))
 
 
 def _target_names(target: ast.expr) -> list[str]:

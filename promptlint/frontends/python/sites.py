@@ -17,6 +17,7 @@ from promptlint.diagnostics import Fix, Location, Span
 from promptlint.frontends.python.evaluate import Evaluator, Scope
 from promptlint.frontends.python.modules import ModuleInfo, dotted
 from promptlint.frontends.python.move_fix import move_fixes
+from promptlint.frontends.python.request_input import with_user_message_evidence
 from promptlint.frontends.python.shapes import PartsBuilder, structure_segments
 from promptlint.frontends.python.values import Map, Msg, Opaque, Seq, Str, Value, static_text
 from promptlint.frontends.python.walk import Candidates
@@ -41,19 +42,37 @@ _SITE_METHODS = frozenset(
 )
 
 
+# Keyword arguments through which a project wrapper receives the conversation it sends.
+_HISTORY_SINK_KEYWORDS = frozenset({"messages", "chat_history", "input_messages"})
+
+
 class SiteBuilder:
-    """Builds prompts for one module."""
+    """Builds prompts for one module; `sent` is what the sinks read (see `Evaluator.sent`)."""
 
     def __init__(self, module: ModuleInfo, ev: Evaluator) -> None:
         self.module = module
         self.ev = ev
+        self.sent: set[tuple[str, int]] = set()
 
     def build(self, found: Candidates) -> list[Prompt]:
         prompts: list[Prompt] = []
+        self.ev.sent = set()
+        sites: set[int] = set()
         for call, func, cls in found.calls:
             prompt = self._site(call, Scope(self.module, func, cls))
             if prompt is not None:
                 prompts.append(prompt)
+                sites.add(id(call))
+        if found.history:
+            # Project wrappers (`self.llm.chat(messages=self.history)`) send histories too: what they
+            # are given is evidence for the history rules, not a prompt of its own.
+            for call, func, cls in found.calls:
+                if id(call) not in sites:
+                    for kw in call.keywords:
+                        if kw.arg in _HISTORY_SINK_KEYWORDS:
+                            self.ev.eval(kw.value, Scope(self.module, func, cls))
+        self.sent = self.ev.sent
+        self.ev.sent = None
         prompts.extend(self._fallbacks(found))
         return prompts
 
@@ -77,7 +96,8 @@ class SiteBuilder:
         if kind == "langchain":
             if call.args:
                 builder.add_messages(self.ev.eval(call.args[0], scope), span, templates=True)
-            return Prompt(Provider.LANGCHAIN, span, tuple(builder.parts), tuple(builder.breakpoints), model)
+            parts = with_user_message_evidence(tuple(builder.parts))
+            return Prompt(Provider.LANGCHAIN, span, parts, tuple(builder.breakpoints), model)
         self._structure(builder, Role.TOOLS, kwargs.get("tools") or kwargs.get("functions"))
         if kind == "anthropic":
             system = kwargs.get("system")
@@ -102,7 +122,8 @@ class SiteBuilder:
                 builder.add_messages(_as_message("system", kwargs["instructions"]), span)
             self._messages(builder, kwargs.get("messages") or kwargs.get("input"), span)
             provider = Provider.LITELLM if kind == "litellm" else self._openai_flavour(call, model, scope)
-        parts = _with_move_fixes(tuple(builder.parts), move_fixes(call, self.ev, scope))
+        parts = with_user_message_evidence(tuple(builder.parts))
+        parts = _with_move_fixes(parts, move_fixes(call, self.ev, scope))
         return Prompt(provider, span, parts, tuple(builder.breakpoints), model)
 
     def _kwargs(self, call: ast.Call, scope: Scope) -> dict[str, Value]:
@@ -182,15 +203,17 @@ class SiteBuilder:
             builder = PartsBuilder()
             builder.add_messages(value, self.module.span(node))
             if builder.parts:
-                yield Prompt(
-                    Provider.UNKNOWN, self.module.span(node), tuple(builder.parts), tuple(builder.breakpoints)
-                )
+                parts = with_user_message_evidence(tuple(builder.parts))
+                yield Prompt(Provider.UNKNOWN, self.module.span(node), parts, tuple(builder.breakpoints))
         seen: set[tuple[int, str]] = set()
+        passed = _passed_as_prompt(found) if found.named and not found.llm else set()
         for stmt, func, cls in found.named:
             if id(stmt) in consumed or id(stmt.value) in consumed:
                 continue
             target = stmt.targets[0] if isinstance(stmt, ast.Assign) else stmt.target
             name = dotted(target) or ""
+            if not found.llm and name not in passed:
+                continue  # a prompt-named string in a module with no path to a request
             if (id(func), name) in seen:
                 continue
             seen.add((id(func), name))
@@ -208,6 +231,8 @@ class SiteBuilder:
         for fn, cls in found.functions:
             if id(fn) in consumed:
                 continue
+            if not found.llm and fn.name.startswith("_"):
+                continue  # a private helper of a module that sends nothing: no path to a request
             ret = self.module.return_expr(fn)
             if ret is None:
                 continue
@@ -222,6 +247,21 @@ class SiteBuilder:
         role = Role.SYSTEM if _SYSTEM_NAME.search(name) else Role.USER
         span = self.module.span(node)
         return Prompt(Provider.UNKNOWN, span, (Part(role, value.segments, span),))
+
+
+_PROMPT_KEYWORD = re.compile(r"(?i)(prompt|system|instruction|messages|template)")
+
+
+def _passed_as_prompt(found: Candidates) -> set[str]:
+    """Names passed to a call through a prompt keyword (`Agent(instructions=text)`): a path onwards."""
+    out: set[str] = set()
+    for call, _func, _cls in found.calls:
+        for kw in call.keywords:
+            if kw.arg and _PROMPT_KEYWORD.search(kw.arg):
+                name = dotted(kw.value)
+                if name:
+                    out.add(name)
+    return out
 
 
 def _with_move_fixes(parts: tuple[Part, ...], fixes: dict[Location, Fix]) -> tuple[Part, ...]:

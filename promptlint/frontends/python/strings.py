@@ -139,7 +139,7 @@ def format_str(
             key, auto = str(auto), auto + 1
         value: Value | None = args[int(key)] if key.isdigit() and int(key) < len(args) else kwargs.get(key)
         if value is None:
-            value = Opaque(Stability.REQUEST, key, span, f"format field `{{{key}}}`")
+            value = Opaque(Stability.UNKNOWN, key, span, f"format field `{{{key}}}`")
         if spec and isinstance(value, Opaque) and value.kind is VolatileKind.TIME:
             value = replace(value, granularity=format_granularity(spec) or value.granularity)
         out.append(ev.to_str(value, node, scope))
@@ -190,7 +190,7 @@ def template_fields(template: Str) -> Str:
                 segs.append(Text(literal, seg.span, False))
             if field is not None:
                 segs.append(
-                    Slot(field or "?", seg.span, Stability.REQUEST, f"template variable `{{{field}}}`")
+                    Slot(field or "?", seg.span, Stability.UNKNOWN, f"template variable `{{{field}}}`")
                 )
     return Str(tuple(segs))
 

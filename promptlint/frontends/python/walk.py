@@ -46,9 +46,17 @@ class Candidates:
     headers: list[HeaderUse] = field(default_factory=list)
     lines: NeedleLines = field(default_factory=lambda: NeedleLines([0]))
     history: list[HistoryOp] = field(default_factory=list)
+    # Where each history operation sits (aligned with `history`): its function and class.
+    history_scopes: list[tuple[FunctionNode | None, ast.ClassDef | None]] = field(default_factory=list)
     guarded: int = 0  # depth of enclosing `if` blocks that test a history for emptiness
     compaction: set[int] = field(default_factory=set)  # slices with something prepended inside an `if`
     in_if: int = 0
+
+    def add_history(
+        self, ops: list[HistoryOp], func: FunctionNode | None, cls: ast.ClassDef | None
+    ) -> None:
+        self.history.extend(ops)
+        self.history_scopes.extend([(func, cls)] * len(ops))
 
     @property
     def llm(self) -> bool:
@@ -148,7 +156,7 @@ def _visit(
         _mark_frozen(call, func, module, found)
         op = history.call_op(call, module, func, found.guarded > 0)
         if op is not None:
-            found.history.append(op)
+            found.add_history([op], func, cls)
     elif kind is ast.FunctionDef or kind is ast.AsyncFunctionDef:
         fn: FunctionNode = node  # type: ignore[assignment]
         if _PROMPT_NAME.search(fn.name) and not _NOT_PROMPT_NAME.search(fn.name):
@@ -170,7 +178,7 @@ def _visit(
         if found.in_if and type(binop.op) is ast.Add and type(binop.right) is ast.Subscript:
             found.compaction.add(id(binop.right))
     elif kind is ast.Delete:
-        found.history.extend(history.delete_ops(node, module))  # type: ignore[arg-type]
+        found.add_history(history.delete_ops(node, module), func, cls)  # type: ignore[arg-type]
     elif kind is ast.List:
         if any(_looks_like_message(e) for e in node.elts):  # type: ignore[attr-defined]
             found.lists.append((node, func, cls))  # type: ignore[arg-type]
@@ -186,7 +194,7 @@ def _visit(
             found.headers.append(read)
         window = history.slice_op(sub, module, id(sub) in found.compaction)
         if window is not None:
-            found.history.append(window)
+            found.add_history([window], func, cls)
     _children(node, func, cls, found, module)
 
 
@@ -198,7 +206,7 @@ def _assignment(
     module: ModuleInfo,
 ) -> None:
     if isinstance(node, ast.Assign | ast.AugAssign):
-        found.history.extend(history.assign_ops(node, module, func))
+        found.add_history(history.assign_ops(node, module, func), func, cls)
     if isinstance(node, ast.AugAssign):
         return
     if found.llm:

@@ -1,0 +1,96 @@
+"""Evidence of per-request input: web handlers, message handlers and request-reading calls.
+
+Owns the reading of `data/request_sources.toml` and the three questions asked of it: is this
+function a handler whose parameters come from the request, is this qualified name a value of the
+current request, and which slots of a built prompt are the user's own message (so the same values
+elsewhere in the request are per-request too). Nothing here guesses from names.
+"""
+
+from __future__ import annotations
+
+import ast
+import importlib.resources
+import tomllib
+from dataclasses import dataclass, replace
+from functools import cache
+
+from promptlint.frontends.python.modules import FunctionNode, dotted
+from promptlint.ir import Part, Role, Slot, Stability
+
+
+@dataclass(frozen=True, slots=True)
+class RequestSources:
+    handler_methods: frozenset[str]
+    message_handlers: frozenset[str]
+    request_values: frozenset[str]
+
+
+@cache
+def request_sources() -> RequestSources:
+    """The packaged table (read once per process; it is package data, not user input)."""
+    raw = (importlib.resources.files("promptlint") / "data" / "request_sources.toml").read_text("utf-8")
+    data = tomllib.loads(raw)
+    return RequestSources(
+        frozenset(data["handler-methods"]),
+        frozenset(data["message-handlers"]),
+        frozenset(data["request-values"]),
+    )
+
+
+def handler_label(func: FunctionNode, qualify: dict[str, str]) -> str | None:
+    """`POST /chat` when `func` is a web or message handler, else None.
+
+    `qualify` maps a decorator's local head name to its imported module (`cl` -> `chainlit`).
+    """
+    table = request_sources()
+    for deco in func.decorator_list:
+        target = deco.func if isinstance(deco, ast.Call) else deco
+        name = dotted(target) or ""
+        head, dot, rest = name.partition(".")
+        qual = f"{qualify.get(head, head)}{dot}{rest}"
+        if qual in table.message_handlers or name in table.message_handlers:
+            return f"message handler `{func.name}`"
+        if (
+            isinstance(deco, ast.Call)
+            and isinstance(deco.func, ast.Attribute)
+            and deco.func.attr in table.handler_methods
+            and deco.args
+            and isinstance(deco.args[0], ast.Constant)
+            and isinstance(deco.args[0].value, str)
+            and deco.args[0].value.startswith("/")
+        ):
+            return f"{deco.func.attr.upper()} {deco.args[0].value} handler"
+    return None
+
+
+def is_request_value(qualname: str) -> bool:
+    return qualname in request_sources().request_values
+
+
+def with_user_message_evidence(parts: tuple[Part, ...]) -> tuple[Part, ...]:
+    """Values sent as the user's message are per-request; so are the same values elsewhere.
+
+    The last user part of a request is the turn being asked. A parameter of unknown origin that is
+    that message (or part of it) is the request's input, and where the same parameter also appears
+    earlier in the request (a system prompt that repeats the question), it is per-request there too.
+    """
+    last_user = next((i for i in range(len(parts) - 1, -1, -1) if parts[i].role is Role.USER), None)
+    if last_user is None or any(p.role is Role.ASSISTANT for p in parts[last_user + 1 :]):
+        return parts
+    keys = {
+        seg.cause
+        for seg in parts[last_user].segments
+        if isinstance(seg, Slot) and seg.stability is Stability.UNKNOWN and seg.cause.startswith("parameter ")
+    }
+    if not keys:
+        return parts
+    out = []
+    for part in parts:
+        segments = tuple(
+            replace(seg, stability=Stability.REQUEST, cause=f"{seg.cause} (sent as the user's message)")
+            if isinstance(seg, Slot) and seg.stability is Stability.UNKNOWN and seg.cause in keys
+            else seg
+            for seg in part.segments
+        )
+        out.append(replace(part, segments=segments))
+    return tuple(out)
