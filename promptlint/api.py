@@ -39,6 +39,7 @@ from promptlint.rules_api.detectors import (
     VolatileSlotRule,
     culprit_location,
     dynamic_slots,
+    evidence_path,
     more_phrase,
 )
 
@@ -81,6 +82,7 @@ __all__ = [
     "VolatileKind",
     "VolatileSlotRule",
     "culprit_location",
+    "evidence_path",
     "dynamic_slots",
     "more_phrase",
     "is_last_part",

@@ -83,6 +83,7 @@ def cli() -> None:
 @click.option("--extend-select", multiple=True, help="Rule codes, prefixes or names to enable in addition.")
 @click.option("--config", type=click.Path(dir_okay=False), help="Use this config file for every path.")
 @click.option("--exit-zero", is_flag=True, help="Exit 0 even when diagnostics are found.")
+@click.option("--preview", is_flag=True, help="Also run preview rules (below the precision bar on real code).")
 @click.option("--statistics", is_flag=True, help="Show counts per rule and time spent per rule.")
 @click.option("--stdin-filename", help="The name of the file passed as `-` on stdin.")
 @click.option("--fix", is_flag=True, help="Apply safe fixes.")
@@ -114,6 +115,7 @@ def check(
     extend_select: tuple[str, ...],
     config: str | None,
     exit_zero: bool,
+    preview: bool,
     statistics: bool,
     stdin_filename: str | None,
     fail_on: str | None,
@@ -125,7 +127,7 @@ def check(
     fix_only: bool,
 ) -> None:
     """Lint PATHS (default: the current directory); `-` reads one file from stdin."""
-    selection = Selection(_split(select) or None, _split(ignore), _split(extend_select))
+    selection = Selection(_split(select) or None, _split(ignore), _split(extend_select), preview)
     stdin = None
     if paths == ("-",):
         stdin = (stdin_filename or "stdin.py", sys.stdin.buffer.read())

@@ -100,6 +100,8 @@ class Diagnostic:
     cache_impact: CacheImpact | None = None
     url: str = ""
     origin: Location | None = field(default=None, compare=False)
+    # The evidence chain: source, the steps the value took, where it enters the prompt, the request.
+    chain: tuple[Location, ...] = field(default=(), compare=False)
 
     def sort_key(self) -> tuple[str, int, int, str, str]:
         return (self.path, self.span.start, self.span.end, self.code, self.message)

@@ -1,7 +1,8 @@
 """Paths -> files to lint, with their kind.
 
 Walks directories, prunes default excludes (`.git`, `.venv`, `node_modules`, `__pycache__`, build
-dirs), honours `.gitignore` files (from the enclosing git root down) and `exclude`/`extend-exclude`
+dirs; test paths and generated output unless `include-tests`/`extend-include` say otherwise; page
+templates such as `*.html.j2`; prompt-folder text files that are markup, JSON or generated), honours `.gitignore` files (from the enclosing git root down) and `exclude`/`extend-exclude`
 globs, and classifies files: Python, Jinja, Prompty, and plain prompt files (`*.txt`, `*.md`,
 `*.prompt`) only under a `prompts`/`prompt` directory or matched by `prompt-files`. Files named
 explicitly on the command line are always linted.
@@ -52,6 +53,14 @@ _SUFFIX_KINDS = {
 }
 _TEXT_SUFFIXES = (".txt", ".md", ".prompt")
 _PROMPT_DIRS = frozenset({"prompts", "prompt"})
+# Test and generated-output paths, skipped unless `include-tests = true` or `extend-include` names
+# them (Semgrep's default ignore list is the model): findings there are noise users switch off.
+TEST_DIRS = frozenset({"tests", "test", "__tests__", "e2e"})
+BUILD_DIRS = frozenset({"_build", "out", ".next", ".nuxt", ".svelte-kit", "vendor", "third_party", "site-packages"})
+_TEST_FILES = ("test_*.py", "*_test.py", "conftest.py", "tests.py")
+# Page templates: markup for browsers, not prompts, unless Python renders them into a message (the
+# link phase then reaches them through the render call).
+_PAGE_TEMPLATE = (".html.j2", ".html.jinja", ".html.jinja2", ".htm.j2", ".xml.j2", ".svg.j2", ".css.j2", ".js.j2")
 
 
 @dataclass(frozen=True, slots=True)
@@ -66,6 +75,8 @@ def classify(path: str, settings: Settings, explicit: bool) -> FileKind | None:
     """The kind of `path`, or None when it is not something promptlint reads."""
     name = os.path.basename(path)
     suffix = os.path.splitext(name)[1].lower()
+    if not explicit and name.lower().endswith(_PAGE_TEMPLATE):
+        return None
     if suffix in _SUFFIX_KINDS:
         return _SUFFIX_KINDS[suffix]
     if suffix in _TEXT_SUFFIXES:
@@ -153,6 +164,51 @@ def _excluded(path: str, settings: Settings) -> bool:
     return _matches(path, settings.exclude + settings.extend_exclude, settings.root)
 
 
+def _included(path: str, settings: Settings) -> bool:
+    return _matches(path, settings.extend_include, settings.root)
+
+
+def _test_or_build_dir(name: str, full: str, settings: Settings) -> bool:
+    if name in BUILD_DIRS:
+        return not _included(full, settings)
+    return name in TEST_DIRS and not settings.include_tests and not _included(full, settings)
+
+
+def _test_file(name: str, full: str, settings: Settings) -> bool:
+    if settings.include_tests or not any(fnmatch.fnmatch(name, p) for p in _TEST_FILES):
+        return False
+    return not _included(full, settings)
+
+
+def looks_like_prose(text: str) -> bool:
+    """Whether a prompt-folder text file reads like a prompt, not markup, data or generated output."""
+    head = text[:4096].lstrip("\ufeff \t\r\n")
+    if not head:
+        return True
+    lowered = head[:200].lower()
+    if lowered.startswith(("<!doctype", "<html", "<?xml", "<svg", "<head", "<body")):
+        return False
+    if head[0] in "{[" and head.rstrip()[-1:] in "}]" and head.count('":') >= 2:
+        return False  # JSON data
+    lines = head.splitlines() or [head]
+    longest = max(len(line) for line in lines)
+    if longest > 2000:
+        return False  # minified or generated output
+    if head[:3] in ('1:[', '0:[', '0:"', '1:"') or ':["$"' in head or "self.__next_f" in head:
+        return False  # a Next.js / RSC payload
+    letters = sum(c.isalpha() or c.isspace() for c in head)
+    return letters >= 0.6 * len(head)
+
+
+def _readable_prose(path: str) -> bool:
+    try:
+        with open(path, "rb") as handle:
+            raw = handle.read(4096)
+    except OSError:
+        return True  # let the linter report what it can
+    return looks_like_prose(raw.decode("utf-8", errors="replace"))
+
+
 def _walk(top: str, settings_for: Callable[[str], Settings], gitignore: GitIgnore) -> Iterator[Discovered]:
     for directory, dirnames, filenames in os.walk(top):
         settings = settings_for(directory)
@@ -160,6 +216,8 @@ def _walk(top: str, settings_for: Callable[[str], Settings], gitignore: GitIgnor
         for name in sorted(dirnames):
             full = os.path.join(directory, name)
             if name in DEFAULT_EXCLUDES or name.endswith(".egg-info") or _excluded(full, settings):
+                continue
+            if _test_or_build_dir(name, full, settings):
                 continue
             if gitignore.ignored(full, is_dir=True):
                 continue
@@ -169,5 +227,9 @@ def _walk(top: str, settings_for: Callable[[str], Settings], gitignore: GitIgnor
             full = os.path.join(directory, name)
             kind = classify(full, settings, explicit=False)
             if kind is None or _excluded(full, settings) or gitignore.ignored(full, is_dir=False):
+                continue
+            if kind is FileKind.PYTHON and _test_file(name, full, settings):
+                continue
+            if kind is FileKind.TEXT and not _readable_prose(full):
                 continue
             yield Discovered(full, kind, False, settings)

@@ -123,6 +123,8 @@ class Slot:
     granularity: Granularity | None = None
     origin: Location | None = None
     fix: Fix | None = None  # an edit at `origin` that would make the value stable, if the frontend knows one
+    # The steps the value took from `origin` to `span` (assignments, returns, attributes), in order.
+    steps: tuple[Location, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)

@@ -25,17 +25,25 @@ class Settings:
     min_static_tokens: int = 64
     volatile_functions: tuple[str, ...] = ()
     prompt_files: tuple[str, ...] = ()
+    include_tests: bool = False
+    extend_include: tuple[str, ...] = ()
+    preview: bool = False
     provider: str | None = None
     providers: tuple[tuple[str, tuple[tuple[str, Any], ...]], ...] = ()
     root: str = "."
     config_path: str | None = None
 
     def with_cli(
-        self, select: tuple[str, ...] | None, ignore: tuple[str, ...], extend_select: tuple[str, ...]
+        self,
+        select: tuple[str, ...] | None,
+        ignore: tuple[str, ...],
+        extend_select: tuple[str, ...],
+        preview: bool = False,
     ) -> Settings:
         """Command-line selection overrides the file's (select replaces, ignore/extend-select add)."""
         return replace(
             self,
+            preview=self.preview or preview,
             select=select if select is not None else self.select,
             ignore=self.ignore + ignore,
             extend_select=self.extend_select + extend_select,
@@ -59,6 +67,12 @@ def _positive_int(key: str, value: Any, where: str) -> int:
         raise ConfigError(
             f"{where}: `{key}` must be a non-negative integer, got {value!r}", hint=f"e.g. {key} = 64"
         )
+    return value
+
+
+def _bool(key: str, value: Any, where: str) -> bool:
+    if not isinstance(value, bool):
+        raise ConfigError(f"{where}: `{key}` must be true or false, got {value!r}", hint=f"e.g. {key} = true")
     return value
 
 
@@ -140,6 +154,9 @@ _PARSERS: dict[str, Any] = {
     "min-static-tokens": _positive_int,
     "volatile-functions": _str_list,
     "prompt-files": _str_list,
+    "include-tests": _bool,
+    "extend-include": _str_list,
+    "preview": _bool,
     "provider": _provider,
     "providers": _providers,
 }

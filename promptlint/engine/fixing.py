@@ -45,7 +45,7 @@ def apply_fixes(
     for path in fixable_paths:
         source = run.sources[path]
         settings = resolver.for_path(path).with_cli(
-            selection.select, selection.ignore, selection.extend_select
+            selection.select, selection.ignore, selection.extend_select, selection.preview
         )
         outcome = fix_source(source, settings, state, unsafe)
         if outcome.warning:

@@ -43,6 +43,7 @@ class Selection:
     select: tuple[str, ...] | None = None
     ignore: tuple[str, ...] = ()
     extend_select: tuple[str, ...] = ()
+    preview: bool = False
 
 
 @dataclass
@@ -145,7 +146,9 @@ def collect_tasks(paths: Sequence[str], resolver: ConfigResolver, selection: Sel
         if entry is None:
             entry = combined[id(settings)] = (
                 settings,
-                settings.with_cli(selection.select, selection.ignore, selection.extend_select),
+                settings.with_cli(
+                    selection.select, selection.ignore, selection.extend_select, selection.preview
+                ),
             )
         tasks.append(Task(found.path, found.kind, entry[1]))
     return tasks
@@ -179,7 +182,7 @@ def lint_paths(
         from promptlint.discovery import classify
 
         settings = resolver.for_path(name).with_cli(
-            selection.select, selection.ignore, selection.extend_select
+            selection.select, selection.ignore, selection.extend_select, selection.preview
         )
         kind = classify(name, settings, explicit=True) or FileKind.PYTHON
         tasks = [Task(name, kind, settings)]

@@ -1,7 +1,9 @@
 """Which rules run for a file: select / extend-select / ignore / per-file-ignores.
 
 Selectors are codes (`PC101`), prefixes (`PC1`, `PC`), names (`volatile-time-in-prefix`) or `ALL`.
-The most specific selector wins, as in ruff.
+The most specific selector wins, as in ruff. Preview rules (measured below the precision bar on the
+real-code ledger) are not in the default set; `preview = true` / `--preview` adds them, and naming a
+preview rule's code or prefix in `select` always runs it.
 """
 
 from __future__ import annotations
@@ -12,7 +14,7 @@ from collections.abc import Iterable
 
 from promptlint.config.schema import Settings
 from promptlint.errors import UsageError
-from promptlint.rules_api.base import Rule
+from promptlint.rules_api.base import Rule, Status
 
 
 def _specificity(selector: str, rule: type[Rule]) -> int | None:
@@ -42,7 +44,7 @@ def enabled_rules(settings: Settings, rules: tuple[type[Rule], ...], path: str) 
     for rule in rules:
         if settings.select is None:
             # The default selection is as unspecific as `ALL`, so any ignore (even a prefix) wins over it.
-            chosen = [0] if rule.recommended else []
+            chosen = [0] if rule.recommended and (rule.status is not Status.PREVIEW or settings.preview) else []
         else:
             chosen = [s for s in (_specificity(x, rule) for x in settings.select) if s is not None]
         chosen += [s for s in (_specificity(x, rule) for x in settings.extend_select) if s is not None]

@@ -29,9 +29,15 @@ def _block(diag: Diagnostic, report: Report) -> str:
         out.append(
             f"  = cache impact: {diag.cache_impact.tokens_after} static tokens after this point cannot be reused"
         )
-    for loc in diag.related:
-        pos, _ = report.position(loc.path, loc.span)
-        out.append(f"  = related: {display_path(loc.path)}:{pos.line}:{pos.column}: {loc.message}")
+    if diag.chain:
+        out.append("  = chain:")
+        for step, loc in enumerate(diag.chain, 1):
+            pos, _ = report.position(loc.path, loc.span)
+            out.append(f"      {step}. {display_path(loc.path)}:{pos.line}:{pos.column}: {loc.message}")
+    else:
+        for loc in diag.related:
+            pos, _ = report.position(loc.path, loc.span)
+            out.append(f"  = related: {display_path(loc.path)}:{pos.line}:{pos.column}: {loc.message}")
     if diag.fix is not None:
         out.append(f"  = fix ({diag.fix.applicability}): {diag.fix.title}")
     return "\n".join(out) + "\n"

@@ -1,11 +1,15 @@
-"""`json`: a list of diagnostics with ruff-compatible keys plus `cache_impact` and `related`."""
+"""`json`: a list of diagnostics with ruff-compatible keys plus `cache_impact`, `related` and `path`.
+
+`path` is the evidence chain: the source, the steps the value took, where it enters the prompt and
+the request, each a location with a message.
+"""
 
 from __future__ import annotations
 
 import json
 from typing import Any
 
-from promptlint.diagnostics import Diagnostic
+from promptlint.diagnostics import Diagnostic, Location
 from promptlint.output.report import Report, display_path
 
 
@@ -24,17 +28,7 @@ def diagnostic_dict(diag: Diagnostic, report: Report) -> dict[str, Any]:
                 }
             )
         fix = {"applicability": str(diag.fix.applicability), "message": diag.fix.title, "edits": edits}
-    related = []
-    for loc in diag.related:
-        a, b = report.position(loc.path, loc.span)
-        related.append(
-            {
-                "filename": display_path(loc.path),
-                "message": loc.message,
-                "location": {"row": a.line, "column": a.column},
-                "end_location": {"row": b.line, "column": b.column},
-            }
-        )
+    related = [_location(loc, report) for loc in diag.related]
     return {
         "code": diag.code,
         "name": diag.name,
@@ -47,6 +41,17 @@ def diagnostic_dict(diag: Diagnostic, report: Report) -> dict[str, Any]:
         "url": diag.url,
         "cache_impact": {"tokens_after": diag.cache_impact.tokens_after} if diag.cache_impact else None,
         "related": related,
+        "path": [_location(loc, report) for loc in diag.chain],
+    }
+
+
+def _location(loc: Location, report: Report) -> dict[str, Any]:
+    a, b = report.position(loc.path, loc.span)
+    return {
+        "filename": display_path(loc.path),
+        "message": loc.message,
+        "location": {"row": a.line, "column": a.column},
+        "end_location": {"row": b.line, "column": b.column},
     }
 
 

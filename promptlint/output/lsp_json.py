@@ -56,7 +56,7 @@ def lsp_diagnostic(
             "location": {"uri": uri_for(loc.path), "range": lsp_range(index_for(loc.path), loc.span)},
             "message": loc.message or "related",
         }
-        for loc in diag.related
+        for loc in (diag.chain or diag.related)
     ]
     if related:
         out["relatedInformation"] = related

@@ -89,6 +89,14 @@ def _result(diag: Diagnostic, fingerprint: str, report: Report, index: dict[str,
         related.append(entry)
     if related:
         result["relatedLocations"] = related
+    if diag.chain:
+        steps = []
+        for loc in diag.chain:
+            where = _location(report, loc.path, loc.span)
+            if loc.message:
+                where["message"] = {"text": loc.message}
+            steps.append({"location": where})
+        result["codeFlows"] = [{"threadFlows": [{"locations": steps}]}]
     if diag.fix is not None and diag.fix.edits:
         replacements = [
             {

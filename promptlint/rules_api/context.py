@@ -86,6 +86,7 @@ class RuleContext:
         related: tuple[Location, ...] = (),
         tokens_after: int | None = None,
         origin: Location | None = None,
+        chain: tuple[Location, ...] = (),
         **args: Any,
     ) -> None:
         """Emit one diagnostic of this rule at `span` in this file."""
@@ -108,6 +109,7 @@ class RuleContext:
                 related,
                 impact,
                 origin=origin,
+                chain=chain,
             )
         )
 

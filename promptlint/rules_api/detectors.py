@@ -43,6 +43,24 @@ def culprit_location(slot: Slot, prompt: Prompt, ctx: RuleContext) -> tuple[Loca
     return primary, tuple(related)
 
 
+def evidence_path(slot: Slot, prompt: Prompt, ctx: RuleContext, part: int) -> tuple[Location, ...]:
+    """The chain a user checks a finding by: source -> steps -> where it enters the prompt -> request."""
+    out: list[Location] = []
+    if slot.origin is not None:
+        out.append(Location(slot.origin.path, slot.origin.span, f"`{slot.cause or slot.label}` produces the value"))
+    elif slot.cause:
+        out.append(Location(ctx.path, slot.span, f"{slot.cause}: varies per {slot.stability.label}"))
+    out.extend(slot.steps)
+    out.append(Location(ctx.path, slot.span, f"enters the {role_label(prompt.parts[part])}"))
+    out.append(Location(ctx.path, prompt.site, "the request is built here"))
+    deduped: list[Location] = []
+    for loc in out:
+        if any(d.path == loc.path and d.span == loc.span for d in deduped):
+            continue
+        deduped.append(loc)
+    return tuple(deduped)
+
+
 def granularity_phrase(granularity: Granularity | None) -> str:
     if granularity is None or granularity <= Granularity.SUBSECOND:
         return "call"
@@ -95,6 +113,7 @@ class VolatileSlotRule(PromptRule):
                 related=related,
                 tokens_after=tail.tokens,
                 origin=seg.origin,
+                chain=evidence_path(seg, prompt, ctx, pi),
                 fix=(seg.fix if local else None) or self._suggestion(seg),
                 culprit=seg.cause or seg.label,
                 granularity=granularity_phrase(seg.granularity),
@@ -149,6 +168,7 @@ class SlotTailRule(PromptRule):
             related=related,
             tokens_after=tail.tokens,
             origin=seg.origin,
+            chain=evidence_path(seg, prompt, ctx, pi),
             fix=seg.fix if own_file else None,
             slot=seg.label,
             stability=seg.stability.label,

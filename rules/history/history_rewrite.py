@@ -36,6 +36,7 @@ from promptlint.api import (
     Slot,
     Stability,
     culprit_location,
+    evidence_path,
 )
 
 _KINDS = {
@@ -122,6 +123,7 @@ class HistoryRewrite(FactsRule, PromptRule):
                 related=related,
                 tokens_after=tail.tokens,
                 origin=seg.origin,
+                chain=evidence_path(seg, prompt, ctx, pi),
                 fix=self.guidance,
                 target=seg.cause.removeprefix(RESERIALISED),
                 what="re-serialises every message",

@@ -98,5 +98,10 @@ class ConditionalPrefix(PromptRule):
                 tokens_after=tail.tokens,
                 control=seg.label or seg.kind,
                 stability=stability.label,
+                chain=(
+                    Location(seg.origin.path if seg.origin else ctx.path, seg.origin.span if seg.origin else seg.span,
+                             f"the condition varies per {stability.label}"),
+                    Location(ctx.path, prompt.site, "the request is built here"),
+                ),
             )
             return  # the first fork is the root cause: one finding per prompt

@@ -28,6 +28,7 @@ from promptlint.api import (
     Stability,
     Text,
     culprit_location,
+    evidence_path,
 )
 
 POLICY = "Refunds are accepted within 30 days with a receipt; store credit is offered otherwise. " * 90
@@ -82,12 +83,13 @@ class StaticPrefixBelowMinimum(PromptRule):
         total = ctx.count_tokens("".join(static))
         if total < minimum:
             return
-        _pi, slot = first
+        first_part, slot = first
         primary, related = culprit_location(slot, prompt, ctx)
         ctx.report(
             primary.span,
             related=related,
             origin=slot.origin,
+            chain=evidence_path(slot, prompt, ctx, first_part),
             prefix=prefix,
             slot=slot.label,
             minimum=minimum,

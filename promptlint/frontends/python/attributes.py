@@ -23,7 +23,8 @@ from promptlint.frontends.python.bindings import (
 from promptlint.frontends.python.calls import find_method, follow
 from promptlint.frontends.python.modules import dotted
 from promptlint.frontends.python.request_input import is_request_value
-from promptlint.frontends.python.values import Map, Opaque, Ref, Value, most_volatile, stability_of
+from promptlint.diagnostics import Location
+from promptlint.frontends.python.values import Map, Opaque, Ref, Value, most_volatile, stability_of, with_step
 from promptlint.frontends.python.volatile import TIME_ATTRIBUTE_GRANULARITY
 from promptlint.ir import Granularity, Stability, VolatileKind
 
@@ -80,7 +81,9 @@ def instance_attribute(ev: Evaluator, attr: str, node: ast.expr, scope: Scope) -
         elif isinstance(stmt, ast.FunctionDef | ast.AsyncFunctionDef):
             for binding in scope.module.function_bindings(stmt).get(f"self.{attr}", []):
                 if binding.kind == "assign" and binding.value is not None:
-                    values.append(ev.eval(binding.value, Scope(scope.module, stmt, cls, depth=scope.depth)))
+                    value = ev.eval(binding.value, Scope(scope.module, stmt, cls, depth=scope.depth))
+                    where = Location(scope.module.path, scope.module.span(binding.stmt), f"stored in `self.{attr}`")
+                    values.append(with_step(value, where))
                 else:
                     values.append(Opaque(Stability.UNKNOWN, attr, scope.module.span(node)))
     if values and all(stability_of(v) is Stability.STATIC for v in values):

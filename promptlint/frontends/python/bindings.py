@@ -19,7 +19,18 @@ from typing import TYPE_CHECKING
 from promptlint.diagnostics import Location
 from promptlint.frontends.python.modules import Binding, FunctionNode, ModuleInfo, dotted, resolve_relative
 from promptlint.frontends.python.request_input import handler_label
-from promptlint.frontends.python.values import Map, Opaque, Ref, Seq, Str, Value, concat, respan, stability_of
+from promptlint.frontends.python.values import (
+    Map,
+    Opaque,
+    Ref,
+    Seq,
+    Str,
+    Value,
+    concat,
+    respan,
+    stability_of,
+    with_step,
+)
 from promptlint.ir import Control, Stability, VolatileKind
 
 if TYPE_CHECKING:
@@ -113,6 +124,9 @@ def _binding_value(ev: Evaluator, binding: Binding, node: ast.expr, scope: Scope
     if isinstance(binding.stmt, ast.Assign | ast.AnnAssign):
         ev.consumed.add(id(binding.stmt))
     value = ev.eval(binding.value, scope)
+    if binding.kind == "assign":
+        step = Location(module.path, module.span(binding.stmt), f"assigned to `{binding.name}`")
+        value = with_step(value, step)
     if binding.kind == "for":
         value = ev.iterate(value, binding.value, scope)
         return ev.combine([value], node, scope, Stability.STATIC)

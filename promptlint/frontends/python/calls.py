@@ -13,7 +13,7 @@ import ast
 from dataclasses import replace
 from typing import TYPE_CHECKING
 
-from promptlint.diagnostics import Applicability, Edit, Fix, Span
+from promptlint.diagnostics import Applicability, Edit, Fix, Location, Span
 from promptlint.frontends.python.bindings import Scope, imported_class
 from promptlint.frontends.python.request_input import is_request_value
 from promptlint.frontends.python.strings import dedent, reserialised_history, str_method, template_fields
@@ -31,6 +31,7 @@ from promptlint.frontends.python.values import (
     ordered,
     respan,
     stability_of,
+    with_step,
 )
 from promptlint.frontends.python.volatile import TIME_ATTRIBUTE_GRANULARITY, format_granularity
 from promptlint.ir import Granularity, Stability, VolatileKind
@@ -194,6 +195,7 @@ def follow(ev: Evaluator, ref: Ref, node: ast.Call, scope: Scope) -> Value:
             bound[param] = ev.eval(default, Scope(ref.module, depth=scope.depth + 1))
     ev.consumed.add(id(fn))
     value = ev.eval(ret, Scope(ref.module, fn, ref.owner, args=bound, depth=scope.depth + 1))
+    value = with_step(value, Location(ref.module.path, ref.module.span(ret), f"returned by `{fn.name}()`"))
     if ref.module is not scope.module:
         value = respan(value, scope.module.span(node))
     return value

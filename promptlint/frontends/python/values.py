@@ -35,6 +35,7 @@ class Opaque:
     origin: Location | None = None
     iterable_of_messages: bool = False
     fix: Fix | None = None
+    steps: tuple[Location, ...] = ()
 
     def as_slot(self) -> Slot:
         return Slot(
@@ -46,6 +47,7 @@ class Opaque:
             self.granularity,
             self.origin,
             self.fix,
+            self.steps,
         )
 
 
@@ -143,6 +145,7 @@ def opaque_parts(value: Value) -> Iterable[Opaque]:
                     seg.granularity,
                     seg.origin,
                     fix=seg.fix,
+                    steps=seg.steps,
                 )
     elif isinstance(value, Seq):
         for item in value.items:
@@ -186,6 +189,54 @@ def ordered(value: Value) -> Value:
         return Seq(value.items, value.span)
     if isinstance(value, Opaque) and value.kind is VolatileKind.ORDER:
         return Opaque(Stability.DEPLOYMENT, value.label, value.span, value.label)
+    return value
+
+
+MAX_STEPS = 12
+
+
+def with_step(value: Value, step: Location) -> Value:
+    """The value with `step` added to the chain of every ingredient that could be a finding.
+
+    Only values proven to vary (per session or more) carry chains: the rest is never reported, and
+    leaving it alone keeps evaluation cheap.
+    """
+    if stability_of(value) < Stability.SESSION:
+        return value
+    return _stepped(value, step)
+
+
+def _add(steps: tuple[Location, ...], step: Location) -> tuple[Location, ...]:
+    if (steps and steps[-1] == step) or len(steps) >= MAX_STEPS:
+        return steps
+    return (*steps, step)
+
+
+def _stepped(value: Value, step: Location) -> Value:
+    if isinstance(value, Opaque):
+        return replace(value, steps=_add(value.steps, step)) if value.stability >= Stability.SESSION else value
+    if isinstance(value, Str):
+        return Str(
+            tuple(
+                replace(seg, steps=_add(seg.steps, step))
+                if isinstance(seg, Slot) and seg.stability >= Stability.SESSION
+                else seg
+                for seg in value.segments
+            )
+        )
+    if isinstance(value, Seq):
+        unordered = value.unordered
+        if unordered is not None:
+            unordered = replace(unordered, steps=_add(unordered.steps, step))
+        return Seq(tuple(_stepped(v, step) for v in value.items), value.span, unordered)
+    if isinstance(value, Map):
+        entries = tuple(MapEntry(e.key, _stepped(e.value, step), e.key_span) for e in value.entries)
+        dyn = value.dynamic
+        if dyn is not None and dyn.stability >= Stability.SESSION:
+            dyn = replace(dyn, steps=_add(dyn.steps, step))
+        return Map(entries, value.span, dyn)
+    if isinstance(value, Msg):
+        return Msg(value.role, _stepped(value.content, step), value.span)
     return value
 
 
