@@ -83,7 +83,9 @@ def cli() -> None:
 @click.option("--extend-select", multiple=True, help="Rule codes, prefixes or names to enable in addition.")
 @click.option("--config", type=click.Path(dir_okay=False), help="Use this config file for every path.")
 @click.option("--exit-zero", is_flag=True, help="Exit 0 even when diagnostics are found.")
-@click.option("--preview", is_flag=True, help="Also run preview rules (below the precision bar on real code).")
+@click.option(
+    "--preview", is_flag=True, help="Also run preview rules (below the precision bar on real code)."
+)
 @click.option("--statistics", is_flag=True, help="Show counts per rule and time spent per rule.")
 @click.option("--stdin-filename", help="The name of the file passed as `-` on stdin.")
 @click.option("--fix", is_flag=True, help="Apply safe fixes.")

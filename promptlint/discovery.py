@@ -56,11 +56,22 @@ _PROMPT_DIRS = frozenset({"prompts", "prompt"})
 # Test and generated-output paths, skipped unless `include-tests = true` or `extend-include` names
 # them (Semgrep's default ignore list is the model): findings there are noise users switch off.
 TEST_DIRS = frozenset({"tests", "test", "__tests__", "e2e"})
-BUILD_DIRS = frozenset({"_build", "out", ".next", ".nuxt", ".svelte-kit", "vendor", "third_party", "site-packages"})
+BUILD_DIRS = frozenset(
+    {"_build", "out", ".next", ".nuxt", ".svelte-kit", "vendor", "third_party", "site-packages"}
+)
 _TEST_FILES = ("test_*.py", "*_test.py", "conftest.py", "tests.py")
 # Page templates: markup for browsers, not prompts, unless Python renders them into a message (the
 # link phase then reaches them through the render call).
-_PAGE_TEMPLATE = (".html.j2", ".html.jinja", ".html.jinja2", ".htm.j2", ".xml.j2", ".svg.j2", ".css.j2", ".js.j2")
+_PAGE_TEMPLATE = (
+    ".html.j2",
+    ".html.jinja",
+    ".html.jinja2",
+    ".htm.j2",
+    ".xml.j2",
+    ".svg.j2",
+    ".css.j2",
+    ".js.j2",
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -194,7 +205,7 @@ def looks_like_prose(text: str) -> bool:
     longest = max(len(line) for line in lines)
     if longest > 2000:
         return False  # minified or generated output
-    if head[:3] in ('1:[', '0:[', '0:"', '1:"') or ':["$"' in head or "self.__next_f" in head:
+    if head[:3] in ("1:[", "0:[", '0:"', '1:"') or ':["$"' in head or "self.__next_f" in head:
         return False  # a Next.js / RSC payload
     letters = sum(c.isalpha() or c.isspace() for c in head)
     return letters >= 0.6 * len(head)

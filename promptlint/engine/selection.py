@@ -44,7 +44,9 @@ def enabled_rules(settings: Settings, rules: tuple[type[Rule], ...], path: str) 
     for rule in rules:
         if settings.select is None:
             # The default selection is as unspecific as `ALL`, so any ignore (even a prefix) wins over it.
-            chosen = [0] if rule.recommended and (rule.status is not Status.PREVIEW or settings.preview) else []
+            chosen = (
+                [0] if rule.recommended and (rule.status is not Status.PREVIEW or settings.preview) else []
+            )
         else:
             chosen = [s for s in (_specificity(x, rule) for x in settings.select) if s is not None]
         chosen += [s for s in (_specificity(x, rule) for x in settings.extend_select) if s is not None]

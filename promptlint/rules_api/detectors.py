@@ -47,7 +47,9 @@ def evidence_path(slot: Slot, prompt: Prompt, ctx: RuleContext, part: int) -> tu
     """The chain a user checks a finding by: source -> steps -> where it enters the prompt -> request."""
     out: list[Location] = []
     if slot.origin is not None:
-        out.append(Location(slot.origin.path, slot.origin.span, f"`{slot.cause or slot.label}` produces the value"))
+        out.append(
+            Location(slot.origin.path, slot.origin.span, f"`{slot.cause or slot.label}` produces the value")
+        )
     elif slot.cause:
         out.append(Location(ctx.path, slot.span, f"{slot.cause}: varies per {slot.stability.label}"))
     out.extend(slot.steps)
@@ -122,7 +124,9 @@ class VolatileSlotRule(PromptRule):
             )
 
 
-def dynamic_slots(prompt: Prompt, min_stability: Stability = Stability.SESSION) -> list[tuple[int, int, Slot]]:
+def dynamic_slots(
+    prompt: Prompt, min_stability: Stability = Stability.SESSION
+) -> list[tuple[int, int, Slot]]:
     """Slots proven to vary per session or request (not volatile, not a re-serialised history), in order."""
     out = []
     for pi, si, seg in prompt.walk():

@@ -99,8 +99,11 @@ class ConditionalPrefix(PromptRule):
                 control=seg.label or seg.kind,
                 stability=stability.label,
                 chain=(
-                    Location(seg.origin.path if seg.origin else ctx.path, seg.origin.span if seg.origin else seg.span,
-                             f"the condition varies per {stability.label}"),
+                    Location(
+                        seg.origin.path if seg.origin else ctx.path,
+                        seg.origin.span if seg.origin else seg.span,
+                        f"the condition varies per {stability.label}",
+                    ),
                     Location(ctx.path, prompt.site, "the request is built here"),
                 ),
             )

@@ -30,7 +30,9 @@ from pathlib import Path
 from typing import Any
 
 HERE = Path(__file__).resolve().parent
-DEFAULT_ROOT = Path(os.environ.get("PROMPTLINT_REALWORLD", str(Path.home() / ".cache" / "promptlint-realworld")))
+DEFAULT_ROOT = Path(
+    os.environ.get("PROMPTLINT_REALWORLD", str(Path.home() / ".cache" / "promptlint-realworld"))
+)
 
 
 @dataclass(frozen=True)
@@ -82,7 +84,10 @@ def run_promptlint(directory: Path, repo: str, commit: str, promptlint: str) -> 
         check=False,
     )
     if proc.returncode not in (0, 1):
-        print(f"warning: {repo}: promptlint exited {proc.returncode}: {proc.stderr.strip()[:300]}", file=sys.stderr)
+        print(
+            f"warning: {repo}: promptlint exited {proc.returncode}: {proc.stderr.strip()[:300]}",
+            file=sys.stderr,
+        )
     try:
         items = json.loads(proc.stdout or "[]")
     except json.JSONDecodeError:
@@ -112,7 +117,10 @@ def precision_table(findings: list[Finding], labels: dict[tuple[str, str, int, s
             row["labelled"] += 1
             row[str(label["label"]).upper()] += 1
             repos[f.code].add(f.repo)
-    lines = ["| rule | findings | labelled | repos | TRUE | FALSE | DEBATABLE | precision |", "|---|---:|---:|---:|---:|---:|---:|---:|"]
+    lines = [
+        "| rule | findings | labelled | repos | TRUE | FALSE | DEBATABLE | precision |",
+        "|---|---:|---:|---:|---:|---:|---:|---:|",
+    ]
     total: Counter[str] = Counter()
     for code in sorted(per):
         row = per[code]
@@ -142,7 +150,9 @@ def recall(bugs: list[dict[str, Any]], by_tree: dict[tuple[str, str], list[Findi
         found_by[f"code {bug.get('code', '?')}"].append(hit)
         found_by[f"category {bug.get('category', '?')}"].append(hit)
         if not hit:
-            lines.append(f"  missed {bug['id']}: {bug['repo']} {bug['path']}:{bug['line']} {bug.get('code')} {bug.get('description', '')[:90]}")
+            lines.append(
+                f"  missed {bug['id']}: {bug['repo']} {bug['path']}:{bug['line']} {bug.get('code')} {bug.get('description', '')[:90]}"
+            )
     head = [f"recall: {hits}/{len(bugs)}" + (f" = {100 * hits / len(bugs):.0f}%" if bugs else "")]
     for key in sorted(found_by):
         got = found_by[key]
@@ -184,7 +194,9 @@ def main(argv: list[str] | None = None) -> int:
         print(f"warning: not exported (run tests/realworld/export.py): {', '.join(missing)}", file=sys.stderr)
     manifest_trees = {(r["name"], r["commit"]) for r in manifest()}
     findings = [f for tree, fs in sorted(by_tree.items()) if tree in manifest_trees for f in fs]
-    print(f"{len(findings)} findings in {len({f.repo for f in findings})} of {len(manifest_trees)} repositories")
+    print(
+        f"{len(findings)} findings in {len({f.repo for f in findings})} of {len(manifest_trees)} repositories"
+    )
     print(precision_table(findings, labels))
     print()
     print(recall(bugs, by_tree, args.slack))
@@ -192,8 +204,15 @@ def main(argv: list[str] | None = None) -> int:
         with args.dump.open("w", encoding="utf-8") as handle:
             for f in findings:
                 label = labels.get(f.key)
-                row = {"repo": f.repo, "commit": f.commit, "path": f.path, "line": f.line, "code": f.code,
-                       "message": f.message, "label": label["label"] if label else None}
+                row = {
+                    "repo": f.repo,
+                    "commit": f.commit,
+                    "path": f.path,
+                    "line": f.line,
+                    "code": f.code,
+                    "message": f.message,
+                    "label": label["label"] if label else None,
+                }
                 handle.write(json.dumps(row) + "\n")
     if args.unlabelled:
         for f in findings:

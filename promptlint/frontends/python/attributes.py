@@ -14,6 +14,7 @@ import re
 from dataclasses import replace
 from typing import TYPE_CHECKING
 
+from promptlint.diagnostics import Location
 from promptlint.frontends.python.bindings import (
     CONFIG_HINT,
     Scope,
@@ -23,7 +24,6 @@ from promptlint.frontends.python.bindings import (
 from promptlint.frontends.python.calls import find_method, follow
 from promptlint.frontends.python.modules import dotted
 from promptlint.frontends.python.request_input import is_request_value
-from promptlint.diagnostics import Location
 from promptlint.frontends.python.values import Map, Opaque, Ref, Value, most_volatile, stability_of, with_step
 from promptlint.frontends.python.volatile import TIME_ATTRIBUTE_GRANULARITY
 from promptlint.ir import Granularity, Stability, VolatileKind
@@ -82,7 +82,9 @@ def instance_attribute(ev: Evaluator, attr: str, node: ast.expr, scope: Scope) -
             for binding in scope.module.function_bindings(stmt).get(f"self.{attr}", []):
                 if binding.kind == "assign" and binding.value is not None:
                     value = ev.eval(binding.value, Scope(scope.module, stmt, cls, depth=scope.depth))
-                    where = Location(scope.module.path, scope.module.span(binding.stmt), f"stored in `self.{attr}`")
+                    where = Location(
+                        scope.module.path, scope.module.span(binding.stmt), f"stored in `self.{attr}`"
+                    )
                     values.append(with_step(value, where))
                 else:
                     values.append(Opaque(Stability.UNKNOWN, attr, scope.module.span(node)))

@@ -46,7 +46,11 @@ def _base_name(target: str) -> str:
 
 
 def _is_sent(
-    name: str, func: FunctionNode | None, cls: ast.ClassDef | None, sent: set[tuple[str, int]], module: ModuleInfo
+    name: str,
+    func: FunctionNode | None,
+    cls: ast.ClassDef | None,
+    sent: set[tuple[str, int]],
+    module: ModuleInfo,
 ) -> bool:
     if name.startswith("self."):
         return cls is not None and (name, id(cls)) in sent

@@ -213,7 +213,9 @@ def collect_bindings(
         if isinstance(stmt, ast.Assign):
             for target in stmt.targets:
                 for name in _target_names(target):
-                    out.setdefault(name, []).append(Binding(name, done, "assign", stmt.value, stmt, branch, cond))
+                    out.setdefault(name, []).append(
+                        Binding(name, done, "assign", stmt.value, stmt, branch, cond)
+                    )
         elif isinstance(stmt, ast.AnnAssign) and stmt.value is not None:
             for name in _target_names(stmt.target):
                 out.setdefault(name, []).append(Binding(name, done, "assign", stmt.value, stmt, branch, cond))

@@ -214,7 +214,9 @@ def _add(steps: tuple[Location, ...], step: Location) -> tuple[Location, ...]:
 
 def _stepped(value: Value, step: Location) -> Value:
     if isinstance(value, Opaque):
-        return replace(value, steps=_add(value.steps, step)) if value.stability >= Stability.SESSION else value
+        return (
+            replace(value, steps=_add(value.steps, step)) if value.stability >= Stability.SESSION else value
+        )
     if isinstance(value, Str):
         return Str(
             tuple(

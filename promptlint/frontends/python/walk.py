@@ -52,9 +52,7 @@ class Candidates:
     compaction: set[int] = field(default_factory=set)  # slices with something prepended inside an `if`
     in_if: int = 0
 
-    def add_history(
-        self, ops: list[HistoryOp], func: FunctionNode | None, cls: ast.ClassDef | None
-    ) -> None:
+    def add_history(self, ops: list[HistoryOp], func: FunctionNode | None, cls: ast.ClassDef | None) -> None:
         self.history.extend(ops)
         self.history_scopes.extend([(func, cls)] * len(ops))
 
