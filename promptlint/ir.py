@@ -254,3 +254,4 @@ class FileFacts:
     history: tuple[HistoryOp, ...] = ()
     parse_failure: ParseFailure | None = None
     related_paths: tuple[str, ...] = field(default=())
+    approximate_columns: bool = False  # rewritten from newer syntax: positions by line only, no fixes

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import os
 import tempfile
-import warnings
 from dataclasses import dataclass, replace
 
 import jinja2
@@ -19,6 +18,7 @@ from promptlint.config.schema import Settings
 from promptlint.diagnostics import Applicability, Diagnostic, Fix
 from promptlint.engine.lint import LintState, lint_source
 from promptlint.fixes import apply_edits, select_non_overlapping
+from promptlint.frontends.python.parse import is_valid_python
 from promptlint.source import FileKind, SourceFile
 
 MAX_ROUNDS = 10
@@ -48,10 +48,8 @@ def parses(text: str, kind: FileKind) -> bool:
     accepts, such as a repeated keyword argument; templates: jinja2's parser)."""
     try:
         if kind is FileKind.PYTHON:
-            with warnings.catch_warnings():
-                warnings.simplefilter("ignore")
-                compile(text, "<fixed>", "exec", dont_inherit=True)
-        elif kind in (FileKind.JINJA, FileKind.PROMPTY):
+            return is_valid_python(text)  # also valid when only a newer Python accepts it
+        if kind in (FileKind.JINJA, FileKind.PROMPTY):
             jinja2.Environment().parse(text)
     except (SyntaxError, ValueError, RecursionError, MemoryError, jinja2.TemplateSyntaxError):
         return False

@@ -153,6 +153,8 @@ def lint_source(source: SourceFile, settings: Settings, state: LintState) -> Fil
         state.timings[rule.code] = state.timings.get(rule.code, 0.0) + time.perf_counter() - started
     kept = apply_suppressions(source, sink, state.known_codes(), enabled_codes)
     kept = [d for d in kept if d.code in enabled_codes]
+    if facts.approximate_columns:  # edits computed on rewritten text could land in the wrong place
+        kept = [replace(d, fix=None) if d.fix is not None else d for d in kept]
     result.diagnostics = dedupe([_with_url(d, registry) for d in kept])
     return result
 

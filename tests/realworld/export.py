@@ -96,7 +96,7 @@ def export(repo: str, commit: str, root: Path = ROOT, mirror: Path = MIRROR) -> 
     ).stdout
     stream = io.BytesIO(batch)
     skipped = 0
-    for oid, path in blobs:
+    for _oid, path in blobs:
         header = stream.readline().decode().split()
         if len(header) < 3 or header[1] != "blob":
             skipped += 1

@@ -6,8 +6,6 @@ parsed so that syntax errors are reported. Nothing is imported or executed.
 
 from __future__ import annotations
 
-import ast
-import warnings
 from dataclasses import dataclass
 
 from promptlint.diagnostics import Span
@@ -16,6 +14,7 @@ from promptlint.frontends.python.evaluate import Evaluator
 from promptlint.frontends.python.history_evidence import sent_history_ops
 from promptlint.frontends.python.modules import ModuleLoader, build_module
 from promptlint.frontends.python.needles import NeedleLines
+from promptlint.frontends.python.parse import NewerSyntax, parse_python
 from promptlint.frontends.python.sites import SiteBuilder
 from promptlint.frontends.python.volatile import VolatileTable
 from promptlint.frontends.template_ir import template_paths
@@ -34,15 +33,17 @@ class PythonContext:
 def extract_python(source: SourceFile, ctx: PythonContext) -> FileFacts:
     """Facts of one Python file; a syntax error becomes a `ParseFailure` at its position."""
     tree = ctx.loader.parsed(source.path, source.text)  # already parsed as another file's import
+    rewritten = ctx.loader.was_rewritten(source.path)
     if tree is None:
         try:
-            with warnings.catch_warnings():
-                warnings.simplefilter("ignore")
-                tree = ast.parse(source.text, source.path)
+            parsed = parse_python(source.text, source.path)
         except SyntaxError as exc:
             return FileFacts(parse_failure=_syntax_failure(source, exc))
+        except NewerSyntax:
+            return FileFacts()  # valid Python this interpreter cannot represent: not a parse error
         except (ValueError, RecursionError, MemoryError) as exc:
             return FileFacts(parse_failure=ParseFailure(f"cannot parse: {exc}", Span(0, 0)))
+        tree, rewritten = parsed.tree, parsed.rewritten
     lines = NeedleLines.of(source)
     if not lines.mentions:
         return FileFacts()
@@ -59,6 +60,7 @@ def extract_python(source: SourceFile, ctx: PythonContext) -> FileFacts:
         headers=tuple(found.headers),
         history=tuple(history),
         related_paths=template_paths(prompts, source.path),
+        approximate_columns=rewritten,
     )
 
 
@@ -71,17 +73,4 @@ def _syntax_failure(source: SourceFile, exc: SyntaxError) -> ParseFailure:
     end_line = exc.end_lineno or line
     end_col = max((exc.end_offset or exc.offset or 1) - 1, column)
     end = min(max(lines.offset(end_line, end_col), start), len(source.text))
-    message = f"SyntaxError: {exc.msg}"
-    if _parses_with_newer_grammar(source.text):
-        message += " (this syntax needs a newer Python than promptlint runs on; file not analysed)"
-    return ParseFailure(message, Span(start, end))
-
-
-def _parses_with_newer_grammar(text: str) -> bool:
-    try:
-        import libcst
-
-        libcst.parse_module(text)
-    except Exception:
-        return False
-    return True
+    return ParseFailure(f"SyntaxError: {exc.msg}", Span(start, end))

@@ -16,6 +16,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from promptlint.diagnostics import Span
+from promptlint.frontends.python.parse import NewerSyntax, parse_python
 from promptlint.source import DecodeFailure, FileKind, SourceFile, decode_source
 
 FunctionNode = ast.FunctionDef | ast.AsyncFunctionDef
@@ -343,6 +344,7 @@ class ModuleLoader:
         self._reader = reader or _read_bytes
         self._cache: OrderedDict[str, ModuleInfo | None] = OrderedDict()
         self._found: dict[tuple[str, str], str | None] = {}
+        self._rewritten: set[str] = set()  # parsed from newer syntax: columns approximate
         self._classes: dict[tuple[str, str], bool] = {}  # (absolute path, name) -> the text defines a class
         self._directories: dict[str, str] = {}
         self._packages: dict[str, tuple[str, ...]] = {}  # directory -> its dotted package parts
@@ -395,6 +397,10 @@ class ModuleLoader:
         """The tree of `path` if this loader already parsed exactly `text` for it (an import)."""
         module = self._cache.get(os.path.abspath(path))
         return module.tree if module is not None and module.source.text == text else None
+
+    def was_rewritten(self, path: str) -> bool:
+        """Whether this loader's tree of `path` came from a rewrite of newer syntax (see `parse`)."""
+        return os.path.abspath(path) in self._rewritten
 
     def module_name(self, path: str) -> tuple[str, bool]:
         """Dotted module name of a file, found by walking up through `__init__.py` packages."""
@@ -478,9 +484,12 @@ class ModuleLoader:
     def _parse(self, path: str) -> ModuleInfo | None:
         try:
             source = decode_source(path, self._reader(path), FileKind.PYTHON)
-            tree = ast.parse(source.text, path)
-        except (OSError, SyntaxError, ValueError, RecursionError, MemoryError, DecodeFailure):
+            parsed = parse_python(source.text, path)
+        except (OSError, SyntaxError, NewerSyntax, ValueError, RecursionError, MemoryError, DecodeFailure):
             return None  # a module we cannot read or parse is simply unresolved
+        tree = parsed.tree
+        if parsed.rewritten:
+            self._rewritten.add(os.path.abspath(path))
         name, is_package = self.module_name(path)
         return build_module(source, tree, name, is_package)
 
