@@ -18,7 +18,7 @@ import click
 
 from promptlint import __version__
 from promptlint.baseline import apply_baseline, fails, load_baseline, write_baseline
-from promptlint.diagnostics import Severity
+from promptlint.diagnostics import Severity, total_cache_impact
 from promptlint.engine.fixing import apply_fixes
 from promptlint.engine.registry import Registry
 from promptlint.engine.runner import RunResult, Selection, lint_paths
@@ -199,7 +199,7 @@ def _summary(run: RunResult, statistics: bool) -> None:
     if not diags:
         click.echo(f"All checks passed! ({run.files} {'file' if run.files == 1 else 'files'})")
         return
-    tokens = sum(d.cache_impact.tokens_after for d in diags if d.cache_impact)
+    tokens = total_cache_impact(diags)
     fixable = sum(1 for d in diags if d.fix is not None and d.fix.applicability == "safe")
     noun = "diagnostic" if len(diags) == 1 else "diagnostics"
     line = f"Found {len(diags)} {noun} in {len({d.path for d in diags})} of {run.files} {'file' if run.files == 1 else 'files'}"

@@ -7,6 +7,7 @@ offsets to lines and columns is the output layer's job (see `source.LineIndex`).
 from __future__ import annotations
 
 import enum
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 
@@ -83,6 +84,9 @@ class CacheImpact:
     """What a finding costs: static tokens after the culprit that the cache can no longer reuse."""
 
     tokens_after: int
+    # The request whose prefix this is (path, start, end): findings on one prompt share one tail, so a
+    # total counts each prompt once, with its largest tail.
+    prompt_site: tuple[str, int, int] | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -105,3 +109,19 @@ class Diagnostic:
 
     def sort_key(self) -> tuple[str, int, int, str, str]:
         return (self.path, self.span.start, self.span.end, self.code, self.message)
+
+
+def total_cache_impact(diagnostics: Iterable[Diagnostic]) -> int:
+    """Static tokens lost over all findings, each prompt's tail counted once (its largest)."""
+    per_prompt: dict[tuple[str, int, int], int] = {}
+    loose = 0
+    for diag in diagnostics:
+        impact = diag.cache_impact
+        if impact is None:
+            continue
+        if impact.prompt_site is None:
+            loose += impact.tokens_after
+        else:
+            site = impact.prompt_site
+            per_prompt[site] = max(per_prompt.get(site, 0), impact.tokens_after)
+    return loose + sum(per_prompt.values())

@@ -21,6 +21,9 @@ def chat(system: str, user: str = "q", extra: str = "") -> str:
     )
 
 
+# A web handler: its parameters are the request's input.
+HANDLER = "from fastapi import FastAPI\napp = FastAPI()\n@app.post('/ask')\n"
+
 SILENT = {
     "clock used for logging": chat("POLICY", extra="    logging.info('at %s', datetime.now())\n"),
     "clock in metadata": HEAD.replace("client = OpenAI()", "client = OpenAI()")
@@ -33,14 +36,17 @@ SILENT = {
     "constants composed with format": "BASE = 'You work for {company}. ' + 'Be polite. ' * 30\nCOMPANY = 'ACME'\n"
     + chat("BASE.format(company=COMPANY)"),
     "constants composed with join": chat("'\\n'.join([POLICY, 'Be brief.'])"),
-    "dynamic text after the static part": chat("POLICY + f'\\nCustomer: {user_name}'"),
+    "dynamic text after the static part": HANDLER + chat("POLICY + f'\\nCustomer: {user_name}'"),
     "seeded random": chat("POLICY", extra="    rng = random.Random(42)\n"),
-    "short static tail after a request value": chat("f'Customer: {user_name}. Be brief.'"),
+    "short static tail after a request value": HANDLER + chat("f'Customer: {user_name}. Be brief.'"),
+    # `user_name` is a plain parameter: unknown origin, never reported (evidence rule, issue 11).
+    "unknown-origin name before policy": chat("f'Customer: {user_name}\\n' + POLICY"),
 }
 
 FIRING = {
     "clock in system": (chat("f'Now {datetime.now()}\\n' + POLICY"), "PC101"),
-    "name before policy": (chat("f'Customer: {user_name}\\n' + POLICY"), "PC201"),
+    "name before policy": (HANDLER + chat("f'Customer: {user_name}\\n' + POLICY"), "PC201"),
+    "question before policy": (chat("f'Customer asks: {q}\\n' + POLICY"), "PC201"),
     "uuid before history": (
         "import uuid\nfrom openai import OpenAI\nclient = OpenAI()\n"
         "def ask(q, history):\n    return client.chat.completions.create(model='m', messages=[\n"

@@ -142,7 +142,9 @@ def lint_source(source: SourceFile, settings: Settings, state: LintState) -> Fil
         try:
             if isinstance(rule, PromptRule):
                 for prompt in facts.prompts:
+                    ctx.current_prompt = prompt
                     rule.check(prompt, ctx)
+                ctx.current_prompt = None
             if isinstance(rule, FactsRule):  # a rule may be both (PC402)
                 rule.check_facts(facts, ctx)
         except Exception as exc:

@@ -176,6 +176,9 @@ class Builder:
             if stop in ("", end):
                 break
             head = self.chunks[self.pos - 1]
+        # Closes the branches: text in one branch is never sent with its siblings' (variants).
+        closing = self.chunks[self.pos - 1].span if self.pos else chunk.span
+        items.append(self._place(Control("endif", closing, "endif", Stability.STATIC)))
         return items
 
     def _for(self, chunk: Chunk) -> list[Item]:

@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from promptlint.diagnostics import CacheImpact, Diagnostic, Fix, Location, Span
-from promptlint.ir import Part, Prompt, Provider, Role, Slot, Stability, Text
+from promptlint.ir import Control, Part, Prompt, Provider, Role, Slot, Stability, Text
 from promptlint.providers import ProviderProfile, profile_for
 from promptlint.rules_api.base import Rule
 from promptlint.source import SourceFile
@@ -61,6 +61,7 @@ class RuleContext:
         self.settings = settings
         self._tokens = tokens
         self._sink = sink
+        self.current_prompt: Prompt | None = None  # the prompt being checked, set by the engine
 
     @property
     def path(self) -> str:
@@ -96,7 +97,12 @@ class RuleContext:
         if missing:
             raise ValueError(f"{self.rule.code}: message placeholders not filled: {sorted(missing)}")
         message = self.rule.message.format(**args)
-        impact = CacheImpact(tokens_after) if tokens_after is not None else None
+        site = self.current_prompt.site if self.current_prompt is not None else None
+        impact = (
+            CacheImpact(tokens_after, (self.path, site.start, site.end) if site else None)
+            if tokens_after is not None
+            else None
+        )
         self._sink.append(
             Diagnostic(
                 self.rule.code,
@@ -117,20 +123,41 @@ class RuleContext:
     def static_tail(
         self, prompt: Prompt, part: int, segment: int, stop_at: Stability, skip_volatile: bool = False
     ) -> Tail:
-        """Static tokens after (part, segment) up to the first slot whose stability is >= `stop_at`.
+        """Static tokens after (part, segment) up to the first slot whose stability is >= `stop_at`,
+        or that may vary at all (unknown or above, outside the history).
 
         With `skip_volatile`, other volatile slots do not end the stretch: each is a culprit reported on
         its own, and fixing one must not hide the cost of the next.
         """
         texts: list[str] = []
         history = False
-        for pi, _si, seg in prompt.after(part, segment):
+        depth = 0  # if-blocks opened after the start
+        skip_at: int | None = None  # depth whose sibling branch (elif/else) is being skipped
+        closed = _closed_branches(prompt, part, segment)
+        for pi, si, seg in prompt.after(part, segment):
+            if isinstance(seg, Control) and closed:
+                if seg.kind == "if":
+                    depth += 1
+                elif seg.kind in ("elif", "else") and skip_at is None and (pi, si) in closed:
+                    skip_at = depth  # one variant is sent: the branch taken, not its siblings
+                elif seg.kind == "endif":
+                    if skip_at == depth:
+                        skip_at = None
+                    depth -= 1
+                continue
+            if skip_at is not None:
+                continue
             if isinstance(seg, Text):
                 texts.append(seg.text)
             elif isinstance(seg, Slot):
-                if seg.stability >= stop_at and not (skip_volatile and seg.stability is Stability.VOLATILE):
+                in_history = prompt.parts[pi].role is Role.HISTORY
+                if skip_volatile and seg.stability is Stability.VOLATILE:
+                    continue
+                # What fixing the culprit wins back ends at the next value that may vary (proven or
+                # of unknown origin): the text after it is not a reusable prefix either way.
+                if seg.stability >= stop_at or (seg.stability >= Stability.UNKNOWN and not in_history):
                     break
-                history = history or prompt.parts[pi].role is Role.HISTORY
+                history = history or in_history
         return Tail(self.count_tokens("".join(texts)), history)
 
     def static_prefix_tokens(self, prompt: Prompt, part: int, segment: int) -> int | None:
@@ -142,6 +169,26 @@ class RuleContext:
             if isinstance(seg, Text):
                 texts.append(seg.text)
         return self.count_tokens("".join(texts))
+
+
+def _closed_branches(prompt: Prompt, part: int, segment: int) -> set[tuple[int, int]]:
+    """Positions of `elif`/`else` controls after (part, segment) whose block has an `endif` marker
+    (templates); a Python branch has none, and its text is counted as before."""
+    out: set[tuple[int, int]] = set()
+    open_siblings: list[list[tuple[int, int]]] = []
+    for pi, si, seg in prompt.after(part, segment):
+        if not isinstance(seg, Control):
+            continue
+        if seg.kind == "if":
+            open_siblings.append([])
+        elif seg.kind in ("elif", "else"):
+            if open_siblings:
+                open_siblings[-1].append((pi, si))
+            else:  # the start sits inside the first branch: its siblings are still exclusive
+                open_siblings.append([(pi, si)])
+        elif seg.kind == "endif" and open_siblings:
+            out.update(open_siblings.pop())
+    return out
 
 
 def is_last_part(prompt: Prompt, part: int) -> bool:

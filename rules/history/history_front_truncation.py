@@ -58,7 +58,15 @@ class HistoryFrontTruncation(FactsRule):
             "    recent = history[-20:]\n"
             '    return client.chat.completions.create(model="gpt-4o", messages=[{"role": "system", "content": "Hi"}] + recent)\n'
         ),
-        Example.bad("from collections import deque\n\nhistory = deque(maxlen=30)\n"),
+        Example.bad(
+            "from collections import deque\n\nhistory = deque(maxlen=30)\n\n\n"
+            "def reply(client, question):\n"
+            '    history.append({"role": "user", "content": question})\n'
+            '    return client.chat.completions.create(model="gpt-4o", messages=list(history))\n'
+        ),
+        Example.good(
+            "from collections import deque\n\n# a bounded log, never sent to a model\nrecent_events = deque(maxlen=30)\n"
+        ),
         Example.good(
             "def reply(client, history, question, summarize):\n"
             '    history.append({"role": "user", "content": question})\n'

@@ -17,13 +17,18 @@ from promptlint.engine.fixer import fix_source, parses, write_atomic
 from promptlint.engine.lint import FileResult, LintState
 from promptlint.source import FileKind, decode_source
 
+# `limits` takes its key order from the set SKILLS: evidence for PC301. `load()` is a dict of unknown
+# origin (its insertion order is deterministic), so under the evidence rule (issue 11) its dump is
+# left alone even by the unsafe fixes.
 APP = (
     "import json\nfrom openai import OpenAI\nSKILLS = {'refunds', 'shipping'}\n"
     "POLICY = 'Answer questions about our store. Be concise and polite to everyone. ' * 10\n"
     "client = OpenAI()\n"
     "def ask(question, load):\n"
+    "    limits = {skill: load(skill) for skill in SKILLS}\n"
     "    return client.chat.completions.create(model='gpt-4o', messages=[\n"
-    "        {'role': 'system', 'content': ', '.join(SKILLS) + json.dumps(load()) + POLICY},\n"
+    "        {'role': 'system', 'content': ', '.join(SKILLS) + json.dumps(limits) + json.dumps(load())\n"
+    "            + POLICY},\n"
     "        {'role': 'user', 'content': question}],\n"
     "        extra_headers={'X-Cache-Enable': 'true', 'X-Request-ID': 'r'})\n"
 )
@@ -42,7 +47,8 @@ def test_safe_only_then_unsafe(state: LintState) -> None:
     everything = fix_source(source_of(APP), ALL, state, unsafe=True)
     assert (
         "', '.join(sorted(SKILLS))" in everything.text
-        and "json.dumps(load(), sort_keys=True)" in everything.text
+        and "json.dumps(limits, sort_keys=True)" in everything.text
+        and "json.dumps(load())\n" in everything.text
     )
     assert everything.applied == 3
     ast.parse(everything.text)

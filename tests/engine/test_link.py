@@ -32,8 +32,8 @@ def project(root: Path) -> Path:
     (app / "prompts" / "greet.txt").write_text("Hello {customer_name}!\n" + POLICY)
     (app / "main.py").write_text(
         "from datetime import datetime\nfrom pathlib import Path\n\n"
-        "from jinja2 import Environment, FileSystemLoader\nfrom openai import OpenAI\n\n"
-        "client = OpenAI()\n"
+        "from fastapi import FastAPI\nfrom jinja2 import Environment, FileSystemLoader\nfrom openai import OpenAI\n\n"
+        "api = FastAPI()\nclient = OpenAI()\n"
         'env = Environment(loader=FileSystemLoader("templates"), trim_blocks=True)\n'
         'PROMPTS = Path(__file__).parent / "prompts"\n\n\n'
         "def clock(question):\n"
@@ -45,7 +45,9 @@ def project(root: Path) -> Path:
         + "\n\ndef friendly(question, customer):\n"
         '    system = env.get_template("friendly.j2").render(faq={}, customer_name=customer.name)\n'
         + CALL.format(var="system")
-        + "\n\ndef greet(question, user):\n"
+        # A web handler: `user` is the request body, so `{customer_name}` is per-request with
+        # evidence (issue 11); `customer` in `friendly` is a plain parameter of unknown origin.
+        + '\n\n@api.post("/greet")\ndef greet(question, user):\n'
         '    text = (PROMPTS / "greet.txt").read_text().format(customer_name=user.name)\n'
         + CALL.format(var="text")
     )
@@ -65,6 +67,18 @@ def test_project_findings_point_into_templates(tmp_path: Path, chdir: Path) -> N
     assert [r.message for r in clock.related][0] == "rendered here"
     assert clock.related[0].path.endswith("main.py")
     assert len([d for d in run.diagnostics if d.path.endswith("clock.j2")]) == 1
+
+
+def test_unknown_origin_values_rendered_into_templates_are_silent(tmp_path: Path, chdir: Path) -> None:
+    # Without the web handler, `user` is a parameter of unknown origin: no evidence, no finding
+    # (issue 11), although the same template line is PC201 when the value is request input.
+    app = project(tmp_path)
+    main = app / "main.py"
+    main.write_text(main.read_text().replace('@api.post("/greet")\n', ""))
+    run = lint_paths(["app"], selection=Selection(select=("PC1", "PC2")))
+    assert not run.errors
+    found = sorted((Path(d.path).name, d.code) for d in run.diagnostics)
+    assert found == [("clock.j2", "PC101")]
 
 
 def test_template_alone_keeps_by_name_guesses(tmp_path: Path, chdir: Path) -> None:
@@ -107,10 +121,14 @@ def test_finding_moved_into_a_template_keeps_the_templates_fix(tmp_path: Path) -
     )
     (tmp_path / "templates").mkdir()
     (tmp_path / "templates" / "greet.j2").write_text("Hello {{ customer.name }}!\n" + policy)
+    # `customer` is the body of a POST handler: per-request with evidence (issue 11). Still pending:
+    # the template's own lint no longer guesses `customer` per-request, so it finds no PC201 whose
+    # line-move fix the moved finding could take, and the finding arrives without the fix that
+    # PC201 documents for Jinja templates (a bug, not an old guess; see test_link's PC101 twin).
     (tmp_path / "app.py").write_text(
-        "from jinja2 import Environment, FileSystemLoader\n"
-        "env = Environment(loader=FileSystemLoader('templates'))\n"
-        "def ask(client, customer, q):\n"
+        "from fastapi import FastAPI\nfrom jinja2 import Environment, FileSystemLoader\n"
+        "api = FastAPI()\nenv = Environment(loader=FileSystemLoader('templates'))\n"
+        "@api.post('/ask')\ndef ask(client, customer, q):\n"
         "    system = env.get_template('greet.j2').render(customer=customer)\n"
         "    return client.chat.completions.create(model='gpt-4o', messages=[\n"
         "        {'role': 'system', 'content': system}, {'role': 'user', 'content': q}])\n"
@@ -121,3 +139,28 @@ def test_finding_moved_into_a_template_keeps_the_templates_fix(tmp_path: Path) -
     assert diag.path.endswith("greet.j2") and diag.fix is not None and diag.fix.applicability == "unsafe"
     apply_fixes(run, paths, None, Selection(), unsafe=True, write=True)
     assert (tmp_path / "templates" / "greet.j2").read_text() == policy + "Hello {{ customer.name }}!\n"
+
+
+def test_clock_moved_into_a_template_keeps_the_templates_fix(tmp_path: Path) -> None:
+    from promptlint.engine.fixing import apply_fixes
+
+    policy = "".join(
+        f"Policy line {i}: answer politely, cite the handbook, never guess prices.\n" for i in range(8)
+    )
+    (tmp_path / "templates").mkdir()
+    (tmp_path / "templates" / "clock.j2").write_text("It is {{ now }}.\n" + policy)
+    (tmp_path / "app.py").write_text(
+        "from datetime import datetime\nfrom jinja2 import Environment, FileSystemLoader\n"
+        "env = Environment(loader=FileSystemLoader('templates'))\n"
+        "def ask(client, q):\n"
+        "    system = env.get_template('clock.j2').render(now=datetime.now())\n"
+        "    return client.chat.completions.create(model='gpt-4o', messages=[\n"
+        "        {'role': 'system', 'content': system}, {'role': 'user', 'content': q}])\n"
+    )
+    paths = [str(tmp_path)]
+    run = lint_paths(paths)
+    (diag,) = [d for d in run.diagnostics if d.code == "PC101"]
+    assert [r.message for r in diag.related][0] == "rendered here"
+    assert diag.path.endswith("clock.j2") and diag.fix is not None and diag.fix.applicability == "unsafe"
+    apply_fixes(run, paths, None, Selection(), unsafe=True, write=True)
+    assert (tmp_path / "templates" / "clock.j2").read_text() == policy + "It is {{ now }}.\n"

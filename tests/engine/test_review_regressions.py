@@ -25,13 +25,20 @@ def fix(tmp_path: Path, name: str, code: str, unsafe: bool = True) -> str:
 
 
 def test_sort_keys_false_is_flipped_not_repeated(tmp_path: Path) -> None:
+    # The keys come from a set (evidence for PC301); `load()` alone is of unknown origin and, under
+    # the evidence rule (issue 11), is never reported, so its `sort_keys=False` is left as written.
     code = (
         f"import json\nfrom openai import OpenAI\nclient = OpenAI()\nRULES = {RULES!r}\n"
-        "def ask(q, load):\n    return client.chat.completions.create(model='m', messages=[\n"
-        "        {'role': 'system', 'content': json.dumps(load(), sort_keys=False) + RULES},\n"
+        "SKILLS = {'refunds', 'shipping'}\n"
+        "def ask(q, load):\n    limits = {s: load(s) for s in SKILLS}\n"
+        "    return client.chat.completions.create(model='m', messages=[\n"
+        "        {'role': 'system', 'content': json.dumps(limits, sort_keys=False) + RULES},\n"
         "        {'role': 'user', 'content': q}])\n"
     )
-    assert "json.dumps(load(), sort_keys=True)" in fix(tmp_path, "a.py", code)
+    fixed = fix(tmp_path, "a.py", code)
+    assert "json.dumps(limits, sort_keys=True)" in fixed and "sort_keys=False" not in fixed
+    unknown = code.replace("json.dumps(limits, sort_keys=False)", "json.dumps(load(), sort_keys=False)")
+    assert fix(tmp_path, "b.py", unknown) == unknown
 
 
 def test_header_removal_never_merges_with_a_spread(tmp_path: Path) -> None:

@@ -6,8 +6,10 @@ from pathlib import Path
 
 import pytest
 
-from promptlint.frontends.jinja import extract_jinja
-from promptlint.frontends.template_loader import TemplateLoader
+from promptlint.diagnostics import Span
+from promptlint.frontends.jinja import build_placed, extract_jinja
+from promptlint.frontends.jinja_lex import JinjaOptions
+from promptlint.frontends.template_loader import TemplateLoader, parse_template
 from promptlint.ir import Control, Granularity, Role, Slot, Stability, Text, VolatileKind
 from promptlint.source import FileKind, SourceFile
 
@@ -28,6 +30,14 @@ def slots(text: str) -> dict[str, Slot]:
     return {s.label: s for s in segments(text) if isinstance(s, Slot)}
 
 
+def rendered(text: str, **bound: Stability) -> list[object]:
+    """Segments of `text` rendered by Python with each name in `bound` passed at that stability."""
+    parsed = parse_template("t.j2", text, JinjaOptions())
+    bindings = {name: Slot(name, Span(0, 0), st, f"argument `{name}`") for name, st in bound.items()}
+    placed, _ = build_placed(parsed, TemplateLoader(), JinjaOptions(), bindings)
+    return [p.seg for p in placed]
+
+
 def test_slot_spans_are_exact_including_crlf() -> None:
     text = "Hi\r\nToday {{ now }} and {{- user.name -}}  !\r\n"
     found = slots(text)
@@ -45,9 +55,13 @@ def test_stabilities_by_name_filters_and_declarations() -> None:
     assert found["request_id"].kind is VolatileKind.ID
     assert found["tips|random"].kind is VolatileKind.RANDOM
     assert found["company"].stability is Stability.DEPLOYMENT
-    assert found["customer_name"].stability is Stability.REQUEST
+    # A name is no evidence (issue 11): a variable nothing binds is of unknown origin.
+    assert found["customer_name"].stability is Stability.UNKNOWN
     assert found["'x'"].stability is Stability.STATIC
     assert found["now.strftime('%Y-%m-%d')"].granularity is Granularity.DAY
+    # Rendered with a per-request argument, the same variable takes the argument's stability.
+    bound = {s.label: s for s in rendered("{{ customer_name }}", customer_name=Stability.REQUEST)}
+    assert bound["customer_name"].stability is Stability.REQUEST
 
 
 def test_whitespace_control_is_respected_in_static_text() -> None:
@@ -56,18 +70,27 @@ def test_whitespace_control_is_respected_in_static_text() -> None:
     assert found == ["A", "B", "  C"]
 
 
+CONTROLS = (
+    "{% set greeting = 'Hello' %}{{ greeting }}{% for k, v in cfg | dictsort %}{{ k }}{% endfor %}"
+    "{% macro m(a) %}{{ a }}{% endmacro %}{{ m('x') }}{% if premium %}P{% else %}Q{% endif %}"
+)
+
+
 def test_controls_scopes_and_sorted_loops() -> None:
-    segs = segments(
-        "{% set greeting = 'Hello' %}{{ greeting }}{% for k, v in cfg | dictsort %}{{ k }}{% endfor %}"
-        "{% macro m(a) %}{{ a }}{% endmacro %}{{ m('x') }}{% if premium %}P{% else %}Q{% endif %}"
-    )
+    segs = segments(CONTROLS)
     kinds = [s.kind for s in segs if isinstance(s, Control)]
-    assert kinds == ["for", "macro", "if", "else"]
+    assert kinds == ["for", "macro", "if", "else", "endif"]
     by_label = {s.label: s for s in segs if isinstance(s, Slot)}
     assert by_label["greeting"].stability is Stability.STATIC
     assert by_label["m('x')"].stability is Stability.STATIC
-    assert by_label["k"].stability is Stability.REQUEST
+    # The loop variable takes the stability of what it iterates: `cfg` is bound by nobody, so it
+    # is unknown (issue 11), not per-request by guess.
+    assert by_label["k"].stability is Stability.UNKNOWN
     assert all(s.stability is not Stability.VOLATILE for s in by_label.values())
+    # Rendered with a per-request `cfg`, the loop variable is per-request with evidence.
+    bound = {s.label: s for s in rendered(CONTROLS, cfg=Stability.REQUEST) if isinstance(s, Slot)}
+    assert bound["k"].stability is Stability.REQUEST
+    assert bound["greeting"].stability is Stability.STATIC
 
 
 def test_role_directive() -> None:

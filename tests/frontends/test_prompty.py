@@ -41,7 +41,10 @@ def test_role_sections_become_parts() -> None:
     assert when.kind is VolatileKind.TIME and DOC[when.span.start : when.span.end] == "{{ when }}"
     assert "".join(s.text for s in system if isinstance(s, Text)) == "It is . Be polite."
     question = next(s for s in prompt.parts[1].segments if isinstance(s, Slot))
-    assert question.stability is Stability.REQUEST
+    # A declared `type: string` input says nothing about where the value comes from: unknown, not
+    # per-request (evidence rule, issue 11). Only a clock-like type or sample makes an input volatile.
+    assert question.stability is Stability.UNKNOWN and question.kind is None
+    assert DOC[question.span.start : question.span.end] == "{{ question }}"
 
 
 def test_front_matter_subset_parser_skips_what_it_does_not_know() -> None:

@@ -45,6 +45,7 @@ def only(facts: FileFacts) -> str:
     return render(facts.prompts[0])
 
 
+HANDLER = "from fastapi import FastAPI\napp = FastAPI()\n@app.post('/ask')"
 CHAT = "client.chat.completions.create(model='gpt-4o', messages=[{{'role': 'system', 'content': {sys}}}, {{'role': 'user', 'content': q}}])"
 
 
@@ -66,8 +67,12 @@ CHAT = "client.chat.completions.create(model='gpt-4o', messages=[{{'role': 'syst
         ("", "('Implicit '\n 'concatenation')", "Implicit concatenation"),
         ("BASE = 'Act as {role}.'\nROLE = 'a tutor'", "BASE.format(role=ROLE)", "Act as a tutor."),
         ("", "'Pick: ' + random.choice(['a', 'b'])", "Pick: {random.choice():VOLATILE:random}"),
-        ("", "f'{name}, read this'", "{name:REQUEST}, read this"),
-        ("", "f'{user_name}, read this'", "{user_name:SESSION}, read this"),
+        # A plain parameter is of unknown origin whatever its name (evidence rule, issue 11) ...
+        ("", "f'{name}, read this'", "{name:UNKNOWN}, read this"),
+        ("", "f'{user_name}, read this'", "{user_name:UNKNOWN}, read this"),
+        # ... and per-request with evidence: a web handler's parameter, or the user's message itself.
+        (HANDLER, "f'{name}, read this'", "{name:REQUEST}, read this"),
+        ("", "f'{q}, read this'", "{q:REQUEST}, read this"),
         ("", "'x' * 3", "xxx"),
     ],
 )
@@ -96,25 +101,37 @@ def test_aliases_resolve(tmp_path: Path) -> None:
     assert only(facts).count("VOLATILE:time") == 3
 
 
-def test_local_assignments_augassign_and_appends(tmp_path: Path) -> None:
+@pytest.mark.parametrize(
+    ("decorator", "stability"),
+    [
+        # A `history` parameter of unknown origin stays unknown (evidence rule, issue 11) ...
+        ("", "UNKNOWN"),
+        # ... and is per-request when a web handler receives it with the request.
+        ("@app.post('/chat')", "REQUEST"),
+    ],
+)
+def test_local_assignments_augassign_and_appends(tmp_path: Path, decorator: str, stability: str) -> None:
     facts = facts_of(
-        """
+        f"""
         from datetime import datetime
+        from fastapi import FastAPI
+        app = FastAPI()
         RULES = "Rules."
+        {decorator}
         def ask(client, q, history):
             system = "You help. "
-            system += f"Now {datetime.now()}. "
+            system += f"Now {{datetime.now()}}. "
             system += RULES
-            messages = [{"role": "system", "content": system}]
+            messages = [{{"role": "system", "content": system}}]
             messages.extend(history)
-            messages.append({"role": "user", "content": q})
+            messages.append({{"role": "user", "content": q}})
             return client.chat.completions.create(model="m", messages=messages)
         """,
         tmp_path,
     )
     assert only(facts) == (
         "system: You help. Now {datetime.now():VOLATILE:time/sub-second}. Rules.\n"
-        "history: {history:SESSION}\n"
+        f"history: {{history:{stability}}}\n"
         "user: {q:REQUEST}"
     )
 
@@ -143,21 +160,31 @@ def test_methods_and_properties(tmp_path: Path) -> None:
             def __init__(self, client, user):
                 self.client = client
                 self.user = user
+                self.session = uuid.uuid4()
             @property
             def header(self):
                 return f"Run {uuid.uuid4()}"
             def system_prompt(self):
-                return self.header + " " + self.PERSONA + f" User: {self.user}"
+                return self.header + " " + self.PERSONA + f" User: {self.user} ({self.session})"
             def ask(self, q):
                 return self.client.chat.completions.create(model="m", messages=[
                     {"role": "system", "content": self.system_prompt()}, {"role": "user", "content": q}])
         """,
         tmp_path,
     )
-    assert (
-        only(facts).splitlines()[0]
-        == "system: Run {uuid.uuid4():VOLATILE:id} You are Bob. User: {self.user:SESSION}"
+    # `self.user` is assigned a parameter of unknown origin: unknown, not per-session by guess
+    # (evidence rule, issue 11); `self.session = uuid4()` is evidence and keeps its volatility.
+    assert only(facts).splitlines()[0] == (
+        "system: Run {uuid.uuid4():VOLATILE:id} You are Bob. "
+        "User: {self.user:UNKNOWN} ({self.session:VOLATILE:id})"
     )
+    session = next(
+        s for s in facts.prompts[0].parts[0].segments if isinstance(s, Slot) and s.label == "self.session"
+    )
+    assert [step.message for step in session.steps] == [
+        "stored in `self.session`",
+        "returned by `system_prompt()`",
+    ]
 
 
 def test_cross_module_constants_and_functions(tmp_path: Path) -> None:
@@ -262,24 +289,42 @@ def test_langchain_template_variables_are_slots(tmp_path: Path) -> None:
         """,
         tmp_path,
     )
-    assert only(facts) == "system: Hi {user_name:REQUEST}. Rules.\nuser: {question:REQUEST}"
+    # The variables are slots at their place in the text, but nothing in this module says where
+    # their values come from: unknown, not per-request by name (evidence rule, issue 11).
+    assert only(facts) == "system: Hi {user_name:UNKNOWN}. Rules.\nuser: {question:UNKNOWN}"
 
 
-def test_prompt_named_fallbacks(tmp_path: Path) -> None:
+FALLBACK_SYSTEM = "system: Time {datetime.now():VOLATILE:time/sub-second}. Rules."
+FALLBACK_USER = "user: Q: {question:UNKNOWN}"  # a plain parameter: unknown origin (issue 11)
+
+
+@pytest.mark.parametrize(
+    ("module_line", "local_line", "expected"),
+    [
+        # The module talks to an LLM API: its prompt-named values are prompts.
+        ("from openai import OpenAI", "", [FALLBACK_SYSTEM, FALLBACK_USER]),
+        # No path to an LLM request (issue 11): a prompt-named variable is a prompt only when it is
+        # passed on as one; a public prompt-named function still is one (its callers may send it).
+        ("", "", [FALLBACK_USER]),
+        ("", "agent = Agent(instructions=system_prompt)", [FALLBACK_SYSTEM, FALLBACK_USER]),
+    ],
+)
+def test_prompt_named_fallbacks(
+    tmp_path: Path, module_line: str, local_line: str, expected: list[str]
+) -> None:
     facts = facts_of(
-        """
+        f"""
         from datetime import datetime
-        SYSTEM_PROMPT = f"Time {datetime.now()}. Rules."
+        {module_line}
+        def start():
+            system_prompt = f"Time {{datetime.now()}}. Rules."
+            {local_line}
         def build_user_prompt(question):
-            return f"Q: {question}"
+            return f"Q: {{question}}"
         """,
         tmp_path,
     )
-    rendered = sorted(render(p) for p in facts.prompts)
-    assert rendered == [
-        "system: Time {datetime.now():VOLATILE:time/sub-second}. Rules.",
-        "user: Q: {question:REQUEST}",
-    ]
+    assert sorted(render(p) for p in facts.prompts) == expected
 
 
 def test_role_dict_lists_without_a_known_client(tmp_path: Path) -> None:
@@ -331,7 +376,9 @@ def test_persisted_history_appends_are_frozen(tmp_path: Path) -> None:
         """,
         tmp_path,
     )
-    assert only(facts) == "system: You are a tutor.\nhistory: {self.history:SESSION}"
+    # The appended clock is frozen into the persisted history, never a volatile slot. The history
+    # itself is an instance attribute with no evidence of its own: unknown (issue 11), not SESSION.
+    assert only(facts) == "system: You are a tutor.\nhistory: {self.history:UNKNOWN}"
 
 
 def test_syntax_error_position(tmp_path: Path) -> None:
@@ -368,16 +415,20 @@ def test_walk_reaches_a_site_deep_in_a_multiline_statement(tmp_path: Path) -> No
 
 @pytest.mark.parametrize("name", ["transcript", "turns", "dialog", "chat_log"])
 def test_walk_reaches_history_windows_named_without_a_prompt_word(tmp_path: Path, name: str) -> None:
-    facts = facts_of(
-        f"""
-        def context(event):
+    # The window's lines hold no prompt word but the history's name; the window is sent, which is
+    # the evidence PC401 needs (issue 11).
+    window = f"""
+        def context(client, event):
             {name} = event.get("{name}", [])
+            recent = []
             for entry in {name}[-6:]:
-                print(entry)
-        """,
-        tmp_path,
-    )
-    assert [op.target for op in facts.history] == [name]
+                recent.append(entry)
+            return client.chat.completions.create(model="m", messages=recent)
+        """
+    assert [op.target for op in facts_of(window, tmp_path).history] == [name]
+    # The same window that only prints is no history of a request: nothing to report (issue 11).
+    printed = window.replace("recent.append(entry)", "print(entry)").replace("messages=recent", "messages=[]")
+    assert facts_of(printed, tmp_path).history == ()
 
 
 @pytest.mark.parametrize(
@@ -395,6 +446,7 @@ def test_names_of_numbers_and_flags_about_a_prompt_are_not_prompts(tmp_path: Pat
     facts = facts_of(
         f"""
         from datetime import datetime
+        from openai import OpenAI  # a path to an LLM request (issue 11): prompt names count here
         class Bot:
             def run(self):
                 {name} = f"{{datetime.now()}} tokens"
@@ -449,23 +501,36 @@ def test_returns_in_a_docstring_is_not_a_prompt_word() -> None:
     assert NeedleLines.of(SourceFile("a.py", "turns = []\n", FileKind.PYTHON)).mentions
 
 
-def test_history_names_in_any_letter_case_are_reached_inside_multiline_statements(tmp_path: Path) -> None:
-    facts = facts_of(
-        """
-        def build(MESSAGES, q):
-            return [
-                {"role": "system", "content": SYSTEM},
-                *MESSAGES[-10:],
-            ]
+HISTORY_SHAPES = """
+    def build(MESSAGES, q):
+        return [
+            {"role": "system", "content": SYSTEM},
+            *MESSAGES[-10:],
+        ]
+    class Bot:
         def drop(self):
             return {
                 "role": "system",
                 "dropped": self.chatHistory.pop(0),
             }
-        """,
-        tmp_path,
+    """
+
+
+def test_history_names_in_any_letter_case_are_reached_inside_multiline_statements(tmp_path: Path) -> None:
+    # Both histories are sent, by a provider call and by a project wrapper given `messages=`: the
+    # evidence PC401 needs (issue 11).
+    sinks = """
+    def ask(client, MESSAGES, q):
+        return client.chat.completions.create(model="m", messages=build(MESSAGES, q))
+    """
+    sent = HISTORY_SHAPES.replace(
+        "    class Bot:\n",
+        "    class Bot:\n        def reply(self):\n            return self.llm.chat(messages=self.chatHistory)\n",
     )
+    facts = facts_of(sent + sinks, tmp_path)
     assert sorted(op.target for op in facts.history) == ["MESSAGES", "self.chatHistory"]
+    # The same operations on histories no code of the module sends are not reported (issue 11).
+    assert facts_of(HISTORY_SHAPES, tmp_path).history == ()
 
 
 def test_synthetic_nodes_get_the_span_of_their_own_location(tmp_path: Path) -> None:
@@ -487,24 +552,25 @@ def test_an_import_cycle_back_into_the_linted_file_is_reported_the_same_every_ti
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     # The linted file and its copy reached through the cycle share a tree; the result must not depend
-    # on which of them is evaluated first (the relative and the absolute path are two reports).
+    # on which of them is evaluated first.
     from promptlint.engine.runner import lint_paths
 
     monkeypatch.chdir(tmp_path)
 
+    # The clock is read per call (in a function): a module-level `time.time()` runs once, at import.
     (tmp_path / "b.py").write_text(
-        'from a import STAMP\nPROMPT = "You are a helpful assistant. " * 30 + STAMP\n'
+        'from a import stamp\ndef prompt():\n    return stamp() + "You are a helpful assistant. " * 30\n'
     )
     (tmp_path / "a.py").write_text(
-        "import time\nfrom openai import OpenAI\nfrom b import PROMPT\n"
-        'STAMP = f"Today is {time.time()}."\nclient = OpenAI()\n'
+        "import time\nfrom openai import OpenAI\nfrom b import prompt\n"
+        'def stamp():\n    return f"Today is {time.time()}."\nclient = OpenAI()\n'
         "def ask(q):\n    return client.chat.completions.create(model='gpt-4o', messages=[\n"
-        "        {'role': 'system', 'content': STAMP + PROMPT}, {'role': 'user', 'content': q}])\n"
+        "        {'role': 'system', 'content': prompt()}, {'role': 'user', 'content': q}])\n"
     )
     first = lint_paths(["a.py"], jobs=1).diagnostics
     again = lint_paths(["a.py"], jobs=1).diagnostics
     assert [(d.code, d.span) for d in first] == [(d.code, d.span) for d in again]
-    assert [d.code for d in first] == ["PC101", "PC101"]
+    assert [d.code for d in first] == ["PC101"]
 
 
 @pytest.mark.parametrize(

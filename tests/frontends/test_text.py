@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from promptlint.diagnostics import Span
 from promptlint.frontends.text import segments_of, text_placed
 from promptlint.ir import Slot, Stability, Text, VolatileKind
 
@@ -12,10 +13,20 @@ def test_format_and_mustache_fields() -> None:
     found = {s.label: s for s in segs if isinstance(s, Slot)}
     assert set(found) == {"{user_name}", "{{ now }}", "{0}"}
     assert found["{{ now }}"].kind is VolatileKind.TIME
-    assert found["{user_name}"].stability is Stability.REQUEST
+    # Linted on its own, a field nothing binds is of unknown origin, not per-request by its name
+    # (evidence rule, issue 11).
+    assert found["{user_name}"].stability is Stability.UNKNOWN
     assert text[found["{user_name}"].span.start : found["{user_name}"].span.end] == "{user_name}"
     literal = "".join(s.text for s in segs if isinstance(s, Text))
     assert '{"k": 1}' in literal and '{"raw": 2}' in literal
+
+
+def test_fields_take_the_stability_of_the_format_call_arguments() -> None:
+    request = Slot("user.name", Span(0, 0), Stability.REQUEST, "request parameter `user`")
+    placed = text_placed("p.txt", "Hi {user_name} at {{ now }}.", "auto", {"user_name": request})
+    found = {p.seg.label: p.seg for p in placed if isinstance(p.seg, Slot)}
+    assert found["{user_name}"].stability is Stability.REQUEST
+    assert found["{{ now }}"].kind is VolatileKind.TIME
 
 
 def test_format_mode_treats_double_braces_as_escapes() -> None:

@@ -92,14 +92,24 @@ def test_an_unsaved_buffer_never_stands_in_for_the_module_on_disk(tmp_path: obje
     from pathlib import Path
 
     root = Path(str(tmp_path))
-    (root / "a.py").write_text('SYSTEM_PROMPT = "You are a helpful assistant. " * 30\n', encoding="utf-8")
+    # `a` sends nothing itself: a module-level prompt-named constant there is no prompt (issue 11),
+    # but a public prompt-named function is one (its callers may send it), and `b` does.
+    saved = 'def system_prompt():\n    return "You are a helpful assistant. " * 30\n'
+    (root / "a.py").write_text(saved, encoding="utf-8")
     b_text = (
-        "from openai import OpenAI\nfrom a import SYSTEM_PROMPT\nclient = OpenAI()\n"
+        "from openai import OpenAI\nfrom a import system_prompt\nclient = OpenAI()\n"
         "def ask(q):\n    return client.chat.completions.create(model='gpt-4o', messages=[\n"
-        "        {'role': 'system', 'content': SYSTEM_PROMPT}, {'role': 'user', 'content': q}])\n"
+        "        {'role': 'system', 'content': system_prompt()}, {'role': 'user', 'content': q}])\n"
     )
     (root / "b.py").write_text(b_text, encoding="utf-8")
     linter = DocumentLinter((str(root),))
-    edited = "import time\nSYSTEM_PROMPT = f'Now {time.time()}. ' + 'You are a helpful assistant. ' * 30\n"
+    edited = (
+        "import time\ndef system_prompt():\n"
+        "    return f'Now {time.time()}. ' + 'You are a helpful assistant. ' * 30\n"
+    )
     assert [d.code for d in linter.lint(str(root / "a.py"), edited, "python").diagnostics] == ["PC101"]
     assert linter.lint(str(root / "b.py"), b_text, "python").diagnostics == ()
+    # Once saved, `b` does see the clock it imports: the silence above came from the disk.
+    (root / "a.py").write_text(edited, encoding="utf-8")
+    linter.file_saved(str(root / "a.py"))
+    assert [d.code for d in linter.lint(str(root / "b.py"), b_text, "python").diagnostics] == ["PC101"]

@@ -130,11 +130,16 @@ async def test_template_documents_get_diagnostics_and_line_move_fix(
     policy = "".join(
         f"Policy line {i}: answer politely, cite the handbook, never guess prices.\n" for i in range(8)
     )
-    text = "Hello {{ customer_name }}!\n" + policy
+    # Linted on its own, a template's only evidence is a clock or id name: `customer_name` is of
+    # unknown origin and silent (issue 11), `{{ today }}` is a clock.
+    silent = "Hello {{ customer_name }}!\n" + policy
+    silent_uri = await _open(client, workspace / "templates" / "hello.j2", silent, language="jinja")
+    assert not client.diagnostics[silent_uri]
+    text = "Hello {{ customer_name }}, today is {{ today }}!\n" + policy
     uri = await _open(client, workspace / "templates" / "greet.j2", text, language="jinja")
     (diag,) = client.diagnostics[uri]
-    assert diag.code == "PC201"
-    assert diag.range.start == types.Position(line=0, character=6)
+    assert diag.code == "PC101"
+    assert diag.range.start == types.Position(line=0, character=len("Hello {{ customer_name }}, today is "))
     actions = await client.text_document_code_action_async(
         types.CodeActionParams(
             text_document=types.TextDocumentIdentifier(uri=uri),
@@ -144,7 +149,7 @@ async def test_template_documents_get_diagnostics_and_line_move_fix(
     )
     titles = [a.title for a in actions or [] if isinstance(a, types.CodeAction)]
     assert any("below the static text" in t and "unsafe" in t for t in titles), titles
-    assert any("Ignore PC201" in t for t in titles), titles
+    assert any("Ignore PC101" in t for t in titles), titles
 
 
 async def test_change_updates_diagnostics_from_unsaved_buffer(

@@ -204,6 +204,10 @@ class Evaluator:
             return self.order_culprit(node, scope, label, with_fix=not qualname.endswith("scandir"))
         span = scope.module.span(node)
         origin = Location(scope.module.path, span)
+        if not source.stateful and runs_once_per_process(scope):
+            # Module and class bodies run once, at import; a memoised function once per arguments:
+            # the value is frozen for the process (a restart changes it, not each request).
+            return Opaque(Stability.DEPLOYMENT, label, span, f"{label} once per process", source.kind)
         return Opaque(Stability.VOLATILE, label, span, label, source.kind, granularity, origin)
 
     # -- composite expressions -----------------------------------------------------------------
@@ -306,6 +310,23 @@ class Evaluator:
     def qualname(self, node: ast.expr, scope: Scope) -> str | None:
         """Fully qualified dotted name of a callee, with import aliases resolved."""
         return bindings.qualname(node, scope)
+
+
+_MEMOISING = frozenset({"cache", "lru_cache", "cached_property", "functools.cache", "functools.lru_cache"})
+
+
+def runs_once_per_process(scope: Scope) -> bool:
+    """Whether code evaluated in `scope` runs once per process: a module or class body, or the body
+    of a function memoised by `functools.cache`/`lru_cache` (called without varying arguments)."""
+    func = scope.func
+    if func is None:
+        return True
+    for deco in func.decorator_list:
+        target = deco.func if isinstance(deco, ast.Call) else deco
+        name = dotted(target) if isinstance(target, ast.Name | ast.Attribute) else None
+        if name in _MEMOISING and not [a for a in func.args.args if a.arg not in ("self", "cls")]:
+            return True
+    return False
 
 
 def _items(value: Value) -> list[Value]:

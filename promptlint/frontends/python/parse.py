@@ -65,6 +65,11 @@ def is_valid_python(text: str) -> bool:
     except (SyntaxError, ValueError, RecursionError, MemoryError):
         pass
     try:
+        _ast_parse(text, "<check>")
+        return False  # the grammar accepts it, the compiler does not (a repeated keyword, say)
+    except (SyntaxError, ValueError, RecursionError, MemoryError):
+        pass
+    try:
         libcst.parse_module(text)
     except Exception:
         return False

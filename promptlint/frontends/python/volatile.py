@@ -17,6 +17,9 @@ from promptlint.ir import Granularity, VolatileKind
 class VolatileSource:
     kind: VolatileKind
     granularity: Granularity | None = None
+    # The call makes an object that yields a new value each use (`next(counter)`): creating it once at
+    # import does not freeze what the prompt gets.
+    stateful: bool = False
 
 
 _T, _I, _R = VolatileKind.TIME, VolatileKind.ID, VolatileKind.RANDOM
@@ -43,7 +46,7 @@ _EXACT: dict[str, VolatileSource] = {
     "socket.gethostname": VolatileSource(_I),
     "platform.node": VolatileSource(_I),
     "threading.get_ident": VolatileSource(_I),
-    "itertools.count": VolatileSource(_I),
+    "itertools.count": VolatileSource(_I, stateful=True),
     "os.uname": VolatileSource(_I),
     "nanoid.generate": VolatileSource(_I),
     "shortuuid.uuid": VolatileSource(_I),
