@@ -64,9 +64,20 @@ class HistoryRewrite(FactsRule, PromptRule):
             '    return client.chat.completions.create(model="gpt-4o", messages=messages)\n'
         ),
         Example.bad(
-            "def reply(client, history, notes):\n"
-            '    history.insert(1, {"role": "user", "content": notes})\n'
-            '    return client.chat.completions.create(model="gpt-4o", messages=history)\n'
+            "class Chat:\n"
+            "    def __init__(self):\n"
+            "        self.history = []\n\n"
+            "    def reply(self, client, notes):\n"
+            '        self.history.insert(1, {"role": "user", "content": notes})\n'
+            '        return client.chat.completions.create(model="gpt-4o", messages=self.history)\n'
+        ),
+        Example.good(
+            "SYSTEM = 'You answer from the knowledge base. Cite the article you use.'\n\n"
+            "def reply(client, items, convert):\n"
+            "    # a list rebuilt on every call gets the same system message in front: the prefix is stable\n"
+            "    messages = convert(items)\n"
+            '    messages.insert(0, {"role": "system", "content": SYSTEM})\n'
+            '    return client.chat.completions.create(model="gpt-4o", messages=messages)\n'
         ),
         Example.bad(
             "RULES = 'Answer only from the transcript above. Quote the user exactly when you cite. ' * 8\n\n"

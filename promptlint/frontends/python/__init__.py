@@ -54,7 +54,7 @@ def extract_python(source: SourceFile, ctx: PythonContext) -> FileFacts:
     found = walk.walk(module, lines)
     sites = SiteBuilder(module, evaluator)
     prompts = sites.build(found)
-    history = sent_history_ops(found.history, found.history_scopes, sites.sent, module)
+    history = sent_history_ops(found.history, found.history_scopes, sites.sent, module, evaluator)
     return FileFacts(
         prompts=tuple(prompts),
         headers=tuple(found.headers),

@@ -38,6 +38,7 @@ from promptlint.ir import Control, Stability, VolatileKind
 EVAL_BUDGET = 20_000
 # Nested evaluations (a chain of 200 `x1 = x0 + ...` assignments) stop here instead of exhausting the stack.
 MAX_EVAL_DEPTH = 120
+SENT_SUBSCRIPT = "#subscript"  # key of `Evaluator.sent` entries that name a subscript node by id
 
 
 class Evaluator:
@@ -65,8 +66,11 @@ class Evaluator:
         # one arguments mapping, so its locals (`a = g(x); b = h(a); return k(a, b)`) are evaluated
         # once per call instead of once per use.
         key = (id(node), id(scope.func), id(scope.args), id(scope.module))
-        if self.sent is not None and (type(node) is ast.Name or type(node) is ast.Attribute):
-            self._record_sent(node, scope)
+        if self.sent is not None:
+            if type(node) is ast.Name or type(node) is ast.Attribute:
+                self._record_sent(node, scope)
+            elif type(node) is ast.Subscript:
+                self.sent.add((SENT_SUBSCRIPT, id(node)))  # a slice whose result a sink reads
         found = self._memo.get(key)
         if found is not None:
             return found

@@ -5,15 +5,21 @@ only when the list it works on is read by a sink of the same module (a provider 
 wrapper given `messages=`), in the same function for a local or parameter, anywhere in the class for
 `self.x`, anywhere in the module for a global. A rewrite or early insert also needs the list to
 persist across requests: a parameter the caller keeps, `self.x`, a global, not a fresh copy made in
-the function (adding the same text to a new copy on every call leaves the prefix stable).
+the function (adding the same text to a new copy on every call leaves the prefix stable). A list
+that only a parameter or a call result names (`messages = convert(items)`) may be rebuilt on every
+call, so there the inserted or written value itself must be proven to vary (per session, request or
+call): putting the same system message in front of a rebuilt list keeps the prefix byte-identical.
 """
 
 from __future__ import annotations
 
 import ast
 
+from promptlint.frontends.python.bindings import Scope
+from promptlint.frontends.python.evaluate import SENT_SUBSCRIPT, Evaluator
 from promptlint.frontends.python.modules import FunctionNode, ModuleInfo, dotted
-from promptlint.ir import HistoryOp, HistoryOpKind
+from promptlint.frontends.python.values import stability_of
+from promptlint.ir import HistoryOp, HistoryOpKind, Stability
 
 _REWRITES = frozenset({HistoryOpKind.EARLY_INSERT, HistoryOpKind.REWRITE})
 _COPIES = frozenset({"list", "copy", "copy.copy", "copy.deepcopy", "deepcopy", "dict", "tuple", "sorted"})
@@ -24,6 +30,7 @@ def sent_history_ops(
     scopes: list[tuple[FunctionNode | None, ast.ClassDef | None]],
     sent: set[tuple[str, int]],
     module: ModuleInfo,
+    ev: Evaluator | None = None,
 ) -> list[HistoryOp]:
     """The operations with evidence; RESERIALISE facts are prompt facts and pass through."""
     out = []
@@ -34,8 +41,13 @@ def sent_history_ops(
         base = _base_name(op.target)
         if not _is_sent(base, func, cls, sent, module):
             continue
+        if op.kind is HistoryOpKind.FRONT_SLICE and not _window_is_sent(op, func, sent, module):
+            continue  # an inspection slice, a returned tail of new messages, a copy saved elsewhere
         if op.kind in _REWRITES and _fresh_copy(base, func, module):
             continue
+        if op.kind in _REWRITES and not _persisted(base, func, module):
+            if ev is None or func is None or not _written_value_varies(op, func, cls, module, ev):
+                continue
         out.append(op)
     return out
 
@@ -69,6 +81,68 @@ def _fresh_copy(name: str, func: FunctionNode | None, module: ModuleInfo) -> boo
         return False
     assigns = [b for b in bindings if b.kind == "assign" and b.value is not None]
     return bool(assigns) and all(_makes_new_list(b.value) for b in assigns if b.value is not None)
+
+
+def _window_is_sent(
+    op: HistoryOp, func: FunctionNode | None, sent: set[tuple[str, int]], module: ModuleInfo
+) -> bool:
+    """Whether the cut list is what a sink reads: the slice itself was evaluated for a sink, or it is
+    written back over the history it cuts (`self.history = self.history[-20:]`, `h[:] = h[-k:]`)."""
+    root: ast.AST = func if func is not None else module.tree
+    for node in ast.walk(root):
+        if isinstance(node, ast.Assign | ast.AnnAssign) and node.value is not None:
+            value = node.value
+            if isinstance(value, ast.Subscript) and module.span(value) == op.span:
+                targets = node.targets if isinstance(node, ast.Assign) else [node.target]
+                for target in targets:
+                    inner = target.value if isinstance(target, ast.Subscript) else target
+                    if dotted(inner) == op.target:
+                        return True
+        if isinstance(node, ast.Subscript) and module.span(node) == op.span:
+            if (SENT_SUBSCRIPT, id(node)) in sent:
+                return True
+    return False
+
+
+def _persisted(name: str, func: FunctionNode | None, module: ModuleInfo) -> bool:
+    """`self.x`, a module global, or a parameter the function appends to (the caller keeps the list
+    and it grows turn by turn): a list that outlives the call."""
+    if name.startswith("self."):
+        return True
+    if func is None:
+        return True
+    bindings = module.function_bindings(func).get(name.partition(".")[0])
+    if not bindings:
+        return True
+    if "." in name or not any(b.kind == "param" for b in bindings):
+        return False
+    for node in ast.walk(func):
+        if (
+            isinstance(node, ast.Call)
+            and isinstance(node.func, ast.Attribute)
+            and node.func.attr in ("append", "extend")
+            and dotted(node.func.value) == name
+        ):
+            return True
+    return False
+
+
+def _written_value_varies(
+    op: HistoryOp, func: FunctionNode, cls: ast.ClassDef | None, module: ModuleInfo, ev: Evaluator
+) -> bool:
+    """Whether what `op` inserts or writes is proven to vary between calls."""
+    for node in ast.walk(func):
+        value: ast.expr | None = None
+        if isinstance(node, ast.Call) and op.kind is HistoryOpKind.EARLY_INSERT and len(node.args) >= 2:
+            if module.span(node) == op.span:
+                value = node.args[1]
+        elif isinstance(node, ast.Assign | ast.AugAssign) and op.kind is HistoryOpKind.REWRITE:
+            targets = node.targets if isinstance(node, ast.Assign) else [node.target]
+            if any(module.span(t) == op.span for t in targets):
+                value = node.value
+        if value is not None:
+            return stability_of(ev.eval(value, Scope(module, func, cls))) >= Stability.SESSION
+    return False
 
 
 def _makes_new_list(value: ast.expr) -> bool:
