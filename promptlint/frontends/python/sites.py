@@ -67,7 +67,7 @@ class SiteBuilder:
             # Project wrappers (`self.llm.chat(messages=self.history)`) send histories too: what they
             # are given is evidence for the history rules, not a prompt of its own.
             for call, func, cls in found.calls:
-                if id(call) not in sites:
+                if id(call) not in sites and not _constructs_object(call):
                     for kw in call.keywords:
                         if kw.arg in _HISTORY_SINK_KEYWORDS:
                             self.ev.eval(kw.value, Scope(self.module, func, cls))
@@ -262,6 +262,14 @@ def _passed_as_prompt(found: Candidates) -> set[str]:
                 if name:
                     out.add(name)
     return out
+
+
+def _constructs_object(call: ast.Call) -> bool:
+    """`Response(messages=...)`, `Result(messages=...)`: a class built to return or store a list is no
+    request; project wrappers that send are functions and methods (`self.llm.chat(messages=...)`)."""
+    func = call.func
+    name = func.attr if isinstance(func, ast.Attribute) else func.id if isinstance(func, ast.Name) else ""
+    return name[:1].isupper()
 
 
 def _with_move_fixes(parts: tuple[Part, ...], fixes: dict[Location, Fix]) -> tuple[Part, ...]:
