@@ -246,9 +246,9 @@ def _assemble(pairs: list[tuple[FileResult, SourceFile | None]], timings: dict[s
 
 
 def _attach_related_sources(run: RunResult) -> None:
-    """Load the text of files that related locations point into (for line/column conversion)."""
+    """Load the text of files that related and chain locations point into (for line/column conversion)."""
     for diag in run.diagnostics:
-        for loc in diag.related:
+        for loc in (*diag.related, *diag.chain):
             if loc.path not in run.sources:
                 source = read_source(loc.path, FileKind.PYTHON)
                 if isinstance(source, SourceFile):

@@ -177,6 +177,19 @@ def follow(ev: Evaluator, ref: Ref, node: ast.Call, scope: Scope) -> Value:
     ret = ref.module.return_expr(fn)
     if ret is None:
         return _unknown_call(ev, node, scope)
+    bound = bind_arguments(ev, ref, node, scope)
+    ev.consumed.add(id(fn))
+    value = ev.eval(ret, Scope(ref.module, fn, ref.owner, args=bound, depth=scope.depth + 1))
+    value = with_step(value, Location(ref.module.path, ref.module.span(ret), f"returned by `{fn.name}()`"))
+    if ref.module is not scope.module:
+        value = respan(value, scope.module.span(node))
+    return value
+
+
+def bind_arguments(ev: Evaluator, ref: Ref, node: ast.Call, scope: Scope) -> dict[str, Value]:
+    """The values of `ref`'s parameters in this call: its arguments, else the parameters' defaults."""
+    fn = ref.node
+    assert not isinstance(fn, ast.ClassDef)
     params = [a.arg for a in (*fn.args.posonlyargs, *fn.args.args)]
     is_static = any(isinstance(d, ast.Name) and d.id == "staticmethod" for d in fn.decorator_list)
     if ref.owner is not None and params and not is_static:
@@ -193,12 +206,10 @@ def follow(ev: Evaluator, ref: Ref, node: ast.Call, scope: Scope) -> Value:
     for param, default in zip(params[len(params) - len(defaults) :], defaults, strict=False):
         if param not in bound:
             bound[param] = ev.eval(default, Scope(ref.module, depth=scope.depth + 1))
-    ev.consumed.add(id(fn))
-    value = ev.eval(ret, Scope(ref.module, fn, ref.owner, args=bound, depth=scope.depth + 1))
-    value = with_step(value, Location(ref.module.path, ref.module.span(ret), f"returned by `{fn.name}()`"))
-    if ref.module is not scope.module:
-        value = respan(value, scope.module.span(node))
-    return value
+    for param_arg, kw_default in zip(fn.args.kwonlyargs, fn.args.kw_defaults, strict=False):
+        if kw_default is not None and param_arg.arg not in bound:
+            bound[param_arg.arg] = ev.eval(kw_default, Scope(ref.module, depth=scope.depth + 1))
+    return bound
 
 
 def find_method(cls: ast.ClassDef, name: str) -> ast.FunctionDef | ast.AsyncFunctionDef | None:

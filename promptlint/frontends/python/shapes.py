@@ -87,6 +87,8 @@ def content_segments(
         return [content.as_slot()], []
     if isinstance(content, Msg):
         return content_segments(content.content, templates)
+    if not isinstance(content, Seq | Map):
+        return [], []  # a function or class (`instructions=make_instructions`): no text of its own
     blocks = content.items if isinstance(content, Seq) else (content,)
     segments: list[Segment] = []
     marks: list[tuple[int, Span]] = []

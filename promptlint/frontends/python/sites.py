@@ -19,9 +19,32 @@ from promptlint.frontends.python.modules import ModuleInfo, dotted
 from promptlint.frontends.python.move_fix import move_fixes
 from promptlint.frontends.python.request_input import with_user_message_evidence
 from promptlint.frontends.python.shapes import PartsBuilder, structure_segments
-from promptlint.frontends.python.values import Map, Msg, Opaque, Seq, Str, Value, static_text
+from promptlint.frontends.python.values import (
+    Map,
+    Msg,
+    Opaque,
+    Ref,
+    Seq,
+    Str,
+    Value,
+    respan,
+    static_text,
+    with_step,
+)
 from promptlint.frontends.python.walk import Candidates
-from promptlint.ir import CacheBreakpoint, Part, Prompt, Provider, Role, Segment, Slot
+from promptlint.frontends.python.wrappers import (
+    MAX_WRAPPER_DEPTH,
+    SinkArgs,
+    WrapperSummaries,
+    bound_scope,
+    callee_ref,
+    convention_sink,
+    framework_sink,
+    home_keys,
+    rehome,
+    wrapper_sinks,
+)
+from promptlint.ir import CacheBreakpoint, Part, Prompt, Provider, Role, Segment, Slot, Stability
 
 _SYSTEM_NAME = re.compile(r"(?i)(system|instruction)")
 _CHAT_METHODS = frozenset({"create", "acreate", "parse", "stream"})
@@ -46,6 +69,13 @@ _SITE_METHODS = frozenset(
 _HISTORY_SINK_KEYWORDS = frozenset({"messages", "chat_history", "input_messages"})
 
 
+def _sink_step(sink: SinkArgs, role: str) -> str:
+    part = {"system": "system prompt", "tools": "tools", "messages": "messages", "user": "user message"}[role]
+    if sink.kind == "framework":
+        return f"passed as the {part} of {sink.label}"
+    return f"passed as the {part} to {sink.label}, a model call by its name and arguments"
+
+
 class SiteBuilder:
     """Builds prompts for one module; `sent` is what the sinks read (see `Evaluator.sent`)."""
 
@@ -63,6 +93,13 @@ class SiteBuilder:
             if prompt is not None:
                 prompts.append(prompt)
                 sites.add(id(call))
+        summaries = WrapperSummaries()
+        for call, func, cls in found.calls:
+            if id(call) not in sites:
+                indirect = self._indirect(call, Scope(self.module, func, cls), summaries, 0)
+                if indirect:
+                    prompts.extend(indirect)
+                    sites.add(id(call))
         if found.history:
             # Project wrappers (`self.llm.chat(messages=self.history)`) send histories too: what they
             # are given is evidence for the history rules, not a prompt of its own.
@@ -76,8 +113,81 @@ class SiteBuilder:
         prompts.extend(self._fallbacks(found))
         return prompts
 
+    # -- sinks that are not SDK calls -----------------------------------------------------------
+    def _indirect(
+        self, call: ast.Call, scope: Scope, summaries: WrapperSummaries, depth: int
+    ) -> list[Prompt]:
+        """Prompts sent by a framework sink, a convention wrapper or a project wrapper (`wrappers.py`)."""
+        sink = framework_sink(self.ev, call, scope)
+        ref = callee_ref(self.ev, call, scope) if sink is None else None
+        if sink is None and ref is None:
+            sink = convention_sink(call)
+        if sink is not None:
+            prompt = self._direct(call, scope, sink)
+            return [prompt] if prompt is not None else []
+        if ref is None or depth >= MAX_WRAPPER_DEPTH or isinstance(ref.node, ast.ClassDef):
+            return []
+        inner_calls = wrapper_sinks(self.ev, ref, summaries)
+        if not inner_calls:
+            return []
+        bound = bound_scope(self.ev, ref, call, scope)
+        home = home_keys(bound.args or {})
+        inner_sites = SiteBuilder(ref.module, self.ev)
+        span = self.module.span(call)
+        out: list[Prompt] = []
+        for inner in inner_calls:
+            built = inner_sites._site(inner, bound, moves=False)
+            found = (
+                [built] if built is not None else inner_sites._indirect(inner, bound, summaries, depth + 1)
+            )
+            for prompt in found:
+                step = Location(ref.module.path, prompt.site, f"sent by `{ref.node.name}()`")
+                rehomed = rehome(prompt, home, self.module.path, span, step)
+                if rehomed is not None:
+                    out.append(rehomed)
+        return out
+
+    def _direct(self, call: ast.Call, scope: Scope, sink: SinkArgs) -> Prompt | None:
+        builder = PartsBuilder()
+        span = self.module.span(call)
+        for role, node in sink.args:
+            where = self.module.span(node)
+            value = self._called_back(self.ev.eval(node, scope), scope, where)
+            value = with_step(value, Location(self.module.path, where, _sink_step(sink, role)))
+            if role == "tools":
+                self._structure(builder, Role.TOOLS, value)
+            elif role == "system":
+                for item in value.items if isinstance(value, Seq) else (value,):
+                    builder.add_messages(_as_message("system", item), span)
+            elif role == "messages":
+                builder.add_messages(value, span)
+            else:
+                builder.add_messages(_as_message("user", value), span)
+        if not builder.parts:
+            return None
+        parts = with_user_message_evidence(tuple(builder.parts))
+        return Prompt(Provider.UNKNOWN, span, parts, tuple(builder.breakpoints))
+
+    def _called_back(self, value: Value, scope: Scope, where: Span) -> Value:
+        """A function given as a prompt (`Agent(instructions=make_instructions)`) is called by the
+        framework for each run: its return value is what is sent."""
+        if not isinstance(value, Ref) or isinstance(value.node, ast.ClassDef):
+            return value
+        ret = value.module.return_expr(value.node)
+        if ret is None:
+            return Opaque(Stability.UNKNOWN, value.node.name, self.module.span(value.node))
+        self.ev.consumed.add(id(value.node))
+        inner = self.ev.eval(ret, Scope(value.module, value.node, value.owner, depth=scope.depth + 1))
+        step = Location(
+            value.module.path,
+            value.module.span(ret),
+            f"returned by `{value.node.name}()`, which the framework calls for each run",
+        )
+        inner = with_step(inner, step)
+        return inner if value.module is self.module else respan(inner, where)
+
     # -- provider calls --------------------------------------------------------------------------
-    def _site(self, call: ast.Call, scope: Scope) -> Prompt | None:
+    def _site(self, call: ast.Call, scope: Scope, moves: bool = True) -> Prompt | None:
         func = call.func
         method = func.attr if type(func) is ast.Attribute else func.id if type(func) is ast.Name else None
         if method not in _SITE_METHODS:
@@ -123,7 +233,8 @@ class SiteBuilder:
             self._messages(builder, kwargs.get("messages") or kwargs.get("input"), span)
             provider = Provider.LITELLM if kind == "litellm" else self._openai_flavour(call, model, scope)
         parts = with_user_message_evidence(tuple(builder.parts))
-        parts = _with_move_fixes(parts, move_fixes(call, self.ev, scope))
+        if moves:
+            parts = _with_move_fixes(parts, move_fixes(call, self.ev, scope))
         return Prompt(provider, span, parts, tuple(builder.breakpoints), model)
 
     def _kwargs(self, call: ast.Call, scope: Scope) -> dict[str, Value]:
@@ -296,6 +407,16 @@ def _attr_chain(node: ast.expr) -> tuple[str, ...]:
     if isinstance(node, ast.Name):
         names.append(node.id)
     return tuple(reversed(names))
+
+
+def is_provider_call(ev: Evaluator, call: ast.Call, scope: Scope) -> bool:
+    """Whether `call` is a provider SDK request that `SiteBuilder._site` builds a prompt for."""
+    func = call.func
+    method = func.attr if type(func) is ast.Attribute else func.id if type(func) is ast.Name else None
+    if method not in _SITE_METHODS:
+        return False
+    chain = _attr_chain(func)
+    return bool(chain) and _classify(chain, ev.qualname(func, scope) or "", call) is not None
 
 
 def _classify(chain: tuple[str, ...], qual: str, call: ast.Call) -> str | None:

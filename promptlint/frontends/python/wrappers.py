@@ -1,0 +1,397 @@
+"""Sinks that are not SDK calls: framework prompt parameters, project wrappers and sink summaries.
+
+Owns three questions about a call that `sites.py` did not classify as a provider call:
+- is it a framework call whose keyword arguments become a request's system prompt, messages or tools
+  (`Agent(instructions=...)`, `create_react_agent(model, tools, prompt=...)`; `data/sinks.toml`);
+- is it an unresolvable project wrapper that sends by convention (`self.llm.chat(system=...,
+  messages=...)`: a system prompt passed with the conversation, or to a method named like a model call);
+- is it a call of a project function whose body sends one of its parameters (a *sink summary*: the
+  function is itself a sink for that parameter, computed once per function and kept by the loader).
+
+For a wrapper call, the inner sink is evaluated with the wrapper's parameters bound to the call's
+arguments, so the prompt is the one this call sends, with values from this file where they come from.
+"""
+
+from __future__ import annotations
+
+import ast
+import importlib.resources
+import re
+import tomllib
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass, field, replace
+from functools import cache
+from typing import TYPE_CHECKING, Any
+
+from promptlint.diagnostics import Location, Span
+from promptlint.frontends.python.bindings import Scope
+from promptlint.frontends.python.calls import bind_arguments, find_method
+from promptlint.frontends.python.modules import FunctionNode, dotted
+from promptlint.frontends.python.values import Map, Msg, Opaque, Ref, Seq, Str, Value
+from promptlint.ir import Part, Prompt, Segment, Slot, Stability, Text
+
+if TYPE_CHECKING:
+    from promptlint.frontends.python.evaluate import Evaluator
+
+MAX_WRAPPER_DEPTH = 4  # wrappers of wrappers followed from a call site
+ROLES = ("system", "messages", "user", "tools")
+
+
+@dataclass(frozen=True, slots=True)
+class FrameworkSink:
+    """One `[[framework]]` entry: which arguments of these callees carry which part."""
+
+    name: str
+    callees: frozenset[str]
+    suffixes: frozenset[str]
+    keywords: dict[str, str]  # keyword -> role
+    positional: dict[int, str]  # argument position -> role
+
+
+@dataclass(frozen=True, slots=True)
+class SinkTable:
+    frameworks: tuple[FrameworkSink, ...]
+    convention: dict[str, str]  # keyword -> role
+    methods: re.Pattern[str]
+    not_methods: re.Pattern[str]
+
+    def framework(self, qual: str | None) -> FrameworkSink | None:
+        if not qual:
+            return None
+        last = "*." + qual.rsplit(".", 1)[-1]
+        for entry in self.frameworks:
+            if qual in entry.callees or last in entry.suffixes:
+                return entry
+        return None
+
+
+@cache
+def sink_table() -> SinkTable:
+    """The packaged table (read once per process; it is package data, not user input)."""
+    raw = (importlib.resources.files("promptlint") / "data" / "sinks.toml").read_text("utf-8")
+    return parse_sink_table(tomllib.loads(raw))
+
+
+def parse_sink_table(data: dict[str, object]) -> SinkTable:
+    frameworks = []
+    entries: list[dict[str, Any]] = data.get("framework", [])  # type: ignore[assignment]
+    for entry in entries:
+        names = tuple(entry["callees"])
+        frameworks.append(
+            FrameworkSink(
+                entry["name"],
+                frozenset(n for n in names if not n.startswith("*.")),
+                frozenset(n for n in names if n.startswith("*.")),
+                {kw: role for role in ROLES for kw in entry.get(role, [])},
+                {int(k): v for k, v in entry.get("positional", {}).items()},
+            )
+        )
+    conv: dict[str, object] = data.get("convention", {})  # type: ignore[assignment]
+    convention = {kw: role for role in ROLES for kw in conv.get(role, [])}  # type: ignore[attr-defined]
+    return SinkTable(
+        tuple(frameworks),
+        convention,
+        re.compile(str(conv.get("methods", "(?!)"))),
+        re.compile(str(conv.get("not_methods", "(?!)"))),
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class SinkArgs:
+    """What a non-SDK sink call sends: argument nodes by role, and what kind of sink it is."""
+
+    kind: str  # "framework" | "convention"
+    label: str
+    args: tuple[tuple[str, ast.expr], ...]  # (role, argument) in the order the request holds them
+
+
+def framework_sink(ev: Evaluator, call: ast.Call, scope: Scope) -> SinkArgs | None:
+    """A call of a framework sink of `data/sinks.toml` with the arguments it sends; None otherwise."""
+    entry = sink_table().framework(ev.qualname(call.func, scope))
+    if entry is None:
+        return None
+    found = [(role, kw.value) for kw in call.keywords if kw.arg and (role := entry.keywords.get(kw.arg))]
+    for index, arg in enumerate(call.args):
+        role = entry.positional.get(index)
+        if role and not isinstance(arg, ast.Starred):
+            found.append((role, arg))
+    return SinkArgs("framework", entry.name, _ordered(found)) if found else None
+
+
+def convention_sink(call: ast.Call) -> SinkArgs | None:
+    """A call of a wrapper promptlint cannot see into that sends by the naming convention."""
+    table = sink_table()
+    name = _final_name(call.func)
+    if not name or name[:1].isupper() or table.not_methods.search(name):
+        return None  # constructing an object (`Result(messages=...)`), storing or logging is no request
+    found = [(role, kw.value) for kw in call.keywords if kw.arg and (role := table.convention.get(kw.arg))]
+    roles = {role for role, _ in found}
+    if "system" not in roles:
+        return None
+    if "messages" not in roles and not table.methods.search(name):
+        return None
+    return SinkArgs("convention", f"`{name}()`", _ordered(found))
+
+
+def _ordered(found: list[tuple[str, ast.expr]]) -> tuple[tuple[str, ast.expr], ...]:
+    rank = {"tools": 0, "system": 1, "messages": 2, "user": 3}
+    return tuple(sorted(found, key=lambda item: rank[item[0]]))
+
+
+def _final_name(func: ast.expr) -> str:
+    if isinstance(func, ast.Attribute):
+        return func.attr
+    if isinstance(func, ast.Name):
+        return func.id
+    return ""
+
+
+@dataclass
+class WrapperSummaries:
+    """Sink summaries of project functions, kept for the whole run (keyed by the function node)."""
+
+    sends: dict[int, tuple[ast.Call, ...]] = field(default_factory=dict)
+    _active: set[int] = field(default_factory=set)
+
+
+def callee_ref(ev: Evaluator, call: ast.Call, scope: Scope) -> Ref | None:
+    """The project function a call runs, when promptlint can tell (`f()`, `mod.f()`, `self.m()`,
+    `obj.m()` on an instance of a project class made in this function or in `__init__`)."""
+    func = call.func
+    if _final_name(func)[:1].isupper():
+        return None  # a class: constructing an object sends nothing (frameworks are in the table)
+    if isinstance(func, ast.Attribute):
+        if isinstance(func.value, ast.Name) and func.value.id == "self" and scope.cls is not None:
+            method = find_method(scope.cls, func.attr)
+            return Ref(method, scope.module, scope.cls) if method is not None else None
+        owner = _instance_class(ev, func.value, scope)
+        if owner is not None:
+            method = find_method(owner.node, func.attr)  # type: ignore[arg-type]
+            return Ref(method, owner.module, owner.node) if method is not None else None  # type: ignore[arg-type]
+        qual = ev.qualname(func, scope)
+        head = (qual or "").partition(".")[0]
+        if not qual or not (head in scope.module.imports or head in scope.module.defs):
+            return None
+    elif not isinstance(func, ast.Name):
+        return None
+    value = ev.eval(func, scope)
+    if isinstance(value, Ref) and isinstance(value.node, ast.FunctionDef | ast.AsyncFunctionDef):
+        return value
+    return None
+
+
+def _instance_class(ev: Evaluator, node: ast.expr, scope: Scope) -> Ref | None:
+    """The project class of `x` or `self.x` when it is assigned `ProjectClass(...)`."""
+    chain = dotted(node)
+    if chain is None:
+        return None
+    made: ast.expr | None = None
+    if scope.func is not None and chain in scope.module.function_bindings(scope.func):
+        for binding in scope.module.function_bindings(scope.func)[chain]:
+            made = binding.value
+    elif chain.startswith("self.") and chain.count(".") == 1 and scope.cls is not None:
+        init = find_method(scope.cls, "__init__")
+        if init is not None:
+            for binding in scope.module.function_bindings(init).get(chain, []):
+                made = binding.value
+    if not isinstance(made, ast.Call) or not isinstance(made.func, ast.Name | ast.Attribute):
+        return None
+    value = ev.eval(made.func, scope)
+    if isinstance(value, Ref) and isinstance(value.node, ast.ClassDef):
+        return value
+    return None
+
+
+def wrapper_sinks(
+    ev: Evaluator, ref: Ref, summaries: WrapperSummaries, depth: int = 0
+) -> tuple[ast.Call, ...]:
+    """The calls in `ref`'s body that send a prompt made from its parameters (its sink summary)."""
+    fn = ref.node
+    key = id(fn)
+    known = summaries.sends.get(key)
+    if known is not None:
+        return known
+    if key in summaries._active or depth >= MAX_WRAPPER_DEPTH:
+        return ()
+    summaries._active.add(key)
+    try:
+        found = tuple(_sending_calls(ev, ref, summaries, depth))
+    finally:
+        summaries._active.discard(key)
+    summaries.sends[key] = found
+    return found
+
+
+def _sending_calls(ev: Evaluator, ref: Ref, summaries: WrapperSummaries, depth: int) -> Iterator[ast.Call]:
+    from promptlint.frontends.python.sites import is_provider_call
+
+    fn: FunctionNode = ref.node  # type: ignore[assignment]
+    dependent = parameter_dependents(fn)
+    if not dependent:
+        return
+    scope = Scope(ref.module, fn, ref.owner)
+    for call in _calls_in(fn):
+        if not _mentions_any(call, dependent):
+            continue
+        if is_provider_call(ev, call, scope) or framework_sink(ev, call, scope) is not None:
+            yield call
+            continue
+        inner = callee_ref(ev, call, scope)
+        if inner is None:
+            if convention_sink(call) is not None:
+                yield call
+        elif inner.node is not fn and wrapper_sinks(ev, inner, summaries, depth + 1):
+            yield call
+
+
+def _calls_in(fn: FunctionNode) -> Iterator[ast.Call]:
+    """Calls in a function's body, not in functions or classes nested in it."""
+    stack: list[ast.AST] = list(fn.body)
+    while stack:
+        node = stack.pop()
+        if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef | ast.Lambda):
+            continue
+        if isinstance(node, ast.Call):
+            yield node
+        stack.extend(ast.iter_child_nodes(node))
+
+
+def parameter_dependents(fn: FunctionNode) -> set[str]:
+    """Names (and `self.x` chains) in `fn` whose value may be made from its parameters."""
+    args = fn.args
+    params = [a.arg for a in (*args.posonlyargs, *args.args, *args.kwonlyargs)]
+    if params and params[0] in ("self", "cls"):
+        params = params[1:]
+    dependent = set(params)
+    if args.vararg:
+        dependent.add(args.vararg.arg)
+    if args.kwarg:
+        dependent.add(args.kwarg.arg)
+    if not dependent:
+        return dependent
+    flows = list(_flows(fn))
+    for _ in range(4):
+        before = len(dependent)
+        for targets, sources in flows:
+            if sources & dependent:
+                dependent |= targets
+        if len(dependent) == before:
+            break
+    return dependent
+
+
+def _flows(fn: FunctionNode) -> Iterator[tuple[set[str], set[str]]]:
+    """(names written, names read) for each assignment-like statement of `fn`."""
+    for node in ast.walk(fn):
+        if isinstance(node, ast.Assign):
+            yield {n for t in node.targets for n in _names(t)}, _names(node.value)
+        elif isinstance(node, ast.AugAssign | ast.AnnAssign) and node.value is not None:
+            yield _names(node.target), _names(node.value)
+        elif isinstance(node, ast.For | ast.AsyncFor | ast.comprehension):
+            yield _names(node.target), _names(node.iter)
+        elif isinstance(node, ast.NamedExpr):
+            yield _names(node.target), _names(node.value)
+        elif isinstance(node, ast.withitem) and node.optional_vars is not None:
+            yield _names(node.optional_vars), _names(node.context_expr)
+        elif (
+            isinstance(node, ast.Call)
+            and isinstance(node.func, ast.Attribute)
+            and node.func.attr in ("append", "extend", "insert", "update", "add", "setdefault")
+        ):
+            yield _names(node.func.value), {n for a in node.args for n in _names(a)}
+
+
+def _names(node: ast.AST) -> set[str]:
+    out: set[str] = set()
+    for sub in ast.walk(node):
+        if isinstance(sub, ast.Name):
+            out.add(sub.id)
+        elif isinstance(sub, ast.Attribute):
+            chain = dotted(sub)
+            if chain:
+                out.add(chain)
+    return out
+
+
+def _mentions_any(call: ast.Call, names: set[str]) -> bool:
+    for arg in (*call.args, *(kw.value for kw in call.keywords)):
+        if _names(arg) & names:
+            return True
+    return False
+
+
+def bound_scope(ev: Evaluator, ref: Ref, call: ast.Call, scope: Scope) -> Scope:
+    """The scope of `ref`'s body with its parameters bound to `call`'s arguments."""
+    bound = bind_arguments(ev, ref, call, scope)
+    return Scope(ref.module, ref.node, ref.owner, args=bound, depth=scope.depth + 1)  # type: ignore[arg-type]
+
+
+def home_keys(args: Mapping[str, Value]) -> frozenset[tuple[object, ...]]:
+    """Identities of the segments the caller passed in (its bound arguments), to tell them apart from
+    what the wrapper adds itself once the wrapper's prompt is built."""
+    keys: set[tuple[object, ...]] = set()
+    stack: list[Value] = list(args.values())
+    while stack:
+        value = stack.pop()
+        if isinstance(value, Opaque):
+            keys.add(_slot_key(value.as_slot()))
+        elif isinstance(value, Str):
+            keys.update(_segment_key(seg) for seg in value.segments)
+        elif isinstance(value, Seq):
+            stack.extend(value.items)
+            if value.unordered is not None:
+                stack.append(value.unordered)
+        elif isinstance(value, Map):
+            stack.extend(e.value for e in value.entries)
+            if value.dynamic is not None:
+                stack.append(value.dynamic)
+        elif isinstance(value, Msg):
+            stack.append(value.content)
+    return frozenset(keys)
+
+
+def _slot_key(slot: Slot) -> tuple[object, ...]:
+    return ("slot", slot.label, slot.span, slot.stability, slot.cause)
+
+
+def _segment_key(seg: Segment) -> tuple[object, ...]:
+    if isinstance(seg, Slot):
+        return _slot_key(seg)
+    if isinstance(seg, Text):
+        return ("text", seg.text, seg.span)
+    return ("control", seg.kind, seg.span)
+
+
+def rehome(
+    prompt: Prompt, home: frozenset[tuple[object, ...]], home_path: str, site: Span, step: Location
+) -> Prompt | None:
+    """The prompt a wrapper sends, as seen from the call that gave it its arguments.
+
+    What the caller passed keeps its places; what the wrapper adds itself is moved to the call (its text
+    still counts as the cacheable tail) and its own volatile values become unknown here: they are the
+    wrapper file's findings. None when nothing the caller passed varies per session or request.
+    """
+    evidence = False
+    parts: list[Part] = []
+    for part in prompt.parts:
+        segments: list[Segment] = []
+        for seg in part.segments:
+            if isinstance(seg, Slot):
+                mine = _segment_key(seg) in home or (seg.origin is not None and seg.origin.path == home_path)
+                if mine:
+                    evidence = evidence or seg.stability >= Stability.SESSION
+                    segments.append(replace(seg, steps=(*seg.steps, step)))
+                else:
+                    stability = min(seg.stability, Stability.UNKNOWN)
+                    segments.append(replace(seg, span=site, stability=stability, fix=None))
+            elif _segment_key(seg) in home:
+                segments.append(seg)
+            elif isinstance(seg, Text):
+                segments.append(Text(seg.text, site, seg.exact))
+            else:
+                segments.append(replace(seg, span=site))
+        parts.append(Part(part.role, tuple(segments), site))
+    if not evidence:
+        return None
+    breakpoints = tuple(replace(b, span=site) for b in prompt.breakpoints)
+    return Prompt(prompt.provider, site, tuple(parts), breakpoints, prompt.model)
