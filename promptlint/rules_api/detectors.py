@@ -24,7 +24,7 @@ from promptlint.ir import (
     VolatileKind,
 )
 from promptlint.rules_api.base import FactsRule, FixAvailability, PromptRule
-from promptlint.rules_api.context import RuleContext, is_last_part, role_label
+from promptlint.rules_api.context import RuleContext, role_label
 
 
 def culprit_location(slot: Slot, prompt: Prompt, ctx: RuleContext) -> tuple[Location, tuple[Location, ...]]:
@@ -101,12 +101,10 @@ class VolatileSlotRule(PromptRule):
         for pi, si, seg in prompt.walk():
             if not (isinstance(seg, Slot) and self._wanted(seg)):
                 continue
-            # Everything static after a volatile value is lost, whatever per-request text lies between.
+            # Everything static after a volatile value is lost, whatever per-request text lies between;
+            # a few tokens of it are not worth a finding unless the conversation history follows.
             tail = ctx.static_tail(prompt, pi, si, Stability.VOLATILE, skip_volatile=True)
-            if is_last_part(prompt, pi):
-                if tail.tokens < ctx.settings.min_static_tokens:
-                    continue
-            elif tail.tokens == 0 and not tail.history:
+            if tail.tokens < ctx.settings.min_static_tokens and not tail.history:
                 continue
             primary, related = culprit_location(seg, prompt, ctx)
             local = seg.origin is None or seg.origin.path == ctx.path

@@ -135,8 +135,12 @@ def test_a_static_system_prompt_through_a_wrapper_is_silent(
 def test_the_wrappers_own_clock_is_reported_once_in_the_wrapper(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    stamped = LLM_MODULE.replace("system=system,", 'system=f"Today: {date.today()}\\n" + system,').replace(
-        "import anthropic", "import anthropic\n    from datetime import date"
+    # The wrapper puts a clock before its own house rules: that is its file's finding, and the callers
+    # (which pass only static text) do not repeat it.
+    stamped = LLM_MODULE.replace(
+        "system=system,", 'system=f"Today: {date.today()}\\n" + HOUSE_RULES + system,'
+    ).replace(
+        "import anthropic", f"import anthropic\n    from datetime import date\n    HOUSE_RULES = {RULES!r}"
     )
     _project(
         tmp_path,
