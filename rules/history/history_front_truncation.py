@@ -9,7 +9,10 @@ Once the window is full, every turn drops the oldest message, so the request no 
 what the previous request started with: from the first dropped message on, nothing is a cache hit,
 and the whole history is billed at the full price on every turn. Keep history append-only and, when
 it gets too long, replace an old stretch with a summary once (compaction), so the prefix then stays
-stable for many turns. Compaction inside an `if` that prepends a summary is not reported.
+stable for many turns. Compaction inside an `if` that prepends a summary is not reported, nor is
+anything inside a function named for compaction (`summarize_history`, `_compress`), nor dropping one
+early message (`pop(0)`, `del history[0]`) outside a loop or a size test (`if len(history) > MAX`):
+removing a system message from a copy cuts the same message every turn.
 
 ## Fix safety
 Display-only: the fix is guidance (compact into a summary once, keep appending), not an edit.

@@ -509,10 +509,11 @@ HISTORY_SHAPES = """
         ]
     class Bot:
         def drop(self):
-            return {
-                "role": "system",
-                "dropped": self.chatHistory.pop(0),
-            }
+            if len(self.chatHistory) > 40:  # every turn once the limit is reached
+                return {
+                    "role": "system",
+                    "dropped": self.chatHistory.pop(0),
+                }
     """
 
 

@@ -16,6 +16,10 @@ from promptlint.frontends.python.modules import FunctionNode, ModuleInfo, dotted
 from promptlint.ir import HistoryOp, HistoryOpKind
 
 HISTORY_NAME = re.compile(r"(?i)(history|messages|conversation|chat_log|memory|transcript|turns|dialog)")
+# Functions that compact a history (replace old turns by a summary): what they cut is done once, when
+# the history is too long, and the prefix is stable again until the next compaction.
+COMPACTING = re.compile(r"(?i)(summar|compact|compress|condens)")
+_SIZE_WORDS = re.compile(r"(?i)(max|limit|budget|token|window|size|length|count|capacity|keep)")
 _ONCE_FUNCTIONS = re.compile(r"(?i)^(__init__|__post_init__|reset|clear|start|new|init|setup|begin)")
 
 
@@ -117,6 +121,21 @@ def delete_ops(stmt: ast.Delete, module: ModuleInfo) -> list[HistoryOp]:
         if name and early:
             out.append(HistoryOp(HistoryOpKind.DELETE_EARLY, module.span(stmt), name, module.text_of(stmt)))
     return out
+
+
+def tests_size(test: ast.expr) -> bool:
+    """`if len(history) > 20`, `if tokens > self.max_tokens`: a test of how big something is, under which
+    dropping one early message happens every turn once the limit is reached."""
+    for node in ast.walk(test):
+        if isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id == "len":
+            return True
+        if isinstance(node, ast.Compare) and any(
+            isinstance(op, ast.Gt | ast.GtE | ast.Lt | ast.LtE) for op in node.ops
+        ):
+            names = [dotted(n) or "" for n in (node.left, *node.comparators)]
+            if any(_SIZE_WORDS.search(n) for n in names):
+                return True
+    return False
 
 
 def guards_emptiness(test: ast.expr) -> bool:

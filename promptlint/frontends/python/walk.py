@@ -19,7 +19,7 @@ from promptlint.frontends.python import history
 from promptlint.frontends.python.headers import header_read, headers_in_assign, headers_in_call
 from promptlint.frontends.python.modules import FunctionNode, ModuleInfo, dotted
 from promptlint.frontends.python.needles import NeedleLines
-from promptlint.ir import HeaderUse, HistoryOp
+from promptlint.ir import HeaderUse, HistoryOp, HistoryOpKind
 
 _PROMPT_NAME = re.compile(r"(?i)(prompt|system|instruction)")
 # Prompt-named values that are not prompts: hashes, cache keys, ids, debug/log strings, and numbers,
@@ -51,8 +51,16 @@ class Candidates:
     guarded: int = 0  # depth of enclosing `if` blocks that test a history for emptiness
     compaction: set[int] = field(default_factory=set)  # slices with something prepended inside an `if`
     in_if: int = 0
+    repeating: int = 0  # depth of enclosing loops and `if` blocks that test a size (`len(h) > MAX`)
 
     def add_history(self, ops: list[HistoryOp], func: FunctionNode | None, cls: ast.ClassDef | None) -> None:
+        """Record history operations, leaving out what cannot shift the prefix every turn: any
+        operation inside a compaction function (`summarize_history`, `_compress`), and dropping one
+        early message outside a loop or a size test (removing the system message from a copy)."""
+        if func is not None and history.COMPACTING.search(func.name):
+            return
+        if not self.repeating:
+            ops = [op for op in ops if not _single_drop(op)]
         self.history.extend(ops)
         self.history_scopes.extend([(func, cls)] * len(ops))
 
@@ -60,6 +68,13 @@ class Candidates:
     def llm(self) -> bool:
         """Whether the module talks to an LLM API (see `headers.is_llm_module`)."""
         return self.lines.llm
+
+
+def _single_drop(op: HistoryOp) -> bool:
+    """`pop(0)`, `popleft()`, `del history[0]`: one message, not a window (`del history[:k]`)."""
+    return op.kind is HistoryOpKind.POP_FRONT or (
+        op.kind is HistoryOpKind.DELETE_EARLY and ":" not in op.detail
+    )
 
 
 def walk(module: ModuleInfo, lines: NeedleLines | None = None) -> Candidates:
@@ -165,11 +180,19 @@ def _visit(
     elif kind is ast.If:
         test: ast.expr = node.test  # type: ignore[attr-defined]
         guard = history.guards_emptiness(test)
+        sized = history.tests_size(test)
         found.in_if += 1
         found.guarded += guard
+        found.repeating += sized
         _children(node, func, cls, found, module)
         found.in_if -= 1
         found.guarded -= guard
+        found.repeating -= sized
+        return
+    elif kind is ast.While or kind is ast.For or kind is ast.AsyncFor:
+        found.repeating += 1
+        _children(node, func, cls, found, module)
+        found.repeating -= 1
         return
     elif kind is ast.BinOp:
         binop: ast.BinOp = node  # type: ignore[assignment]
