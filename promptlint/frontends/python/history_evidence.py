@@ -18,7 +18,7 @@ import ast
 from promptlint.frontends.python.bindings import Scope
 from promptlint.frontends.python.evaluate import SENT_SUBSCRIPT, Evaluator
 from promptlint.frontends.python.modules import FunctionNode, ModuleInfo, dotted
-from promptlint.frontends.python.values import stability_of
+from promptlint.frontends.python.values import Str, stability_of
 from promptlint.ir import HistoryOp, HistoryOpKind, Stability
 
 _REWRITES = frozenset({HistoryOpKind.EARLY_INSERT, HistoryOpKind.REWRITE})
@@ -43,6 +43,8 @@ def sent_history_ops(
             continue
         if op.kind is HistoryOpKind.FRONT_SLICE and not _window_is_sent(op, func, sent, module):
             continue  # an inspection slice, a returned tail of new messages, a copy saved elsewhere
+        if op.kind is HistoryOpKind.FRONT_SLICE and _cuts_apart(op, func, cls, module, ev):
+            continue
         if op.kind in _REWRITES and _fresh_copy(base, func, module):
             continue
         if op.kind in _REWRITES and not _persisted(base, func, module):
@@ -101,6 +103,37 @@ def _window_is_sent(
         if isinstance(node, ast.Subscript) and module.span(node) == op.span:
             if (SENT_SUBSCRIPT, id(node)) in sent:
                 return True
+    return False
+
+
+def _cuts_apart(
+    op: HistoryOp,
+    func: FunctionNode | None,
+    cls: ast.ClassDef | None,
+    module: ModuleInfo,
+    ev: Evaluator | None,
+) -> bool:
+    """A slice that is no window over messages: the tail of a text (`terminal_log[-9000:]`, known to
+    be a string), or one half of a split whose other half is kept too (`xs[:k], xs[k:]`)."""
+    root: ast.AST = func if func is not None else module.tree
+    target: ast.Subscript | None = None
+    heads: list[ast.Subscript] = []
+    for node in ast.walk(root):
+        if isinstance(node, ast.Subscript) and isinstance(node.slice, ast.Slice):
+            if module.span(node) == op.span:
+                target = node
+            elif node.slice.lower is None and node.slice.upper is not None:
+                heads.append(node)
+    if target is None or not isinstance(target.slice, ast.Slice) or target.slice.lower is None:
+        return False
+    lower = ast.dump(target.slice.lower)
+    base = ast.dump(target.value)
+    for head in heads:
+        upper = head.slice.upper  # type: ignore[attr-defined]
+        if ast.dump(head.value) == base and upper is not None and ast.dump(upper) == lower:
+            return True
+    if ev is not None:
+        return isinstance(ev.eval(target.value, Scope(module, func, cls)), Str)
     return False
 
 

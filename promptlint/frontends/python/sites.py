@@ -39,9 +39,11 @@ from promptlint.frontends.python.wrappers import (
     bound_scope,
     callee_ref,
     convention_sink,
+    final_name,
     framework_sink,
     home_keys,
     rehome,
+    sink_table,
     wrapper_sinks,
 )
 from promptlint.ir import CacheBreakpoint, Part, Prompt, Provider, Role, Segment, Slot, Stability
@@ -104,10 +106,14 @@ class SiteBuilder:
             # Project wrappers (`self.llm.chat(messages=self.history)`) send histories too: what they
             # are given is evidence for the history rules, not a prompt of its own.
             for call, func, cls in found.calls:
-                if id(call) not in sites and not _constructs_object(call):
-                    for kw in call.keywords:
-                        if kw.arg in _HISTORY_SINK_KEYWORDS:
-                            self.ev.eval(kw.value, Scope(self.module, func, cls))
+                if id(call) in sites or not any(kw.arg in _HISTORY_SINK_KEYWORDS for kw in call.keywords):
+                    continue
+                scope = Scope(self.module, func, cls)
+                if _constructs_object(call) or self._sends_nothing(call, scope, summaries):
+                    continue
+                for kw in call.keywords:
+                    if kw.arg in _HISTORY_SINK_KEYWORDS:
+                        self.ev.eval(kw.value, scope)
         self.sent = self.ev.sent
         self.ev.sent = None
         prompts.extend(self._fallbacks(found))
@@ -146,6 +152,14 @@ class SiteBuilder:
                 if rehomed is not None:
                     out.append(rehomed)
         return out
+
+    def _sends_nothing(self, call: ast.Call, scope: Scope, summaries: WrapperSummaries) -> bool:
+        """A call that stores or logs what it is given (`repo.save_conversation(messages=...)`), or a
+        project function whose body sends nothing."""
+        if sink_table().not_methods.search(final_name(call.func)):
+            return True
+        ref = callee_ref(self.ev, call, scope)
+        return ref is not None and not wrapper_sinks(self.ev, ref, summaries)
 
     def _direct(self, call: ast.Call, scope: Scope, sink: SinkArgs) -> Prompt | None:
         builder = PartsBuilder()

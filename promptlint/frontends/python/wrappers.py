@@ -121,7 +121,7 @@ def framework_sink(ev: Evaluator, call: ast.Call, scope: Scope) -> SinkArgs | No
 def convention_sink(call: ast.Call) -> SinkArgs | None:
     """A call of a wrapper promptlint cannot see into that sends by the naming convention."""
     table = sink_table()
-    name = _final_name(call.func)
+    name = final_name(call.func)
     if not name or name[:1].isupper() or table.not_methods.search(name):
         return None  # constructing an object (`Result(messages=...)`), storing or logging is no request
     found = [(role, kw.value) for kw in call.keywords if kw.arg and (role := table.convention.get(kw.arg))]
@@ -138,7 +138,7 @@ def _ordered(found: list[tuple[str, ast.expr]]) -> tuple[tuple[str, ast.expr], .
     return tuple(sorted(found, key=lambda item: rank[item[0]]))
 
 
-def _final_name(func: ast.expr) -> str:
+def final_name(func: ast.expr) -> str:
     if isinstance(func, ast.Attribute):
         return func.attr
     if isinstance(func, ast.Name):
@@ -158,7 +158,7 @@ def callee_ref(ev: Evaluator, call: ast.Call, scope: Scope) -> Ref | None:
     """The project function a call runs, when promptlint can tell (`f()`, `mod.f()`, `self.m()`,
     `obj.m()` on an instance of a project class made in this function or in `__init__`)."""
     func = call.func
-    if _final_name(func)[:1].isupper():
+    if final_name(func)[:1].isupper():
         return None  # a class: constructing an object sends nothing (frameworks are in the table)
     if isinstance(func, ast.Attribute):
         if isinstance(func.value, ast.Name) and func.value.id == "self" and scope.cls is not None:
