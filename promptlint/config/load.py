@@ -16,7 +16,8 @@ from promptlint.errors import ConfigError
 
 
 def read_config_file(path: str) -> Settings | None:
-    """Settings from one file; None for a pyproject.toml without `[tool.promptlint]`.
+    """Settings from one file; None for a pyproject.toml without `[tool.promptlint]` (or one that is
+    not valid TOML and never mentions promptlint).
 
     Raises:
         ConfigError: unreadable file, invalid TOML, unknown key or bad value.
@@ -24,12 +25,18 @@ def read_config_file(path: str) -> Settings | None:
     name = os.path.basename(path)
     try:
         with open(path, "rb") as handle:
-            data = tomllib.load(handle)
+            raw = handle.read()
     except OSError as exc:
         raise ConfigError(
             f"{path}: cannot read config: {exc.strerror}", hint="check the --config path"
         ) from None
-    except tomllib.TOMLDecodeError as exc:
+    try:
+        data = tomllib.loads(raw.decode("utf-8"))
+    except (UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
+        if name == "pyproject.toml" and b"promptlint" not in raw:
+            # Not ours: a project template (`{{ cookiecutter.name }}`) or someone else's broken file
+            # configures no promptlint, so it is skipped like any pyproject.toml without the table.
+            return None
         raise ConfigError(f"{path}: invalid TOML: {exc}", hint="fix the TOML syntax at that line") from None
     root = os.path.dirname(os.path.abspath(path))
     if name == "pyproject.toml":

@@ -32,6 +32,17 @@ def test_pyproject_without_section_is_skipped(tmp_path: Path) -> None:
     assert ConfigResolver().for_path(str(tmp_path / "pkg" / "m.py")).ignore == ("PC201",)
 
 
+def test_a_broken_pyproject_that_configures_no_promptlint_is_skipped(tmp_path: Path) -> None:
+    # A project template (`{{ name }}` is not TOML) below the real config: its files use the parent's.
+    write(tmp_path / "pyproject.toml", '[tool.promptlint]\nignore = ["PC201"]\n')
+    write(tmp_path / "templates" / "crew" / "pyproject.toml", "[project]\nname = {{ folder_name }}\n")
+    resolver = ConfigResolver()
+    assert resolver.for_path(str(tmp_path / "templates" / "crew" / "main.py")).ignore == ("PC201",)
+    write(tmp_path / "pkg" / "pyproject.toml", "[tool.promptlint\nselect = []\n")
+    with pytest.raises(ConfigError):
+        resolver.for_path(str(tmp_path / "pkg" / "m.py"))
+
+
 @pytest.mark.parametrize(
     ("text", "message", "hint"),
     [
