@@ -1,14 +1,18 @@
 """The table of volatile sources: qualified function names whose results differ between calls.
 
-One table for every rule (DESIGN §3); config extends it with `volatile-functions`. Time values also
+One table for every rule (DESIGN §3), kept as data in `data/volatile.toml`; config extends it with
+`volatile-functions`. Time values also
 carry a granularity, refined by strftime-style format strings (`%Y-%m-%d` -> day).
 """
 
 from __future__ import annotations
 
+import importlib.resources
 import re
+import tomllib
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
+from functools import cache
 
 from promptlint.ir import Granularity, VolatileKind
 
@@ -22,55 +26,38 @@ class VolatileSource:
     stateful: bool = False
 
 
-_T, _I, _R = VolatileKind.TIME, VolatileKind.ID, VolatileKind.RANDOM
-_SUB, _SEC, _DAY = Granularity.SUBSECOND, Granularity.SECOND, Granularity.DAY
-
-_EXACT: dict[str, VolatileSource] = {
-    **{f"datetime.datetime.{f}": VolatileSource(_T, _SUB) for f in ("now", "utcnow", "today")},
-    "datetime.date.today": VolatileSource(_T, _DAY),
-    **{
-        f"time.{f}": VolatileSource(_T, _SUB)
-        for f in ("time", "time_ns", "monotonic", "monotonic_ns", "perf_counter", "perf_counter_ns")
-    },
-    **{
-        f"time.{f}": VolatileSource(_T, _SEC) for f in ("strftime", "localtime", "gmtime", "ctime", "asctime")
-    },
-    **{f"pendulum.{f}": VolatileSource(_T, _SUB) for f in ("now", "today")},
-    **{f"arrow.{f}": VolatileSource(_T, _SUB) for f in ("now", "utcnow")},
-    "django.utils.timezone.now": VolatileSource(_T, _SUB),
-    "pandas.Timestamp.now": VolatileSource(_T, _SUB),
-    "pandas.Timestamp.utcnow": VolatileSource(_T, _SUB),
-    **{f"uuid.{f}": VolatileSource(_I) for f in ("uuid1", "uuid4", "uuid6", "uuid7")},
-    "os.urandom": VolatileSource(_I),
-    "os.getpid": VolatileSource(_I),
-    "socket.gethostname": VolatileSource(_I),
-    "platform.node": VolatileSource(_I),
-    "threading.get_ident": VolatileSource(_I),
-    "itertools.count": VolatileSource(_I, stateful=True),
-    "os.uname": VolatileSource(_I),
-    "nanoid.generate": VolatileSource(_I),
-    "shortuuid.uuid": VolatileSource(_I),
-    "ulid.new": VolatileSource(_I),
-    **{
-        name: VolatileSource(VolatileKind.ORDER)
-        for name in ("os.listdir", "os.scandir", "glob.glob", "glob.iglob")
-    },
-}
-
-_PREFIXES: tuple[tuple[str, VolatileSource], ...] = (
-    ("secrets.choice", VolatileSource(_R)),
-    ("secrets.", VolatileSource(_I)),
-    ("random.", VolatileSource(_R)),
-    ("numpy.random.", VolatileSource(_R)),
-    ("faker.", VolatileSource(_R)),
-)
-
-# Functions of `random` that do not produce a random value (constructors, seeding, state).
-_NOT_RANDOM = frozenset(
-    {"random.Random", "random.SystemRandom", "random.seed", "random.getstate", "random.setstate"}
-)
-
 _KINDS = {k.value: k for k in VolatileKind}
+_GRANULARITIES = {g.name.lower(): g for g in Granularity}
+
+
+@dataclass(frozen=True, slots=True)
+class _Packaged:
+    exact: Mapping[str, VolatileSource]
+    prefixes: tuple[tuple[str, VolatileSource], ...]
+    exceptions: frozenset[str]
+
+
+def _source(entry: Mapping[str, object]) -> VolatileSource:
+    kind = _KINDS[str(entry["kind"])]
+    granularity = entry.get("granularity")
+    return VolatileSource(
+        kind,
+        _GRANULARITIES[str(granularity)]
+        if granularity
+        else (Granularity.SUBSECOND if kind is VolatileKind.TIME else None),
+        bool(entry.get("stateful", False)),
+    )
+
+
+@cache
+def _packaged() -> _Packaged:
+    """`data/volatile.toml`, read once per process (package data, not user input)."""
+    data = tomllib.loads(
+        (importlib.resources.files("promptlint") / "data" / "volatile.toml").read_text("utf-8")
+    )
+    exact = {name: _source(entry) for entry in data.get("source", []) for name in entry["names"]}
+    prefixes = tuple((str(entry["prefix"]), _source(entry)) for entry in data.get("prefix", []))
+    return _Packaged(exact, prefixes, frozenset(data.get("exceptions", {}).get("names", [])))
 
 
 @dataclass(frozen=True)
@@ -86,16 +73,17 @@ class VolatileTable:
         for entry in entries:
             name, _, kind = entry.partition(":")
             vk = _KINDS.get(kind or "time", VolatileKind.TIME)
-            extra[name] = VolatileSource(vk, _SUB if vk is VolatileKind.TIME else None)
+            extra[name] = VolatileSource(vk, Granularity.SUBSECOND if vk is VolatileKind.TIME else None)
         return cls(extra)
 
     def lookup(self, qualname: str) -> VolatileSource | None:
-        hit = self.extra.get(qualname) or _EXACT.get(qualname)
+        table = _packaged()
+        hit = self.extra.get(qualname) or table.exact.get(qualname)
         if hit is not None:
             return hit
-        if qualname in _NOT_RANDOM:
+        if qualname in table.exceptions:
             return None
-        for prefix, source in _PREFIXES:
+        for prefix, source in table.prefixes:
             if qualname.startswith(prefix) and qualname.count(".") == prefix.count("."):
                 return source
         return None
