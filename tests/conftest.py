@@ -23,6 +23,16 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     )
 
 
+@pytest.fixture(autouse=True)
+def whole_catalogue_by_default(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Rule behaviour is tested on the whole catalogue: in-process runs treat every rule as on by
+    default. Which rules really are (measured precision, `data/precision.toml`) is tested in
+    tests/engine/test_measured.py and, for the installed command, in tests/cli/test_e2e.py."""
+    from promptlint.engine import selection
+
+    monkeypatch.setattr(selection, "status", lambda rule: rule.status)  # the declared status
+
+
 @pytest.fixture(scope="session")
 def state() -> LintState:
     return new_state()

@@ -15,6 +15,7 @@ from collections.abc import Iterable
 from promptlint.config.schema import Settings
 from promptlint.errors import UsageError
 from promptlint.rules_api.base import Rule, Status
+from promptlint.rules_api.measured import measured
 
 
 def _specificity(selector: str, rule: type[Rule]) -> int | None:
@@ -37,6 +38,11 @@ def validate_selectors(selectors: Iterable[str], rules: tuple[type[Rule], ...], 
             )
 
 
+def status(rule: type[Rule]) -> Status:
+    """The status a rule runs with: preview unless its real-code precision is measured good."""
+    return measured().status(rule)
+
+
 def enabled_rules(settings: Settings, rules: tuple[type[Rule], ...], path: str) -> tuple[type[Rule], ...]:
     """The rules that run on `path` under `settings`."""
     ignores = list(settings.ignore) + per_file_ignores(settings, path)
@@ -45,7 +51,7 @@ def enabled_rules(settings: Settings, rules: tuple[type[Rule], ...], path: str) 
         if settings.select is None:
             # The default selection is as unspecific as `ALL`, so any ignore (even a prefix) wins over it.
             chosen = (
-                [0] if rule.recommended and (rule.status is not Status.PREVIEW or settings.preview) else []
+                [0] if rule.recommended and (status(rule) is not Status.PREVIEW or settings.preview) else []
             )
         else:
             chosen = [s for s in (_specificity(x, rule) for x in settings.select) if s is not None]

@@ -23,9 +23,13 @@ APP = (
 )
 
 
-def run(*args: str, cwd: Path, stdin: str | None = None) -> subprocess.CompletedProcess[str]:
+def run(
+    *args: str, cwd: Path, stdin: str | None = None, preview: bool = True
+) -> subprocess.CompletedProcess[str]:
+    """Run the installed command; `check` gets `--preview` (the whole catalogue) unless told not to."""
     assert EXE, "promptlint is not installed in this environment"
-    return subprocess.run([EXE, *args], cwd=cwd, input=stdin, capture_output=True, text=True, timeout=120)
+    argv = [args[0], "--preview", *args[1:]] if preview and args and args[0] == "check" else list(args)
+    return subprocess.run([EXE, *argv], cwd=cwd, input=stdin, capture_output=True, text=True, timeout=120)
 
 
 def test_findings_exit_1_with_json(tmp_path: Path) -> None:
@@ -129,3 +133,19 @@ def test_demo_project(tmp_path: Path) -> None:
     shutil.copytree(demo, target)
     proc = run("check", "demo", "--output-format", "json", cwd=tmp_path)
     assert proc.returncode == 1 and len({d["code"] for d in json.loads(proc.stdout)}) >= 5
+
+
+def test_default_rule_set_is_the_measured_one(tmp_path: Path) -> None:
+    # Without --preview only rules whose real-code precision is measured good run (data/precision.toml).
+    from promptlint.engine.registry import Registry
+    from promptlint.rules_api.base import Status
+    from promptlint.rules_api.measured import measured
+
+    stable = {r.code for r in Registry.load().rules if measured().status(r) is Status.STABLE}
+    demo = Path(__file__).resolve().parents[2] / "fixtures" / "demo"
+    shutil.copytree(demo, tmp_path / "demo")
+    proc = run("check", "demo", "--output-format", "json", cwd=tmp_path, preview=False)
+    assert proc.returncode in (0, 1), proc.stderr
+    assert {d["code"] for d in json.loads(proc.stdout)} <= stable
+    listed = json.loads(run("rules", "--format", "json", cwd=tmp_path).stdout)
+    assert {r["code"] for r in listed if r["status"] == "stable"} == stable

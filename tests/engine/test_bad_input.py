@@ -83,3 +83,13 @@ def test_per_file_ignores_apply_to_an_unreadable_file(tmp_path: Path) -> None:
     (tmp_path / "dangling.py").symlink_to(tmp_path / "nowhere.py")
     run = lint_paths([str(tmp_path / "dangling.py")])
     assert run.diagnostics == [] and not run.errors
+
+
+def test_a_project_template_is_not_a_parse_error(tmp_path: Path) -> None:
+    # crewAI-style scaffolding: Python once rendered; a real syntax error next to it is still PC001.
+    (tmp_path / "crew.py").write_text(
+        "from {{folder_name}}.tools import Tool\n\nclass {{ crew_name }}:\n    pass\n"
+    )
+    (tmp_path / "broken.py").write_text('GREETING = f"{{name}}"\n\ndef f(:\n    pass\n')
+    run = lint_paths([str(tmp_path)])
+    assert sorted((Path(d.path).name, d.code) for d in run.diagnostics) == [("broken.py", "PC001")]

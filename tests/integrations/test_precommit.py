@@ -89,6 +89,7 @@ def user_repo(tmp_path: Path) -> Iterator[Path]:
     repo = tmp_path / "user"
     repo.mkdir()
     _git(repo, "init", "-q")
+    (repo / "promptlint.toml").write_text("preview = true\n", encoding="utf-8")  # the whole catalogue
     yield repo
 
 

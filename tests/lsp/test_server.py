@@ -33,7 +33,9 @@ CLOCK_CHAR = len('    system = f"🎉 Time: {'.encode("utf-16-le")) // 2  # 25 (
 
 @pytest.fixture(scope="module")
 def workspace(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    return tmp_path_factory.mktemp("workspace")
+    root = tmp_path_factory.mktemp("workspace")
+    (root / "promptlint.toml").write_text("preview = true\n", encoding="utf-8")  # the whole catalogue
+    return root
 
 
 @pytest_lsp.fixture(config=SERVER, scope="module")
@@ -258,7 +260,7 @@ async def test_config_change_refreshes_open_documents(client: LanguageClient, wo
     registered = getattr(client, "registrations", [])
     assert [r.method for r in registered] == [types.WORKSPACE_DID_CHANGE_WATCHED_FILES]
     config = workspace / "cfg" / "pyproject.toml"
-    config.write_text('[tool.promptlint]\nignore = ["PC501"]\n', encoding="utf-8")
+    config.write_text('[tool.promptlint]\npreview = true\nignore = ["PC501"]\n', encoding="utf-8")
     client.workspace_did_change_watched_files(
         types.DidChangeWatchedFilesParams(
             changes=[types.FileEvent(uri=config.as_uri(), type=types.FileChangeType.Created)]

@@ -106,7 +106,10 @@ def run_promptlint(directory: Path, repo: str, commit: str, promptlint: str) -> 
     return out
 
 
-def precision_table(findings: list[Finding], labels: dict[tuple[str, str, int, str], dict[str, Any]]) -> str:
+def per_rule(
+    findings: list[Finding], labels: dict[tuple[str, str, int, str], dict[str, Any]]
+) -> tuple[dict[str, Counter[str]], dict[str, set[str]]]:
+    """Counts per rule (findings, labelled, TRUE, FALSE, DEBATABLE) and the repositories labelled."""
     per: dict[str, Counter[str]] = defaultdict(Counter)
     repos: dict[str, set[str]] = defaultdict(set)
     for f in findings:
@@ -117,6 +120,46 @@ def precision_table(findings: list[Finding], labels: dict[tuple[str, str, int, s
             row["labelled"] += 1
             row[str(label["label"]).upper()] += 1
             repos[f.code].add(f.repo)
+    return per, repos
+
+
+def write_precision(
+    path: Path, findings: list[Finding], labels: dict[tuple[str, str, int, str], dict[str, Any]], trees: int
+) -> None:
+    """The measured table the rule registry reads (`promptlint/data/precision.toml`)."""
+    per, repos = per_rule(findings, labels)
+    lines = [
+        "# Measured precision per rule on the real-code ledger (tests/realworld), written by",
+        "# `python tests/realworld/score.py --write-precision promptlint/data/precision.toml`.",
+        "# A prompt rule is on by default only when `min-labelled` of its findings are labelled and",
+        "# TRUE / labelled >= `min-precision` (DEBATABLE counts against it); otherwise it is `preview`.",
+        "",
+        "[policy]",
+        "min-precision = 0.9",
+        "min-labelled = 5",
+        "",
+        "[corpus]",
+        f"repositories = {trees}",
+        f"findings = {len(findings)}",
+        f"labelled = {sum(1 for f in findings if f.key in labels)}",
+    ]
+    for code in sorted(per):
+        row = per[code]
+        lines += [
+            "",
+            f"[rules.{code}]",
+            f"findings = {row['findings']}",
+            f"labelled = {row['labelled']}",
+            f"true = {row['TRUE']}",
+            f"false = {row['FALSE']}",
+            f"debatable = {row['DEBATABLE']}",
+            f"repositories = {len(repos[code])}",
+        ]
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+
+
+def precision_table(findings: list[Finding], labels: dict[tuple[str, str, int, str], dict[str, Any]]) -> str:
+    per, repos = per_rule(findings, labels)
     lines = [
         "| rule | findings | labelled | repos | TRUE | FALSE | DEBATABLE | precision |",
         "|---|---:|---:|---:|---:|---:|---:|---:|",
@@ -173,6 +216,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--slack", type=int, default=3, help="lines a finding may be off a bug's line")
     parser.add_argument("--dump", type=Path, help="write all findings, with labels, as JSON lines")
     parser.add_argument("--unlabelled", action="store_true", help="print the findings without a label")
+    parser.add_argument("--write-precision", type=Path, help="write the per-rule table the registry reads")
     args = parser.parse_args(argv)
 
     ledger = read_jsonl(HERE / "ledger.jsonl")
@@ -198,6 +242,8 @@ def main(argv: list[str] | None = None) -> int:
         f"{len(findings)} findings in {len({f.repo for f in findings})} of {len(manifest_trees)} repositories"
     )
     print(precision_table(findings, labels))
+    if args.write_precision:
+        write_precision(args.write_precision, findings, labels, len(manifest_trees))
     print()
     print(recall(bugs, by_tree, args.slack))
     if args.dump:

@@ -6,6 +6,7 @@ parsed so that syntax errors are reported. Nothing is imported or executed.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 from promptlint.diagnostics import Span
@@ -38,6 +39,8 @@ def extract_python(source: SourceFile, ctx: PythonContext) -> FileFacts:
         try:
             parsed = parse_python(source.text, source.path)
         except SyntaxError as exc:
+            if _is_template(source, exc):
+                return FileFacts()  # a project template (cookiecutter, copier): Python only once rendered
             return FileFacts(parse_failure=_syntax_failure(source, exc))
         except NewerSyntax:
             return FileFacts()  # valid Python this interpreter cannot represent: not a parse error
@@ -62,6 +65,19 @@ def extract_python(source: SourceFile, ctx: PythonContext) -> FileFacts:
         related_paths=template_paths(prompts, source.path),
         approximate_columns=rewritten,
     )
+
+
+_TEMPLATE_TAG = re.compile(r"\{\{-?\s*[\w.|() '\"]+\s*-?\}\}|\{%-?\s*(if|for|raw|set|include|endif|endfor)\b")
+
+
+def _is_template(source: SourceFile, exc: SyntaxError) -> bool:
+    """Whether a `.py` file fails to parse at a Jinja-style tag (`{{ cookiecutter.name }}`,
+    `{% if ... %}`) on the error's line or the one before: it is a project template, and generated
+    code is linted where it is generated. Any other syntax error stays PC001."""
+    line = max(exc.lineno or 1, 1)
+    lines = source.text.splitlines()
+    nearby = "\n".join(lines[max(line - 2, 0) : line])
+    return _TEMPLATE_TAG.search(nearby) is not None
 
 
 def _syntax_failure(source: SourceFile, exc: SyntaxError) -> ParseFailure:
