@@ -88,5 +88,12 @@ def test_cache_impact_counts_static_tokens(lint) -> None:  # type: ignore[no-unt
 
 
 def test_granularity_in_message(lint) -> None:  # type: ignore[no-untyped-def]
-    diags = lint(HEAD + chat("f'Today {datetime.now():%Y-%m-%d}\\n' + POLICY"))
-    assert any("changes every day" in d.message for d in diags)
+    diags = lint(HEAD + chat("f'Hour {datetime.now():%Y-%m-%d %H}\\n' + POLICY"))
+    assert any("changes every hour" in d.message for d in diags)
+
+
+def test_a_date_is_coarser_than_the_cache_lifetime(lint) -> None:  # type: ignore[no-untyped-def]
+    # A value that changes once a day costs at most one miss a day; `clock-granularity` (default
+    # "hour") is the coarsest clock still reported.
+    assert not lint(HEAD + chat("f'Today {datetime.now():%Y-%m-%d}\\n' + POLICY"))
+    assert not lint(HEAD + chat("f'Weekday {datetime.now().strftime(\"%A\")}\\n' + POLICY"))

@@ -23,6 +23,7 @@ class Settings:
     extend_exclude: tuple[str, ...] = ()
     per_file_ignores: tuple[tuple[str, tuple[str, ...]], ...] = ()
     min_static_tokens: int = 64
+    clock_granularity: str = "hour"
     volatile_functions: tuple[str, ...] = ()
     prompt_files: tuple[str, ...] = ()
     include_tests: bool = False
@@ -93,6 +94,18 @@ def _provider(key: str, value: Any, where: str) -> str:
     return str(value)
 
 
+CLOCK_GRANULARITIES = ("second", "minute", "hour", "day", "week", "month", "year")
+
+
+def _granularity(key: str, value: Any, where: str) -> str:
+    if value not in CLOCK_GRANULARITIES:
+        raise ConfigError(
+            f"{where}: `{key}` must be one of {', '.join(CLOCK_GRANULARITIES)}, got {value!r}",
+            hint=_did_you_mean(str(value), CLOCK_GRANULARITIES) or f'e.g. {key} = "hour"',
+        )
+    return str(value)
+
+
 def _providers(key: str, value: Any, where: str) -> tuple[tuple[str, tuple[tuple[str, Any], ...]], ...]:
     if not isinstance(value, dict) or not all(isinstance(v, dict) for v in value.values()):
         raise ConfigError(
@@ -152,6 +165,7 @@ _PARSERS: dict[str, Any] = {
     "extend-exclude": _str_list,
     "per-file-ignores": _per_file,
     "min-static-tokens": _positive_int,
+    "clock-granularity": _granularity,
     "volatile-functions": _str_list,
     "prompt-files": _str_list,
     "include-tests": _bool,

@@ -19,7 +19,7 @@ from promptlint.engine.suppression import apply_suppressions
 from promptlint.frontends.python import PythonContext, extract_python
 from promptlint.frontends.python.modules import ModuleLoader
 from promptlint.frontends.python.volatile import VolatileTable
-from promptlint.ir import FileFacts
+from promptlint.ir import FileFacts, Granularity
 from promptlint.providers import build_profiles, default_profile_data, merge_overrides
 from promptlint.rules_api.base import FactsRule, PromptRule, Rule, rule_url
 from promptlint.rules_api.context import RuleContext, RuleSettings
@@ -72,13 +72,18 @@ class LintState:
         return self._known
 
     def rule_settings(self, settings: Settings) -> RuleSettings:
-        key = (settings.min_static_tokens, settings.provider, settings.providers)
+        key = (settings.min_static_tokens, settings.provider, settings.providers, settings.clock_granularity)
         cached = self._rule_settings.get(key)
         if cached is None:
             if not self._profile_data:
                 self._profile_data.update(default_profile_data())  # parsed once per process
             data = merge_overrides(self._profile_data, settings.provider_overrides())
-            cached = RuleSettings(settings.min_static_tokens, build_profiles(data), settings.provider)
+            cached = RuleSettings(
+                settings.min_static_tokens,
+                build_profiles(data),
+                settings.provider,
+                Granularity[settings.clock_granularity.upper()],
+            )
             self._rule_settings[key] = cached
         return cached
 

@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from promptlint.diagnostics import CacheImpact, Diagnostic, Fix, Location, Span
-from promptlint.ir import Control, Part, Prompt, Provider, Role, Slot, Stability, Text
+from promptlint.ir import Control, Granularity, Part, Prompt, Provider, Role, Slot, Stability, Text
 from promptlint.providers import ProviderProfile, profile_for
 from promptlint.rules_api.base import Rule
 from promptlint.source import SourceFile
@@ -26,6 +26,9 @@ class RuleSettings:
     min_static_tokens: int = 64
     profiles: Mapping[str, ProviderProfile] = field(default_factory=dict)
     default_provider: str | None = None
+    # The coarsest clock that is still a finding: a value that changes less often (a date) costs at
+    # most one miss per change, while cache entries live minutes to hours.
+    clock_granularity: Granularity = Granularity.HOUR
 
 
 @dataclass(frozen=True, slots=True)

@@ -101,6 +101,8 @@ class VolatileSlotRule(PromptRule):
         for pi, si, seg in prompt.walk():
             if not (isinstance(seg, Slot) and self._wanted(seg)):
                 continue
+            if seg.granularity is not None and seg.granularity > ctx.settings.clock_granularity:
+                continue  # changes less often than `clock-granularity` (a date): rarely a miss
             # Everything static after a volatile value is lost, whatever per-request text lies between;
             # a few tokens of it are not worth a finding unless the conversation history follows.
             tail = ctx.static_tail(prompt, pi, si, Stability.VOLATILE, skip_volatile=True)

@@ -12,8 +12,10 @@ Provider caches (DeepSeek, OpenAI, Anthropic, Gemini, vLLM) reuse only an exact 
 near the start makes every request a new prefix, so everything after it is billed and computed in full
 every time. Real projects saw hit rates fall from ~94% to ~15% from one timestamp.
 
-A clock value in the last message is only reported when a long static tail (`min-static-tokens`)
-follows it: a timestamp at the end of the user's turn costs nothing.
+A clock value is only reported when at least `min-static-tokens` static tokens or the conversation
+history follow it: a timestamp at the end of the user's turn costs nothing. A clock that changes less
+often than `clock-granularity` (default `"hour"`) is not reported either: a date costs at most one
+miss a day, while provider cache entries live minutes to hours.
 
 ## Fix safety
 Unsafe, and offered only when the system content is an f-string and the message list is a literal in

@@ -88,3 +88,27 @@ def test_per_file_ignores_and_provider_overrides(tmp_path: Path) -> None:
     assert settings is not None
     assert settings.per_file_ignores == (("tests/*", ("PC101",)),)
     assert settings.provider_overrides() == {"anthropic": {"minimum-tokens": 2048}}
+
+
+def test_clock_granularity_sets_the_coarsest_clock_reported(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from promptlint.engine.runner import Selection, lint_paths
+
+    policy = "Answer questions about our return policy. Be concise and polite. " * 10
+    write(
+        tmp_path / "app.py",
+        "from datetime import datetime\n"
+        "def ask(client, q):\n"
+        "    return client.chat.completions.create(model='m', messages=[\n"
+        f"        {{'role': 'system', 'content': f'Today {{datetime.now():%Y-%m-%d}}\\n' + {policy!r}}},\n"
+        "        {'role': 'user', 'content': q}])\n",
+    )
+    monkeypatch.chdir(tmp_path)
+    assert not lint_paths(["app.py"], selection=Selection(select=("PC101",))).diagnostics
+    write(tmp_path / "promptlint.toml", 'clock-granularity = "day"\n')
+    (found,) = lint_paths(["app.py"], selection=Selection(select=("PC101",))).diagnostics
+    assert "changes every day" in found.message
+    write(tmp_path / "promptlint.toml", 'clock-granularity = "daily"\n')
+    with pytest.raises(ConfigError, match="clock-granularity"):
+        lint_paths(["app.py"], selection=Selection(select=("PC101",)))

@@ -138,9 +138,10 @@ def test_the_wrappers_own_clock_is_reported_once_in_the_wrapper(
     # The wrapper puts a clock before its own house rules: that is its file's finding, and the callers
     # (which pass only static text) do not repeat it.
     stamped = LLM_MODULE.replace(
-        "system=system,", 'system=f"Today: {date.today()}\\n" + HOUSE_RULES + system,'
+        "system=system,", 'system=f"Now: {datetime.now():%H:%M}\\n" + HOUSE_RULES + system,'
     ).replace(
-        "import anthropic", f"import anthropic\n    from datetime import date\n    HOUSE_RULES = {RULES!r}"
+        "import anthropic",
+        f"import anthropic\n    from datetime import datetime\n    HOUSE_RULES = {RULES!r}",
     )
     _project(
         tmp_path,

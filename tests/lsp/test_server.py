@@ -133,15 +133,15 @@ async def test_template_documents_get_diagnostics_and_line_move_fix(
         f"Policy line {i}: answer politely, cite the handbook, never guess prices.\n" for i in range(8)
     )
     # Linted on its own, a template's only evidence is a clock or id name: `customer_name` is of
-    # unknown origin and silent (issue 11), `{{ today }}` is a clock.
+    # unknown origin and silent (issue 11), `{{ current_time }}` is a clock.
     silent = "Hello {{ customer_name }}!\n" + policy
     silent_uri = await _open(client, workspace / "templates" / "hello.j2", silent, language="jinja")
     assert not client.diagnostics[silent_uri]
-    text = "Hello {{ customer_name }}, today is {{ today }}!\n" + policy
+    text = "Hello {{ customer_name }}, it is {{ current_time }}!\n" + policy
     uri = await _open(client, workspace / "templates" / "greet.j2", text, language="jinja")
     (diag,) = client.diagnostics[uri]
     assert diag.code == "PC101"
-    assert diag.range.start == types.Position(line=0, character=len("Hello {{ customer_name }}, today is "))
+    assert diag.range.start == types.Position(line=0, character=len("Hello {{ customer_name }}, it is "))
     actions = await client.text_document_code_action_async(
         types.CodeActionParams(
             text_document=types.TextDocumentIdentifier(uri=uri),
