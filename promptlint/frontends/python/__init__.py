@@ -57,7 +57,9 @@ def extract_python(source: SourceFile, ctx: PythonContext) -> FileFacts:
     found = walk.walk(module, lines)
     sites = SiteBuilder(module, evaluator)
     prompts = sites.build(found)
-    history = sent_history_ops(found.history, found.history_scopes, sites.sent, module, evaluator)
+    history = sent_history_ops(
+        found.history, found.history_scopes, sites.sent, module, evaluator, sites.sent_lists
+    )
     return FileFacts(
         prompts=tuple(prompts),
         headers=tuple(found.headers),

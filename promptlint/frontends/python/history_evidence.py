@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import ast
 
+from promptlint.diagnostics import Span
 from promptlint.frontends.python.bindings import Scope
 from promptlint.frontends.python.evaluate import SENT_SUBSCRIPT, Evaluator
 from promptlint.frontends.python.modules import FunctionNode, ModuleInfo, dotted
@@ -31,8 +32,14 @@ def sent_history_ops(
     sent: set[tuple[str, int]],
     module: ModuleInfo,
     ev: Evaluator | None = None,
+    sent_lists: set[Span] | None = None,
 ) -> list[HistoryOp]:
-    """The operations with evidence; RESERIALISE facts are prompt facts and pass through."""
+    """The operations with evidence; RESERIALISE facts are prompt facts and pass through.
+
+    `sent_lists` are the spans of the values sinks read as lists (slots of built prompts, lists given
+    to wrappers as `messages=`): a window must be one of them, or be converted message by message into
+    a list, to be a conversation that is sent; a window flattened into text (a transcript for a
+    one-off summary, an action log in a prompt) is not."""
     out = []
     for op, (func, cls) in zip(ops, scopes, strict=True):
         if op.kind is HistoryOpKind.RESERIALISE:
@@ -44,6 +51,12 @@ def sent_history_ops(
         if op.kind is HistoryOpKind.FRONT_SLICE and not _window_is_sent(op, func, sent, module):
             continue  # an inspection slice, a returned tail of new messages, a copy saved elsewhere
         if op.kind is HistoryOpKind.FRONT_SLICE and _cuts_apart(op, func, cls, module, ev):
+            continue
+        if (
+            op.kind is HistoryOpKind.FRONT_SLICE
+            and sent_lists is not None
+            and not _sent_as_messages(op, func, cls, module, sent_lists)
+        ):
             continue
         if op.kind in _REWRITES and _fresh_copy(base, func, module):
             continue
@@ -103,6 +116,67 @@ def _window_is_sent(
         if isinstance(node, ast.Subscript) and module.span(node) == op.span:
             if (SENT_SUBSCRIPT, id(node)) in sent:
                 return True
+    return False
+
+
+def _sent_as_messages(
+    op: HistoryOp,
+    func: FunctionNode | None,
+    cls: ast.ClassDef | None,
+    module: ModuleInfo,
+    sent_lists: set[Span],
+) -> bool:
+    """Whether the cut list reaches a sink as a list of messages: the slice itself is what a sink
+    reads (`messages=[system, *history[-20:]]`), the history it is written back over is
+    (`self.history = self.history[-20:]` ... `messages=self.history`), or a loop turns each of its
+    items into a message (`for m in history[-10:]: messages.append({"role": ..., ...})`)."""
+    if op.span in sent_lists:
+        return True
+    root: ast.AST = func if func is not None else module.tree
+    for node in ast.walk(root):
+        if isinstance(node, ast.For | ast.AsyncFor) and module.span(node.iter) == op.span:
+            item = dotted(node.target)
+            if any(_makes_message(n, item) for stmt in node.body for n in ast.walk(stmt)):
+                return True
+        if isinstance(node, ast.ListComp) and any(module.span(g.iter) == op.span for g in node.generators):
+            if any(_makes_message(n) for n in ast.walk(node.elt)):
+                return True
+        if isinstance(node, ast.Assign) and module.span(node.value) == op.span:
+            written = [dotted(t) for t in node.targets]
+            if op.target in written:
+                return _history_read_as_list(op.target, func, cls, module, sent_lists)
+    return False
+
+
+def _history_read_as_list(
+    name: str, func: FunctionNode | None, cls: ast.ClassDef | None, module: ModuleInfo, sent_lists: set[Span]
+) -> bool:
+    """Whether some read of `name` (in the class for `self.x`, else the function) is a sent list."""
+    root: ast.AST | None = cls if name.startswith("self.") and cls is not None else func
+    for node in ast.walk(root if root is not None else module.tree):
+        if isinstance(node, ast.Attribute | ast.Name) and dotted(node) == name:
+            if isinstance(getattr(node, "ctx", None), ast.Load) and module.span(node) in sent_lists:
+                return True
+    return False
+
+
+def _makes_message(node: ast.AST, item: str | None = None) -> bool:
+    """A message built in a loop body: a dict with a "role" key, a `...Message(...)` object, or the
+    loop's item itself appended to a list (`recent.append(entry)`)."""
+    if (
+        item is not None
+        and isinstance(node, ast.Call)
+        and isinstance(node.func, ast.Attribute)
+        and node.func.attr == "append"
+        and len(node.args) == 1
+        and dotted(node.args[0]) == item
+    ):
+        return True
+    if isinstance(node, ast.Dict):
+        return any(isinstance(k, ast.Constant) and k.value == "role" for k in node.keys)
+    if isinstance(node, ast.Call):
+        name = dotted(node.func) or ""
+        return name.rsplit(".", 1)[-1].endswith("Message")
     return False
 
 

@@ -85,6 +85,9 @@ class SiteBuilder:
         self.module = module
         self.ev = ev
         self.sent: set[tuple[str, int]] = set()
+        # Where the lists a sink reads as its conversation were written: every slot of a built prompt,
+        # and what project wrappers are given as `messages=` (PC401 needs the cut list to be one).
+        self.sent_lists: set[Span] = set()
 
     def build(self, found: Candidates) -> list[Prompt]:
         prompts: list[Prompt] = []
@@ -113,9 +116,18 @@ class SiteBuilder:
                     continue
                 for kw in call.keywords:
                     if kw.arg in _HISTORY_SINK_KEYWORDS:
-                        self.ev.eval(kw.value, scope)
+                        value = self.ev.eval(kw.value, scope)
+                        items = value.items if isinstance(value, Seq) else (value,)
+                        self.sent_lists.update(v.span for v in items if isinstance(v, Opaque))
         self.sent = self.ev.sent
         self.ev.sent = None
+        self.sent_lists.update(
+            seg.span
+            for prompt in prompts
+            for part in prompt.parts
+            for seg in part.segments
+            if isinstance(seg, Slot)
+        )
         prompts.extend(self._fallbacks(found))
         return prompts
 
