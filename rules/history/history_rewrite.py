@@ -6,7 +6,8 @@ early message (`messages[0]["content"] = ...`, `history[1] = {...}`) with a non-
 Inserting once per conversation (in `__init__`, `reset()`, or under an `if not history:` guard) is not
 reported. Also flags the whole history re-serialised into one message (`"\\n".join(f"{m['role']}: ..."
 for m in history)`, `json.dumps(history)`) when at least `min-static-tokens` static tokens follow it in
-the prompt: that text is recomputed every turn because the transcript before it grows.
+the prompt and the history is one kept across requests (`self.x`, a global, or a parameter the
+function appends to): that text is recomputed every turn because the transcript before it grows.
 
 ## Why is this bad?
 The cache reuses an exact prefix. Changing message 0 or 1 changes the prefix of every later message,
@@ -82,6 +83,7 @@ class HistoryRewrite(FactsRule, PromptRule):
         Example.bad(
             "RULES = 'Answer only from the transcript above. Quote the user exactly when you cite. ' * 8\n\n"
             "def reply(client, history, question):\n"
+            "    history.append({'role': 'user', 'content': question})\n"
             "    transcript = '\\n'.join(f\"{m['role']}: {m['content']}\" for m in history)\n"
             "    return client.chat.completions.create(model='gpt-4o', messages=[\n"
             "        {'role': 'system', 'content': 'Transcript:\\n' + transcript + '\\n' + RULES},\n"
