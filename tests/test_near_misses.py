@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 POLICY = (
-    "POLICY = 'Answer questions about orders, refunds and shipping. Keep answers short and factual. ' * 8\n"
+    "POLICY = 'Answer questions about orders, refunds and shipping. Keep answers short and factual. ' * 80\n"
 )
 HEAD = (
     "import time, uuid, random, logging, json\nfrom datetime import datetime\nfrom openai import OpenAI\nclient = OpenAI()\n"
@@ -83,7 +83,7 @@ def test_twin_fires(name: str, lint) -> None:  # type: ignore[no-untyped-def]
 def test_cache_impact_counts_static_tokens(lint) -> None:  # type: ignore[no-untyped-def]
     diags = lint(HEAD + chat("f'Now {datetime.now()}\\n' + POLICY"))
     (diag,) = [d for d in diags if d.code == "PC101"]
-    assert diag.cache_impact is not None and 100 < diag.cache_impact.tokens_after < 200
+    assert diag.cache_impact is not None and 1000 < diag.cache_impact.tokens_after < 2000
     assert "changes every call" in diag.message and "system message" in diag.message
 
 

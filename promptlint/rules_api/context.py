@@ -163,6 +163,17 @@ class RuleContext:
                 history = history or in_history
         return Tail(self.count_tokens("".join(texts)), history)
 
+    def static_head_tokens(self, prompt: Prompt, part: int, segment: int) -> int:
+        """Text tokens before (part, segment), up to the first value that may vary: the part of the
+        prefix that is the same for every request whatever happens at (part, segment)."""
+        texts: list[str] = []
+        for _pi, _si, seg in prompt.before(part, segment):
+            if isinstance(seg, Slot) and seg.stability >= Stability.UNKNOWN:
+                break
+            if isinstance(seg, Text):
+                texts.append(seg.text)
+        return self.count_tokens("".join(texts))
+
     def static_prefix_tokens(self, prompt: Prompt, part: int, segment: int) -> int | None:
         """Tokens up to and including (part, segment) when all of it is known text, else None."""
         texts: list[str] = []

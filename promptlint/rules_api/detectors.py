@@ -165,6 +165,12 @@ class SlotTailRule(PromptRule):
         tail = ctx.static_tail(prompt, pi, si, Stability.VOLATILE, skip_volatile=True)
         if tail.tokens < ctx.settings.min_static_tokens:
             return
+        if not tail.history:
+            # Moving the value out only pays when the static text around it reaches the provider's
+            # minimum cacheable length; a short one-shot prompt is never cached either way.
+            head = ctx.static_head_tokens(prompt, pi, si)
+            if head + tail.tokens < ctx.profile(prompt).minimum_for(prompt.model):
+                return
         primary, related = culprit_location(seg, prompt, ctx)
         own_file = seg.origin is None or seg.origin.path == ctx.path
         ctx.report(

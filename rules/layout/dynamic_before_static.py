@@ -17,8 +17,14 @@ shared static text first and the per-user or per-request part after it.
 Unsafe, offered for Jinja and plain-text templates: the line holding the value moves to the end of the
 template (outside any `if`/`for`), so the model reads it after the static text instead of before.
 
+Moving the value out must also be worth it: unless the conversation history follows, the static text
+before the value and after it together must reach the provider's minimum cacheable length (1,024
+tokens for OpenAI and for an unknown provider; `providers.<name>.minimum-tokens`). A short one-shot
+prompt (an LLM judge with a 150-token rubric) is never cached, wherever its values sit.
+
 ## Options
 - `min-static-tokens` (default 64): how long the static tail must be to report.
+- `provider` / `providers.<name>.minimum-tokens`: the minimum cacheable length used above.
 """
 
 from promptlint.api import Example, FixAvailability, Severity, SlotTailRule, Stability
@@ -34,7 +40,7 @@ class DynamicBeforeStatic(SlotTailRule):
     examples = (
         Example.bad(
             "from langchain_core.messages import HumanMessage, SystemMessage\n\n"
-            'POLICY = "Refunds are accepted within 30 days with a receipt. Store credit otherwise. " * 8\n\n'
+            'POLICY = "Refunds are accepted within 30 days with a receipt. Store credit otherwise. " * 80\n\n'
             "def build(question):\n"
             "    return [\n"
             '        SystemMessage(content=f"The customer asks: {question}\\n" + POLICY),\n'
@@ -46,7 +52,7 @@ class DynamicBeforeStatic(SlotTailRule):
             "from openai import OpenAI\n\n"
             "app = FastAPI()\n"
             "client = OpenAI()\n"
-            'POLICY = "Refunds are accepted within 30 days with a receipt. Store credit otherwise. " * 8\n\n'
+            'POLICY = "Refunds are accepted within 30 days with a receipt. Store credit otherwise. " * 80\n\n'
             '@app.post("/chat")\n'
             "def chat(req: ChatRequest):\n"
             '    system = f"You are talking to {req.customer_name}.\\n" + POLICY\n'
@@ -63,7 +69,7 @@ class DynamicBeforeStatic(SlotTailRule):
         ),
         Example.good(
             "from langchain_core.messages import HumanMessage, SystemMessage\n\n"
-            'POLICY = "Refunds are accepted within 30 days with a receipt. Store credit otherwise. " * 8\n\n'
+            'POLICY = "Refunds are accepted within 30 days with a receipt. Store credit otherwise. " * 80\n\n'
             "def build(question):\n"
             "    return [\n"
             '        SystemMessage(content=POLICY + f"\\nThe customer asks: {question}"),\n'
@@ -72,7 +78,7 @@ class DynamicBeforeStatic(SlotTailRule):
         ),
         Example.good(
             "from langchain_core.messages import HumanMessage, SystemMessage\n\n"
-            'POLICY = "Refunds are accepted within 30 days with a receipt. Store credit otherwise. " * 8\n\n'
+            'POLICY = "Refunds are accepted within 30 days with a receipt. Store credit otherwise. " * 80\n\n'
             "def build(customer_name, question):\n"
             "    # `customer_name` comes from a caller promptlint cannot see: unknown, not per-request\n"
             "    return [\n"

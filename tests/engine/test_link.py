@@ -29,7 +29,7 @@ def project(root: Path) -> Path:
         POLICY
         + "{% for k, v in faq | dictsort %}{{ k }}: {{ v }}\n{% endfor %}Customer: {{ customer_name }}\n"
     )
-    (app / "prompts" / "greet.txt").write_text("Hello {customer_name}!\n" + POLICY)
+    (app / "prompts" / "greet.txt").write_text("Hello {customer_name}!\n" + POLICY * 20)
     (app / "main.py").write_text(
         "from datetime import datetime\nfrom pathlib import Path\n\n"
         "from fastapi import FastAPI\nfrom jinja2 import Environment, FileSystemLoader\nfrom openai import OpenAI\n\n"
