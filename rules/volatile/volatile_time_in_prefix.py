@@ -23,8 +23,8 @@ the same call: the line holding the value is moved to the end of the last user m
 sees it in a different place. Otherwise the fix is a display-only suggestion.
 
 ## Known limitations
-Values computed in `__init__` and stored on `self` are treated as per-session, not volatile. Only the
-last `return` of a helper function is followed.
+Values computed in `__init__` and stored on `self` are treated as per-session, not volatile. Every
+`return` of a helper is followed (up to six) and the one that varies most stands for the call.
 
 ## References
 - DeepSeek context caching: https://api-docs.deepseek.com/guides/kv_cache

@@ -38,6 +38,7 @@ from promptlint.ir import Granularity, Stability, VolatileKind
 
 if TYPE_CHECKING:
     from promptlint.frontends.python.evaluate import Evaluator
+    from promptlint.frontends.python.modules import FunctionNode, ModuleInfo
 
 MAX_CALL_DEPTH = 4  # nested project calls followed; deeper calls are treated as unknown
 _PASS_THROUGH = frozenset(
@@ -179,11 +180,33 @@ def follow(ev: Evaluator, ref: Ref, node: ast.Call, scope: Scope) -> Value:
         return _unknown_call(ev, node, scope)
     bound = bind_arguments(ev, ref, node, scope)
     ev.consumed.add(id(fn))
-    value = ev.eval(ret, Scope(ref.module, fn, ref.owner, args=bound, depth=scope.depth + 1))
+    ret, value = eval_returns(
+        ev, ref.module, fn, ret, Scope(ref.module, fn, ref.owner, args=bound, depth=scope.depth + 1)
+    )
     value = with_step(value, Location(ref.module.path, ref.module.span(ret), f"returned by `{fn.name}()`"))
     if ref.module is not scope.module:
         value = respan(value, scope.module.span(node))
     return value
+
+
+MAX_RETURNS = 6  # returns of one function evaluated to find the path that varies most
+
+
+def eval_returns(
+    ev: Evaluator, module: ModuleInfo, fn: FunctionNode, primary: ast.expr, scope: Scope
+) -> tuple[ast.expr, Value]:
+    """The value a call returns, joined over its paths: the return whose value varies most (a value
+    is volatile if any path makes it so), else the last one. A guard's `return ""` or an `except`'s
+    fallback no longer hides the real value."""
+    best_node, best = primary, ev.eval(primary, scope)
+    rank = stability_of(best)
+    for ret in module.return_exprs(fn)[:MAX_RETURNS]:
+        if ret is primary:
+            continue
+        value = ev.eval(ret, scope)
+        if stability_of(value) > rank:
+            best_node, best, rank = ret, value, stability_of(value)
+    return best_node, best
 
 
 def bind_arguments(ev: Evaluator, ref: Ref, node: ast.Call, scope: Scope) -> dict[str, Value]:

@@ -59,6 +59,7 @@ class ModuleInfo:
     # return expressions by `id()` of this module's own function nodes, which live as long as it does.
     _spans: dict[tuple[int, int, int | None, int | None], Span] = field(default_factory=dict)
     _returns: dict[int, ast.expr | None] = field(default_factory=dict)
+    _all_returns: dict[int, tuple[ast.expr, ...]] = field(default_factory=dict)
 
     @property
     def path(self) -> str:
@@ -109,6 +110,16 @@ class ModuleInfo:
             self._returns[key] = _return_expr(fn)
         return self._returns[key]
 
+    def return_exprs(self, fn: FunctionNode) -> tuple[ast.expr, ...]:
+        """Every `return <expr>` of a function of this module in source order, outside nested
+        definitions (a guard's `return ""`, an `except`'s fallback and the real value alike)."""
+        key = id(fn)
+        found = self._all_returns.get(key)
+        if found is None:
+            found = tuple(_all_return_exprs(fn))
+            self._all_returns[key] = found
+        return found
+
     def text_of(self, node: ast.AST) -> str:
         sp = self.span(node)
         return self.source.text[sp.start : sp.end]
@@ -138,6 +149,25 @@ def _return_expr(fn: FunctionNode) -> ast.expr | None:
         else:
             for name in ("body", "orelse", "finalbody", "handlers"):
                 pending.extend(getattr(stmt, name, []) or [])
+    return found
+
+
+def _all_return_exprs(fn: FunctionNode) -> list[ast.expr]:
+    found: list[ast.expr] = []
+    stack: list[ast.AST] = list(reversed(fn.body))
+    while stack:
+        node = stack.pop()
+        if isinstance(node, ast.Return) and node.value is not None:
+            found.append(node.value)
+        elif isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef | ast.Lambda):
+            continue
+        elif isinstance(node, ast.stmt | ast.excepthandler | ast.match_case):
+            children = [
+                c
+                for c in ast.iter_child_nodes(node)
+                if isinstance(c, ast.stmt | ast.excepthandler | ast.match_case)
+            ]
+            stack.extend(reversed(children))
     return found
 
 

@@ -14,6 +14,7 @@ from collections.abc import Iterator
 from dataclasses import replace
 
 from promptlint.diagnostics import Fix, Location, Span
+from promptlint.frontends.python.calls import eval_returns
 from promptlint.frontends.python.evaluate import Evaluator, Scope
 from promptlint.frontends.python.modules import ModuleInfo, dotted
 from promptlint.frontends.python.move_fix import move_fixes
@@ -203,7 +204,8 @@ class SiteBuilder:
         if ret is None:
             return Opaque(Stability.UNKNOWN, value.node.name, self.module.span(value.node))
         self.ev.consumed.add(id(value.node))
-        inner = self.ev.eval(ret, Scope(value.module, value.node, value.owner, depth=scope.depth + 1))
+        inner_scope = Scope(value.module, value.node, value.owner, depth=scope.depth + 1)
+        ret, inner = eval_returns(self.ev, value.module, value.node, ret, inner_scope)
         step = Location(
             value.module.path,
             value.module.span(ret),
@@ -373,7 +375,7 @@ class SiteBuilder:
             ret = self.module.return_expr(fn)
             if ret is None:
                 continue
-            value = self.ev.eval(ret, Scope(self.module, fn, cls))
+            _, value = eval_returns(self.ev, self.module, fn, ret, Scope(self.module, fn, cls))
             prompt = self._named_prompt(fn.name, value, fn)
             if prompt is not None:
                 yield prompt
