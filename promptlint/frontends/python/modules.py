@@ -230,6 +230,21 @@ def resolve_relative(package: str, module: str | None, level: int) -> str:
     return base
 
 
+def _record_walrus(
+    stmt: ast.stmt, out: dict[str, list[Binding]], branch: str | None, cond: ast.expr | None
+) -> None:
+    """`if (stamp := now()):` binds `stamp` for what follows (in the statement's own expressions)."""
+    for field_name, value in ast.iter_fields(stmt):
+        if field_name in ("body", "orelse", "finalbody", "handlers") or not isinstance(value, ast.expr):
+            continue
+        for node in ast.walk(value):
+            if isinstance(node, ast.NamedExpr) and isinstance(node.target, ast.Name):
+                done = (node.end_lineno or node.lineno, node.end_col_offset or node.col_offset)
+                out.setdefault(node.target.id, []).append(
+                    Binding(node.target.id, done, "assign", node.value, stmt, branch, cond)
+                )
+
+
 def collect_bindings(
     body: list[ast.stmt],
     out: dict[str, list[Binding]],
@@ -238,6 +253,7 @@ def collect_bindings(
 ) -> None:
     """Record assignments, augmented assignments, list mutations and loop targets, in source order."""
     for stmt in body:
+        _record_walrus(stmt, out, branch, cond)
         pos = (stmt.lineno, stmt.col_offset)
         # A value is bound once its statement has run: `x = x.strip()` reads the previous `x`.
         done = (stmt.end_lineno or stmt.lineno, stmt.end_col_offset or stmt.col_offset)
