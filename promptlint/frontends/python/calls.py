@@ -112,9 +112,12 @@ def _looks_like_module_path(ev: Evaluator, qual: str, scope: Scope) -> bool:
 
 
 def _unknown_call(ev: Evaluator, node: ast.Call, scope: Scope, extra: list[Value] | None = None) -> Value:
+    """A call promptlint cannot follow: as variable as its arguments, except for the order of a set
+    given to it (`load(path, kinds={"applied"})` may only test membership; what it does with the
+    order is unknown, and unknown is no finding). Iterating the set where it is visible still is."""
     values = list(extra or [])
-    values += [ev.eval(a, scope) for a in node.args]
-    values += [ev.eval(k.value, scope) for k in node.keywords]
+    values += [ordered(ev.eval(a, scope)) for a in node.args]
+    values += [ordered(ev.eval(k.value, scope)) for k in node.keywords]
     return ev.combine(values, node, scope, Stability.DEPLOYMENT)
 
 
