@@ -24,7 +24,16 @@ from promptlint.frontends.python.bindings import (
 from promptlint.frontends.python.calls import find_method, follow
 from promptlint.frontends.python.modules import dotted
 from promptlint.frontends.python.request_input import is_request_value
-from promptlint.frontends.python.values import Map, Opaque, Ref, Value, most_volatile, stability_of, with_step
+from promptlint.frontends.python.values import (
+    Map,
+    MapEntry,
+    Opaque,
+    Ref,
+    Value,
+    most_volatile,
+    stability_of,
+    with_step,
+)
 from promptlint.frontends.python.volatile import TIME_ATTRIBUTE_GRANULARITY
 from promptlint.ir import Granularity, Stability, VolatileKind
 
@@ -55,6 +64,23 @@ def resolve_attribute(ev: Evaluator, node: ast.Attribute, scope: Scope) -> Value
             return ev.opaque(Stability.DEPLOYMENT, node, scope)
     base = ev.eval(node.value, scope)
     return attribute_of(ev, base, node, scope)
+
+
+def _merged_fields(objects: list[Map]) -> Map:
+    """One object assigned in several places (`__init__`, `clear()`): each field as its most variable
+    assignment, so a field none of them sets stays unknown."""
+    fields: dict[str, MapEntry] = {}
+    for obj in objects:
+        for entry in obj.entries:
+            known = fields.get(entry.key)
+            if known is None or stability_of(entry.value) > stability_of(known.value):
+                fields[entry.key] = entry
+    return Map(tuple(fields.values()), objects[-1].span)
+
+
+def _label(node: ast.Attribute, scope: Scope) -> str:
+    text = scope.module.text_of(node)
+    return text if len(text) <= 40 else text[:37] + "..."
 
 
 def _is_local(name: str, scope: Scope) -> bool:
@@ -90,6 +116,8 @@ def instance_attribute(ev: Evaluator, attr: str, node: ast.expr, scope: Scope) -
                     values.append(Opaque(Stability.UNKNOWN, attr, scope.module.span(node)))
     if values and all(stability_of(v) is Stability.STATIC for v in values):
         return values[-1]
+    if values and all(isinstance(v, Map) and v.dynamic is None for v in values):
+        return _merged_fields(values)  # type: ignore[arg-type]
     history = bool(re.search(r"(?i)history|messages|conversation|memory", attr))
     volatile = [v for v in values if stability_of(v) is Stability.VOLATILE]
     if volatile:
@@ -121,4 +149,7 @@ def attribute_of(ev: Evaluator, base: Value, node: ast.Attribute, scope: Scope) 
         found = base.get(node.attr)
         if found is not None:
             return found
+        if base.dynamic is None:
+            # A field the object was not given here (a default, or set later): its origin is unknown.
+            return Opaque(Stability.UNKNOWN, _label(node, scope), scope.module.span(node))
     return ev.combine([base], node, scope, Stability.STATIC)

@@ -95,11 +95,24 @@ def eval_call(ev: Evaluator, node: ast.Call, scope: Scope) -> Value:
         base = ev.eval(func.value, scope)
         return _method(ev, base, func.attr, node, scope)
     if isinstance(func, ast.Name) and imported_class(ev, func.id, scope):
-        return _unknown_call(ev, node, scope)  # what following the class would give, without parsing
+        return _constructed(ev, node, scope)  # what following the class would give, without parsing
     callee = ev.eval(func, scope) if isinstance(func, ast.Name) else None
     if isinstance(callee, Ref):
+        if isinstance(callee.node, ast.ClassDef):
+            return _constructed(ev, node, scope)
         return follow(ev, callee, node, scope)
     return _unknown_call(ev, node, scope)
+
+
+def _constructed(ev: Evaluator, node: ast.Call, scope: Scope) -> Value:
+    """An object built with keyword arguments only (`State(session_id=new_id(), goal=goal)`): its fields
+    by name, so reading `state.goal` does not carry the id; its text as a whole still does."""
+    if node.args or not node.keywords or any(k.arg is None for k in node.keywords):
+        return _unknown_call(ev, node, scope)
+    entries = tuple(
+        MapEntry(k.arg, ev.eval(k.value, scope), scope.module.span(k)) for k in node.keywords if k.arg
+    )
+    return Map(entries, scope.module.span(node))
 
 
 def _looks_like_module_path(ev: Evaluator, qual: str, scope: Scope) -> bool:
