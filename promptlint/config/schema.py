@@ -25,6 +25,8 @@ class Settings:
     min_static_tokens: int = 64
     clock_granularity: str = "hour"
     volatile_functions: tuple[str, ...] = ()
+    # Framework sinks added to data/sinks.toml: each entry as sorted (key, values) pairs.
+    sinks: tuple[tuple[tuple[str, tuple[str, ...]], ...], ...] = ()
     prompt_files: tuple[str, ...] = ()
     include_tests: bool = False
     extend_include: tuple[str, ...] = ()
@@ -92,6 +94,38 @@ def _provider(key: str, value: Any, where: str) -> str:
             hint=_did_you_mean(str(value), PROVIDERS) or f'e.g. {key} = "openai"',
         )
     return str(value)
+
+
+SINK_KEYS = ("name", "callees", "system", "messages", "user", "tools")
+
+
+def _sinks(key: str, value: Any, where: str) -> tuple[tuple[tuple[str, tuple[str, ...]], ...], ...]:
+    """`[[tool.promptlint.sinks]]` tables: `callees` and the keyword arguments that carry each part."""
+    hint = 'e.g. [[tool.promptlint.sinks]] callees = ["myapp.agents.Agent"] system = ["persona"]'
+    if not isinstance(value, list) or not all(isinstance(v, dict) for v in value):
+        raise ConfigError(f"{where}: `{key}` must be a list of tables", hint=hint)
+    out = []
+    for index, entry in enumerate(value):
+        for name in entry:
+            if name not in SINK_KEYS:
+                raise ConfigError(
+                    f"{where}: unknown key `{key}[{index}].{name}`",
+                    hint=_did_you_mean(name, SINK_KEYS) or f"keys: {', '.join(SINK_KEYS)}",
+                )
+        if not entry.get("callees"):
+            raise ConfigError(f"{where}: `{key}[{index}]` needs `callees`", hint=hint)
+        if not any(entry.get(role) for role in SINK_KEYS[2:]):
+            raise ConfigError(f"{where}: `{key}[{index}]` names no argument that carries a prompt", hint=hint)
+        fields: list[tuple[str, tuple[str, ...]]] = []
+        for name, items in sorted(entry.items()):
+            if name == "name":
+                if not isinstance(items, str):
+                    raise ConfigError(f"{where}: `{key}[{index}].name` must be a string", hint=hint)
+                fields.append((name, (items,)))
+            else:
+                fields.append((name, _str_list(f"{key}[{index}].{name}", items, where)))
+        out.append(tuple(fields))
+    return tuple(out)
 
 
 CLOCK_GRANULARITIES = ("second", "minute", "hour", "day", "week", "month", "year")
@@ -167,6 +201,7 @@ _PARSERS: dict[str, Any] = {
     "min-static-tokens": _positive_int,
     "clock-granularity": _granularity,
     "volatile-functions": _str_list,
+    "sinks": _sinks,
     "prompt-files": _str_list,
     "include-tests": _bool,
     "extend-include": _str_list,

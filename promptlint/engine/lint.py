@@ -19,6 +19,7 @@ from promptlint.engine.suppression import apply_suppressions
 from promptlint.frontends.python import PythonContext, extract_python
 from promptlint.frontends.python.modules import ModuleLoader
 from promptlint.frontends.python.volatile import VolatileTable
+from promptlint.frontends.python.wrappers import SinkTable, sink_table
 from promptlint.ir import FileFacts, Granularity
 from promptlint.providers import build_profiles, default_profile_data, merge_overrides
 from promptlint.rules_api.base import FactsRule, PromptRule, Rule, rule_url
@@ -39,6 +40,7 @@ class LintState:
     frontends: dict[FileKind, Frontend] = field(default_factory=dict)
     timings: dict[str, float] = field(default_factory=dict)
     _volatile: dict[tuple[str, ...], VolatileTable] = field(default_factory=dict)
+    _sinks: dict[object, SinkTable] = field(default_factory=dict)
     _rule_settings: dict[tuple[object, ...], RuleSettings] = field(default_factory=dict)
     _profile_data: dict[str, object] = field(default_factory=dict)
     _enabled: dict[tuple[object, ...], tuple[type[Rule], ...]] = field(default_factory=dict)
@@ -50,6 +52,12 @@ class LintState:
             table = self._volatile[settings.volatile_functions] = VolatileTable.build(
                 settings.volatile_functions
             )
+        return table
+
+    def sinks(self, settings: Settings) -> SinkTable:
+        table = self._sinks.get(settings.sinks)
+        if table is None:
+            table = self._sinks[settings.sinks] = sink_table().extended(settings.sinks)
         return table
 
     def enabled(self, settings: Settings, path: str) -> tuple[type[Rule], ...]:
@@ -98,7 +106,9 @@ class FileResult:
 
 
 def python_frontend(source: SourceFile, state: LintState, settings: Settings) -> FileFacts:
-    return extract_python(source, PythonContext(state.loader, state.volatile(settings)))
+    return extract_python(
+        source, PythonContext(state.loader, state.volatile(settings), state.sinks(settings))
+    )
 
 
 def default_frontends() -> dict[FileKind, Frontend]:

@@ -10,6 +10,7 @@ from typing import NamedTuple
 import pytest
 
 from promptlint.engine.runner import Selection, lint_paths
+from promptlint.errors import ConfigError
 from promptlint.frontends.python.wrappers import parse_sink_table, sink_table
 from promptlint.output.report import display_path
 
@@ -261,3 +262,27 @@ def test_a_suffix_entry_matches_the_final_name() -> None:
     entry = table.framework("acme.agents.AcmeAgent")
     assert entry is not None and entry.keywords == {"persona": "system"}
     assert table.framework("acme.agents.Other") is None
+
+
+def test_config_adds_framework_sinks(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    _project(
+        tmp_path,
+        {
+            "promptlint.toml": '[[sinks]]\nname = "Acme agent"\ncallees = ["acme.Agent"]\nsystem = ["persona"]\n',
+            "bot.py": f"""
+                from datetime import datetime
+                from acme import Agent
+
+                RULES = {RULES!r}
+
+
+                def build():
+                    return Agent(persona=f"It is {{datetime.now()}}. " + RULES, name="helper")
+            """,
+        },
+    )
+    (finding,) = _lint(tmp_path, monkeypatch, "bot.py")
+    assert finding.code == "PC101" and any("Acme agent" in message for _, message in finding.chain)
+    (tmp_path / "promptlint.toml").write_text('[[sinks]]\ncallees = ["acme.Agent"]\npersona = ["x"]\n')
+    with pytest.raises(ConfigError, match="unknown key `sinks\\[0\\].persona`"):
+        _lint(tmp_path, monkeypatch, "bot.py")

@@ -18,6 +18,7 @@ from promptlint.frontends.python.needles import NeedleLines
 from promptlint.frontends.python.parse import NewerSyntax, parse_python
 from promptlint.frontends.python.sites import SiteBuilder
 from promptlint.frontends.python.volatile import VolatileTable
+from promptlint.frontends.python.wrappers import SinkTable
 from promptlint.frontends.template_ir import template_paths
 from promptlint.ir import FileFacts, ParseFailure
 from promptlint.source import SourceFile
@@ -29,6 +30,7 @@ class PythonContext:
 
     loader: ModuleLoader
     volatile: VolatileTable
+    sinks: SinkTable | None = None  # None: the packaged table (data/sinks.toml)
 
 
 def extract_python(source: SourceFile, ctx: PythonContext) -> FileFacts:
@@ -48,12 +50,14 @@ def extract_python(source: SourceFile, ctx: PythonContext) -> FileFacts:
             return FileFacts(parse_failure=ParseFailure(f"cannot parse: {exc}", Span(0, 0)))
         tree, rewritten = parsed.tree, parsed.rewritten
     lines = NeedleLines.of(source)
+    if ctx.sinks is not None and ctx.sinks.extra_words:
+        lines = lines.with_words(source, ctx.sinks.extra_words)
     if not lines.mentions:
         return FileFacts()
     ctx.loader.begin_file()
     name, is_package = ctx.loader.module_name(source.path)
     module = build_module(source, tree, name, is_package)
-    evaluator = Evaluator(module, ctx.loader, ctx.volatile)
+    evaluator = Evaluator(module, ctx.loader, ctx.volatile, ctx.sinks)
     found = walk.walk(module, lines)
     sites = SiteBuilder(module, evaluator)
     prompts = sites.build(found)

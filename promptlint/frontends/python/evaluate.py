@@ -31,6 +31,7 @@ from promptlint.frontends.python.values import (
     text,
 )
 from promptlint.frontends.python.volatile import VolatileTable, format_granularity
+from promptlint.frontends.python.wrappers import SinkTable, sink_table
 from promptlint.ir import Control, Stability, VolatileKind
 
 # Evaluation steps per linted file: a bound for deep call graphs (large libraries); past the budget,
@@ -44,10 +45,15 @@ SENT_SUBSCRIPT = "#subscript"  # key of `Evaluator.sent` entries that name a sub
 class Evaluator:
     """Evaluates expressions of one linted file (and the project modules it reaches)."""
 
-    def __init__(self, home: ModuleInfo, loader: ModuleLoader, volatile: VolatileTable) -> None:
+    def __init__(
+        self, home: ModuleInfo, loader: ModuleLoader, volatile: VolatileTable, sinks: SinkTable | None = None
+    ) -> None:
         self.home = home
         self.loader = loader
         self.volatile = volatile
+        self.sinks = (
+            sinks if sinks is not None else sink_table()
+        )  # framework sinks (data/sinks.toml + config)
         self.consumed: set[int] = set()
         # A linted file and its copy reached through an import cycle may share one tree, so the
         # module is part of the key (values carry the module's path).

@@ -122,6 +122,23 @@ class NeedleLines:
             next_line = line + 1
         return cls(list(itertools.accumulate(marks)) if marks else [0], llm)
 
+    def with_words(self, source: SourceFile, words: tuple[str, ...]) -> NeedleLines:
+        """These lines plus those holding one of `words` as written (the keyword arguments of sinks a
+        config adds, `persona=`), found with one `str.find` pass per word."""
+        if not words:
+            return self
+        text = source.text
+        marks = bytearray(len(source.lines.starts) + 2)
+        for line in range(1, len(self.prefix)):
+            if self.prefix[line] != self.prefix[line - 1] and line < len(marks):
+                marks[line] = 1
+        for word in words:
+            position = text.find(word)
+            while position >= 0:
+                marks[bisect.bisect_right(source.lines.starts, position)] = 1
+                position = text.find(word, position + len(word))
+        return NeedleLines(list(itertools.accumulate(marks)), self.llm)
+
     @classmethod
     def word_by_word(cls, source: SourceFile) -> NeedleLines:
         """The same scan, one `str.find` pass per word and spelling over the original text, with the

@@ -54,6 +54,18 @@ class SinkTable:
     convention: dict[str, str]  # keyword -> role
     methods: re.Pattern[str]
     not_methods: re.Pattern[str]
+    # Keyword arguments of the sinks a config adds: the walk also looks at lines holding them.
+    extra_words: tuple[str, ...] = ()
+
+    def extended(self, extra: tuple[tuple[tuple[str, tuple[str, ...]], ...], ...]) -> SinkTable:
+        """This table with the config's `sinks` entries in front (they win over the packaged ones)."""
+        if not extra:
+            return self
+        added = parse_sink_table(
+            {"framework": [{k: (v[0] if k == "name" else list(v)) for k, v in entry} for entry in extra]}
+        ).frameworks
+        words = tuple(sorted({kw for entry in added for kw in entry.keywords}))
+        return replace(self, frameworks=(*added, *self.frameworks), extra_words=words)
 
     def framework(self, qual: str | None) -> FrameworkSink | None:
         if not qual:
@@ -79,7 +91,7 @@ def parse_sink_table(data: dict[str, object]) -> SinkTable:
         names = tuple(entry["callees"])
         frameworks.append(
             FrameworkSink(
-                entry["name"],
+                entry.get("name") or names[0],
                 frozenset(n for n in names if not n.startswith("*.")),
                 frozenset(n for n in names if n.startswith("*.")),
                 {kw: role for role in ROLES for kw in entry.get(role, [])},
@@ -107,7 +119,7 @@ class SinkArgs:
 
 def framework_sink(ev: Evaluator, call: ast.Call, scope: Scope) -> SinkArgs | None:
     """A call of a framework sink of `data/sinks.toml` with the arguments it sends; None otherwise."""
-    entry = sink_table().framework(ev.qualname(call.func, scope))
+    entry = ev.sinks.framework(ev.qualname(call.func, scope))
     if entry is None:
         return None
     found = [(role, kw.value) for kw in call.keywords if kw.arg and (role := entry.keywords.get(kw.arg))]
