@@ -82,18 +82,26 @@ def _session(system_expr: str) -> str:
     """
 
 
-def test_a_wrapper_in_another_module_sends_the_callers_clock(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
+CLOCK_FIRST = 'f"Now: {datetime.now():%H:%M}\\n" + RULES'
+
+
+def _app(tmp_path: Path, system_expr: str, llm: str = LLM_MODULE) -> None:
+    """The app package: a wrapper module, a prompts module, and a session that sends through it."""
     _project(
         tmp_path,
         {
             "app/__init__.py": "",
-            "app/llm.py": LLM_MODULE,
+            "app/llm.py": llm,
             "app/prompts.py": f"RULES = {RULES!r}\n",
-            "app/session.py": _session('f"Now: {datetime.now():%H:%M}\\n" + RULES'),
+            "app/session.py": _session(system_expr),
         },
     )
+
+
+def test_a_wrapper_in_another_module_sends_the_callers_clock(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    _app(tmp_path, CLOCK_FIRST)
     diagnostics = _lint(tmp_path, monkeypatch, "app")
     assert [(d.code, d.path, d.line) for d in diagnostics] == [("PC101", "app/session.py", 13)]
     chain = diagnostics[0].chain
@@ -104,15 +112,7 @@ def test_a_wrapper_in_another_module_sends_the_callers_clock(
 def test_findings_do_not_depend_on_the_other_files_named(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    _project(
-        tmp_path,
-        {
-            "app/__init__.py": "",
-            "app/llm.py": LLM_MODULE,
-            "app/prompts.py": f"RULES = {RULES!r}\n",
-            "app/session.py": _session('f"Now: {datetime.now():%H:%M}\\n" + RULES'),
-        },
-    )
+    _app(tmp_path, CLOCK_FIRST)
     alone = _lint(tmp_path, monkeypatch, "app/session.py")
     together = _lint(tmp_path, monkeypatch, "app/llm.py", "app/session.py", "app/prompts.py")
     assert [(d.code, d.path, d.line) for d in alone] == [(d.code, d.path, d.line) for d in together]
@@ -121,15 +121,7 @@ def test_findings_do_not_depend_on_the_other_files_named(
 def test_a_static_system_prompt_through_a_wrapper_is_silent(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    _project(
-        tmp_path,
-        {
-            "app/__init__.py": "",
-            "app/llm.py": LLM_MODULE,
-            "app/prompts.py": f"RULES = {RULES!r}\n",
-            "app/session.py": _session("RULES"),
-        },
-    )
+    _app(tmp_path, "RULES")
     assert _lint(tmp_path, monkeypatch, "app") == []
 
 
@@ -144,15 +136,7 @@ def test_the_wrappers_own_clock_is_reported_once_in_the_wrapper(
         "import anthropic",
         f"import anthropic\n    from datetime import datetime\n    HOUSE_RULES = {RULES!r}",
     )
-    _project(
-        tmp_path,
-        {
-            "app/__init__.py": "",
-            "app/llm.py": stamped,
-            "app/prompts.py": f"RULES = {RULES!r}\n",
-            "app/session.py": _session("RULES"),
-        },
-    )
+    _app(tmp_path, "RULES", llm=stamped)
     diagnostics = _lint(tmp_path, monkeypatch, "app")
     assert [(d.code, d.path) for d in diagnostics] == [("PC101", "app/llm.py")]
 
@@ -162,23 +146,16 @@ def test_a_project_function_that_only_logs_is_no_sink(
 ) -> None:
     # `chat()` is named like a model call and takes a system prompt with the conversation, but its
     # body is visible: it writes a file, so the convention does not apply.
-    _project(
-        tmp_path,
-        {
-            "app/__init__.py": "",
-            "app/llm.py": """
-                import json
+    logging_llm = """
+        import json
 
 
-                class LLM:
-                    def plan(self, system, messages):
-                        with open("audit.jsonl", "a", encoding="utf-8") as out:
-                            out.write(json.dumps({"system": system, "messages": messages}) + "\\n")
-            """,
-            "app/prompts.py": f"RULES = {RULES!r}\n",
-            "app/session.py": _session('f"Now: {datetime.now():%H:%M}\\n" + RULES'),
-        },
-    )
+        class LLM:
+            def plan(self, system, messages):
+                with open("audit.jsonl", "a", encoding="utf-8") as out:
+                    out.write(json.dumps({"system": system, "messages": messages}) + "\\n")
+    """
+    _app(tmp_path, CLOCK_FIRST, llm=logging_llm)
     assert _lint(tmp_path, monkeypatch, "app") == []
 
 

@@ -78,11 +78,6 @@ def _merged_fields(objects: list[Map]) -> Map:
     return Map(tuple(fields.values()), objects[-1].span)
 
 
-def _label(node: ast.Attribute, scope: Scope) -> str:
-    text = scope.module.text_of(node)
-    return text if len(text) <= 40 else text[:37] + "..."
-
-
 def _is_local(name: str, scope: Scope) -> bool:
     return scope.func is not None and name in scope.module.function_bindings(scope.func)
 
@@ -151,5 +146,5 @@ def attribute_of(ev: Evaluator, base: Value, node: ast.Attribute, scope: Scope) 
             return found
         if base.dynamic is None:
             # A field the object was not given here (a default, or set later): its origin is unknown.
-            return Opaque(Stability.UNKNOWN, _label(node, scope), scope.module.span(node))
+            return ev.opaque(Stability.UNKNOWN, node, scope)
     return ev.combine([base], node, scope, Stability.STATIC)

@@ -109,6 +109,11 @@ def _constructed(ev: Evaluator, node: ast.Call, scope: Scope) -> Value:
     by name, so reading `state.goal` does not carry the id; its text as a whole still does."""
     if node.args or not node.keywords or any(k.arg is None for k in node.keywords):
         return _unknown_call(ev, node, scope)
+    return _keyword_record(ev, node, scope)
+
+
+def _keyword_record(ev: Evaluator, node: ast.Call, scope: Scope) -> Map:
+    """`dict(a=x, b=y)` or `Record(a=x, b=y)`: the named keyword arguments as fields."""
     entries = tuple(
         MapEntry(k.arg, ev.eval(k.value, scope), scope.module.span(k)) for k in node.keywords if k.arg
     )
@@ -154,10 +159,7 @@ def _known_function(ev: Evaluator, qual: str, node: ast.Call, scope: Scope) -> V
         gran = max(first.granularity or Granularity.SUBSECOND, Granularity.SECOND)
         return replace(first, granularity=gran)
     if qual == "dict":
-        entries = tuple(
-            MapEntry(k.arg, ev.eval(k.value, scope), scope.module.span(k)) for k in node.keywords if k.arg
-        )
-        return Map(entries, scope.module.span(node))
+        return _keyword_record(ev, node, scope)
     owner = qual.rsplit(".", 2)[-2] if qual.count(".") >= 1 else ""
     if last in _LANGCHAIN_ROLES or (owner in _LANGCHAIN_ROLES and last == "from_template"):
         return _langchain_message(ev, qual, node, scope)

@@ -123,6 +123,26 @@ def delete_ops(stmt: ast.Delete, module: ModuleInfo) -> list[HistoryOp]:
     return out
 
 
+def outlives_call(name: str, func: FunctionNode | None, module: ModuleInfo) -> bool:
+    """`self.x`, a module global, or a parameter the function appends to (the caller keeps the list
+    and it grows turn by turn): a list that outlives the call. A local, or a parameter only read
+    (`extract(messages)`), is rebuilt for every call."""
+    if name.startswith("self.") or func is None:
+        return True
+    bindings = module.function_bindings(func).get(name.partition(".")[0])
+    if not bindings:
+        return True  # a global
+    if "." in name or not any(b.kind == "param" for b in bindings):
+        return False
+    return any(
+        isinstance(node, ast.Call)
+        and isinstance(node.func, ast.Attribute)
+        and node.func.attr in ("append", "extend")
+        and dotted(node.func.value) == name
+        for node in ast.walk(func)
+    )
+
+
 def tests_size(test: ast.expr) -> bool:
     """`if len(history) > 20`, `if tokens > self.max_tokens`: a test of how big something is, under which
     dropping one early message happens every turn once the limit is reached."""

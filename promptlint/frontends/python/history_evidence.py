@@ -18,6 +18,7 @@ import ast
 from promptlint.diagnostics import Span
 from promptlint.frontends.python.bindings import Scope
 from promptlint.frontends.python.evaluate import SENT_SUBSCRIPT, Evaluator
+from promptlint.frontends.python.history import outlives_call
 from promptlint.frontends.python.modules import FunctionNode, ModuleInfo, dotted
 from promptlint.frontends.python.values import Str, stability_of
 from promptlint.ir import HistoryOp, HistoryOpKind, Stability
@@ -60,7 +61,7 @@ def sent_history_ops(
             continue
         if op.kind in _REWRITES and _fresh_copy(base, func, module):
             continue
-        if op.kind in _REWRITES and not _persisted(base, func, module):
+        if op.kind in _REWRITES and not outlives_call(base, func, module):
             if ev is None or func is None or not _written_value_varies(op, func, cls, module, ev):
                 continue
         out.append(op)
@@ -208,29 +209,6 @@ def _cuts_apart(
             return True
     if ev is not None:
         return isinstance(ev.eval(target.value, Scope(module, func, cls)), Str)
-    return False
-
-
-def _persisted(name: str, func: FunctionNode | None, module: ModuleInfo) -> bool:
-    """`self.x`, a module global, or a parameter the function appends to (the caller keeps the list
-    and it grows turn by turn): a list that outlives the call."""
-    if name.startswith("self."):
-        return True
-    if func is None:
-        return True
-    bindings = module.function_bindings(func).get(name.partition(".")[0])
-    if not bindings:
-        return True
-    if "." in name or not any(b.kind == "param" for b in bindings):
-        return False
-    for node in ast.walk(func):
-        if (
-            isinstance(node, ast.Call)
-            and isinstance(node.func, ast.Attribute)
-            and node.func.attr in ("append", "extend")
-            and dotted(node.func.value) == name
-        ):
-            return True
     return False
 
 

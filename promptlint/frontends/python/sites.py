@@ -44,7 +44,6 @@ from promptlint.frontends.python.wrappers import (
     framework_sink,
     home_keys,
     rehome,
-    sink_table,
     wrapper_sinks,
 )
 from promptlint.ir import CacheBreakpoint, Part, Prompt, Provider, Role, Segment, Slot, Stability
@@ -140,7 +139,7 @@ class SiteBuilder:
         sink = framework_sink(self.ev, call, scope)
         ref = callee_ref(self.ev, call, scope) if sink is None else None
         if sink is None and ref is None:
-            sink = convention_sink(call)
+            sink = convention_sink(call, self.ev.sinks)
         if sink is not None:
             prompt = self._direct(call, scope, sink)
             return [prompt] if prompt is not None else []
@@ -169,7 +168,7 @@ class SiteBuilder:
     def _sends_nothing(self, call: ast.Call, scope: Scope, summaries: WrapperSummaries) -> bool:
         """A call that stores or logs what it is given (`repo.save_conversation(messages=...)`), or a
         project function whose body sends nothing."""
-        if sink_table().not_methods.search(final_name(call.func)):
+        if self.ev.sinks.not_methods.search(final_name(call.func)):
             return True
         ref = callee_ref(self.ev, call, scope)
         return ref is not None and not wrapper_sinks(self.ev, ref, summaries)

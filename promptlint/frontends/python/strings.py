@@ -16,7 +16,7 @@ from dataclasses import replace
 from typing import TYPE_CHECKING
 
 from promptlint.diagnostics import Location
-from promptlint.frontends.python.history import HISTORY_NAME
+from promptlint.frontends.python.history import HISTORY_NAME, outlives_call
 from promptlint.frontends.python.modules import dotted
 from promptlint.frontends.python.values import Map, Opaque, Seq, Str, Value, concat, static_text, text
 from promptlint.frontends.python.volatile import format_granularity
@@ -92,33 +92,17 @@ def reserialised_history(node: ast.Call, scope: Scope) -> Str | None:
     arg = node.args[0]
     source = arg.generators[0].iter if isinstance(arg, ast.GeneratorExp | ast.ListComp) else arg
     name = dotted(source)
-    if name is None or not HISTORY_NAME.search(name.rsplit(".", 1)[-1]) or not _outlives_call(name, scope):
+    if (
+        name is None
+        or not HISTORY_NAME.search(name.rsplit(".", 1)[-1])
+        or not outlives_call(name, scope.func, scope.module)
+    ):
         return None
     span = scope.module.span(node)
     label = " ".join(scope.module.text_of(node).split())
     label = label if len(label) <= 50 else label[:47] + "..."
     cause = f"{RESERIALISED}{name}"
     return Str((Slot(label, span, Stability.SESSION, cause, origin=Location(scope.module.path, span)),))
-
-
-def _outlives_call(name: str, scope: Scope) -> bool:
-    """A history kept across requests: `self.x`, a module global, or a parameter the function appends
-    to (the caller keeps it). A list given to a one-off call (`extract(messages)`) is rebuilt by its
-    caller, and a local list is new on every call: rendering either as text shifts no kept prefix."""
-    if name.startswith("self.") or scope.func is None:
-        return True
-    bindings = scope.module.function_bindings(scope.func).get(name.partition(".")[0])
-    if not bindings:
-        return True  # a global
-    if "." in name or not any(b.kind == "param" for b in bindings):
-        return False
-    return any(
-        isinstance(n, ast.Call)
-        and isinstance(n.func, ast.Attribute)
-        and n.func.attr in ("append", "extend")
-        and dotted(n.func.value) == name
-        for n in ast.walk(scope.func)
-    )
 
 
 def _join(ev: Evaluator, sep: Str, items: Value, node: ast.Call, scope: Scope) -> Value:

@@ -130,9 +130,8 @@ def framework_sink(ev: Evaluator, call: ast.Call, scope: Scope) -> SinkArgs | No
     return SinkArgs("framework", entry.name, _ordered(found)) if found else None
 
 
-def convention_sink(call: ast.Call) -> SinkArgs | None:
+def convention_sink(call: ast.Call, table: SinkTable) -> SinkArgs | None:
     """A call of a wrapper promptlint cannot see into that sends by the naming convention."""
-    table = sink_table()
     name = final_name(call.func)
     if not name or name[:1].isupper() or table.not_methods.search(name):
         return None  # constructing an object (`Result(messages=...)`), storing or logging is no request
@@ -250,7 +249,7 @@ def _sending_calls(ev: Evaluator, ref: Ref, summaries: WrapperSummaries, depth: 
             continue
         inner = callee_ref(ev, call, scope)
         if inner is None:
-            if convention_sink(call) is not None:
+            if convention_sink(call, ev.sinks) is not None:
                 yield call
         elif inner.node is not fn and wrapper_sinks(ev, inner, summaries, depth + 1):
             yield call
