@@ -87,6 +87,8 @@ class CacheImpact:
     # The request whose prefix this is (path, start, end): findings on one prompt share one tail, so a
     # total counts each prompt once, with its largest tail.
     prompt_site: tuple[str, int, int] | None = None
+    # Part of the prompt was too big to spell out (the evaluator's bound): the count is an estimate.
+    estimated: bool = False
 
 
 @dataclass(frozen=True, slots=True)

@@ -144,6 +144,22 @@ class Control:
 
 Segment = Text | Slot | Control
 
+# A slot standing for literal text the evaluator did not spell out (past its size bound); its `cause`
+# starts with the number of characters it stands for. Token counts over it are estimates.
+SUMMARY_LABEL = "text past the evaluation budget"
+CHARS_PER_TOKEN_ESTIMATE = 4
+
+
+def is_summary(seg: Segment) -> bool:
+    """Whether `seg` stands for text past the evaluator's bound."""
+    return type(seg) is Slot and seg.label == SUMMARY_LABEL
+
+
+def summarised_chars(seg: Slot) -> int:
+    """The characters a summary slot stands for."""
+    head = seg.cause.split(" ", 1)[0]
+    return int(head) if head.isdigit() else 0
+
 
 @dataclass(frozen=True, slots=True)
 class Part:

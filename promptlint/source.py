@@ -48,6 +48,7 @@ class SourceFile:
     encoding: str = "utf-8"
     bom: bool = False
     newline: str = "\n"
+    lossless: bool = True  # encoding the text again gives back the bytes read (fixes may be written)
 
     @cached_property
     def lines(self) -> LineIndex:
@@ -66,9 +67,23 @@ class SourceFile:
         return self.text.lower()
 
     def encode(self, text: str) -> bytes:
-        """Encode `text` the way this file was stored (same encoding and BOM)."""
+        """Encode `text` the way this file was stored (same encoding and BOM).
+
+        Raises:
+            UnicodeError: `text` holds a character the file's encoding cannot store.
+        """
         data = text.encode(self.encoding)
         return (codecs.BOM_UTF8 + data) if self.bom else data
+
+    def encodes(self, text: str) -> bool:
+        """Whether `text` can be written back in this file's encoding, byte-faithfully."""
+        if not self.lossless:
+            return False
+        try:
+            self.encode(text)
+        except (UnicodeError, LookupError, ValueError, TypeError):
+            return False
+        return True
 
 
 def decode_source(path: str, data: bytes, kind: FileKind) -> SourceFile:
@@ -90,15 +105,40 @@ def decode_source(path: str, data: bytes, kind: FileKind) -> SourceFile:
         if encoding == "utf-8-sig":
             encoding = "utf-8"
     try:
+        if not codecs.lookup(encoding)._is_text_encoding:
+            raise LookupError(f"{encoding!r} is not a text encoding")
         text = body.decode(encoding)
-    except (UnicodeDecodeError, LookupError) as exc:
-        start = exc.start if isinstance(exc, UnicodeDecodeError) else 0
-        line = body.count(b"\n", 0, start) + 1
-        column = start - (body.rfind(b"\n", 0, start) + 1) + 1
+    except UnicodeDecodeError as exc:
+        line = body.count(b"\n", 0, exc.start) + 1
+        column = exc.start - (body.rfind(b"\n", 0, exc.start) + 1) + 1
         raise DecodeFailure(f"cannot decode as {encoding}: {exc}", line, column) from None
+    except Exception as exc:  # a codec may raise anything (punycode: a bare UnicodeError)
+        where = _cookie_line(data) if encoding != "utf-8" else 1
+        detail = "".join(c if c.isprintable() else repr(c)[1:-1] for c in str(exc))
+        raise DecodeFailure(
+            f"cannot decode as {encoding}: {type(exc).__name__}: {detail}", where, 1
+        ) from None
     if kind is FileKind.PYTHON and not bom and cookie_error:
-        raise DecodeFailure(cookie_error, 1, 1)
-    return SourceFile(path, text, kind, encoding, bom, detect_newline(text))
+        raise DecodeFailure(cookie_error, _cookie_line(data), 1)
+    return SourceFile(
+        path, text, kind, encoding, bom, detect_newline(text), _round_trips(text, body, encoding)
+    )
+
+
+def _round_trips(text: str, body: bytes, encoding: str) -> bool:
+    """Whether encoding `text` again gives exactly `body` (false for lossy or stateful codecs)."""
+    if encoding == "utf-8":
+        return True  # a successful strict UTF-8 decode always round-trips
+    try:
+        return text.encode(encoding) == body
+    except Exception:  # as above, codecs may raise anything
+        return False
+
+
+def _cookie_line(data: bytes) -> int:
+    """The 1-based line of the PEP 263 cookie (1 or 2)."""
+    first = data.find(b"\n")
+    return 2 if first >= 0 and b"coding" not in data[:first] else 1
 
 
 def _first_two_lines(data: bytes) -> bytes:

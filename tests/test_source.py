@@ -69,3 +69,27 @@ def test_line_count_matches_the_line_index(text: str) -> None:
 )
 def test_the_first_line_ending_is_the_files_line_ending(text: str, newline: str) -> None:
     assert detect_newline(text) == newline
+
+
+@pytest.mark.parametrize(
+    "data",
+    [
+        b"# -*- coding: punycode -*-\nx = 1\n",  # a real codec that raises a bare UnicodeError
+        b"# coding: rot13\nx = 1\n",  # a str-to-str codec, not a text encoding
+        b"# coding: hex\nx = 1\n",  # a bytes-to-bytes codec
+        b"#!/usr/bin/env python\n# coding: no-such-codec\nx = 1\n",
+    ],
+)
+def test_any_codec_failure_is_a_decode_failure_at_the_cookie(data: bytes) -> None:
+    with pytest.raises(DecodeFailure) as info:
+        decode_source("x.py", data, FileKind.PYTHON)
+    assert info.value.line == data[: data.index(b"coding")].count(b"\n") + 1
+    assert "\n" not in str(info.value)
+
+
+def test_a_codec_that_does_not_round_trip_is_not_written_back() -> None:
+    plain = decode_source("x.py", "# coding: latin-1\nx = 'é'\n".encode("latin-1"), FileKind.PYTHON)
+    assert plain.lossless and plain.encodes("x = 'ü'\n") and not plain.encodes("x = '€'\n")
+    # UTF-7 reads `+AOk-` but writes the same text back as `+AOk`: never rewrite such a file.
+    utf7 = decode_source("x.py", b"# coding: utf-7\nx = '+AOk-'\n", FileKind.PYTHON)
+    assert utf7.text.endswith("x = '\u00e9'\n") and not utf7.lossless and not utf7.encodes(utf7.text)

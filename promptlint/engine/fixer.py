@@ -63,6 +63,14 @@ def fix_source(source: SourceFile, settings: Settings, state: LintState, unsafe:
     rejected: set[Fix] = set()
     rounds = 0
     originally_parsed = parses(text, source.kind)
+    if not source.lossless:
+        return FixOutcome(
+            source,
+            text,
+            0,
+            0,
+            f"{source.path}: not fixed: its encoding ({source.encoding}) would not write back the same bytes",
+        )
     while rounds < MAX_ROUNDS:
         rounds += 1
         diagnostics = lint_source(replace(source, text=text), settings, state).diagnostics
@@ -70,9 +78,9 @@ def fix_source(source: SourceFile, settings: Settings, state: LintState, unsafe:
         if not chosen:
             break
         new = apply_edits(text, [edit for fix in chosen for edit in fix.edits])
-        if originally_parsed and not parses(new, source.kind):
+        if (originally_parsed and not parses(new, source.kind)) or not source.encodes(new):
             # Keep the fixes that are fine on their own; set aside the ones that break the file.
-            new, kept = _one_by_one(text, chosen, source.kind, rejected)
+            new, kept = _one_by_one(text, chosen, source, rejected, originally_parsed)
             if not kept:
                 break
             chosen = kept
@@ -81,16 +89,19 @@ def fix_source(source: SourceFile, settings: Settings, state: LintState, unsafe:
     warning = None
     if rejected:
         titles = ", ".join(sorted({f.title for f in rejected}))
-        warning = f"{source.path}: not applied, the result would not parse: {titles}"
+        warning = f"{source.path}: not applied, the result would not parse or not encode: {titles}"
     return FixOutcome(source, text, applied, rounds, warning)
 
 
-def _one_by_one(text: str, fixes: list[Fix], kind: FileKind, rejected: set[Fix]) -> tuple[str, list[Fix]]:
-    """Apply fixes one at a time from the end of the file, keeping each only if the file still parses."""
+def _one_by_one(
+    text: str, fixes: list[Fix], source: SourceFile, rejected: set[Fix], must_parse: bool
+) -> tuple[str, list[Fix]]:
+    """Apply fixes one at a time from the end of the file, keeping each only if the file still parses
+    and can still be written in its encoding."""
     kept: list[Fix] = []
     for fix in sorted(fixes, key=lambda f: -min(e.span.start for e in f.edits)):
         candidate = apply_edits(text, fix.edits)
-        if parses(candidate, kind):
+        if (not must_parse or parses(candidate, source.kind)) and source.encodes(candidate):
             text = candidate
             kept.append(fix)
         else:

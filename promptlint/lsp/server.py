@@ -9,6 +9,7 @@ server instance made by `create_server()`.
 from __future__ import annotations
 
 import asyncio
+import json
 import os
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
@@ -35,11 +36,34 @@ class DocumentResult:
     outcome: LintOutcome
 
 
-class AnsweringProtocol(LanguageServerProtocol):
-    """pygls' protocol, but a request whose params do not deserialize gets an error response.
+PARSE_ERROR = -32700  # JSON-RPC 2.0: the body is not JSON
+INVALID_REQUEST = -32600  # JSON, but not a JSON-RPC 2.0 message
 
-    (pygls 2.1 only logs such a request, so the client would wait for an answer forever.)
+
+class AnsweringProtocol(LanguageServerProtocol):
+    """pygls' protocol, but every malformed message gets a JSON-RPC error response.
+
+    A request whose params do not deserialize gets Invalid Params for its id (pygls 2.1 only logs
+    it, so the client would wait forever); JSON that is not a JSON-RPC message gets Invalid Request
+    (pygls would fail on it and pop an error dialog in the editor); a body that is not JSON gets
+    Parse Error (see `PromptlintServer.report_server_error`).
     """
+
+    def handle_message(self, message: Any) -> None:
+        if not hasattr(message, "jsonrpc"):
+            msg_id = message.get("id") if isinstance(message, dict) else None
+            self.send_error(msg_id, INVALID_REQUEST, "Invalid Request: not a JSON-RPC 2.0 message")
+            return
+        super().handle_message(message)
+
+    def send_error(self, msg_id: Any, code: int, message: str) -> None:
+        """An error response (`id` null when the message had none we could read), and a log line."""
+        if not isinstance(msg_id, int | str):
+            msg_id = None
+        self._send_data({"jsonrpc": "2.0", "id": msg_id, "error": {"code": code, "message": message}})
+        self.notify(
+            types.WINDOW_LOG_MESSAGE, types.LogMessageParams(type=types.MessageType.Error, message=message)
+        )
 
     def structure_message(self, data: dict[str, Any]) -> Any:
         try:
@@ -66,6 +90,17 @@ class PromptlintServer(LanguageServer):
         self.pending: dict[str, asyncio.Task[None]] = {}
         self.shown_errors: set[str] = set()
         self.lint_executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="promptlint-lint")
+
+    def report_server_error(self, error: Exception, source: Any) -> None:
+        """Errors outside any request go to the log, never to a dialog: a malformed message is the
+        client's problem, and the editor should not interrupt its user for it."""
+        if isinstance(error, ValueError) and isinstance(self.protocol, AnsweringProtocol):
+            if isinstance(error, json.JSONDecodeError | UnicodeDecodeError):
+                self.protocol.send_error(None, PARSE_ERROR, f"Parse error: {error}")
+                return
+        self.window_log_message(
+            types.LogMessageParams(type=types.MessageType.Error, message=f"promptlint server: {error}")
+        )
 
     # -- linting ---------------------------------------------------------------------------------
     def path_of(self, uri: str) -> str:

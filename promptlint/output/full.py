@@ -27,7 +27,8 @@ def _block(diag: Diagnostic, report: Report) -> str:
         out.append(f"{' ' * gutter} |")
     if diag.cache_impact is not None:
         out.append(
-            f"  = cache impact: {diag.cache_impact.tokens_after} static tokens after this point cannot be reused"
+            f"  = cache impact: {'about ' if diag.cache_impact.estimated else ''}"
+            f"{diag.cache_impact.tokens_after} static tokens after this point cannot be reused"
         )
     if diag.chain:
         out.append("  = chain:")

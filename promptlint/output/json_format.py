@@ -9,7 +9,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from promptlint.diagnostics import Diagnostic, Location
+from promptlint.diagnostics import CacheImpact, Diagnostic, Location
 from promptlint.output.report import Report, display_path
 
 
@@ -39,7 +39,7 @@ def diagnostic_dict(diag: Diagnostic, report: Report) -> dict[str, Any]:
         "end_location": {"row": end.line, "column": end.column},
         "fix": fix,
         "url": diag.url,
-        "cache_impact": {"tokens_after": diag.cache_impact.tokens_after} if diag.cache_impact else None,
+        "cache_impact": _impact(diag.cache_impact) if diag.cache_impact else None,
         "related": related,
         "path": [_location(loc, report) for loc in diag.chain],
     }
@@ -60,3 +60,10 @@ def render_json(report: Report) -> str:
         json.dumps([diagnostic_dict(d, report) for d in report.diagnostics], indent=2, ensure_ascii=False)
         + "\n"
     )
+
+
+def _impact(impact: CacheImpact) -> dict[str, object]:
+    out: dict[str, object] = {"tokens_after": impact.tokens_after}
+    if impact.estimated:
+        out["estimated"] = True  # part of the prompt was past the evaluator's size bound
+    return out

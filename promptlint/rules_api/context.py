@@ -12,7 +12,20 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from promptlint.diagnostics import CacheImpact, Diagnostic, Fix, Location, Span
-from promptlint.ir import Control, Granularity, Part, Prompt, Provider, Role, Slot, Stability, Text
+from promptlint.ir import (
+    CHARS_PER_TOKEN_ESTIMATE,
+    Control,
+    Granularity,
+    Part,
+    Prompt,
+    Provider,
+    Role,
+    Slot,
+    Stability,
+    Text,
+    is_summary,
+    summarised_chars,
+)
 from promptlint.providers import ProviderProfile, profile_for
 from promptlint.rules_api.base import Rule
 from promptlint.source import SourceFile
@@ -38,6 +51,7 @@ class Tail:
 
     tokens: int
     history: bool
+    estimated: bool = False  # part of the text was past the evaluator's bound: `tokens` is an estimate
 
     def describe(self) -> str:
         parts = []
@@ -100,9 +114,13 @@ class RuleContext:
         if missing:
             raise ValueError(f"{self.rule.code}: message placeholders not filled: {sorted(missing)}")
         message = self.rule.message.format(**args)
-        site = self.current_prompt.site if self.current_prompt is not None else None
+        prompt = self.current_prompt
+        site = prompt.site if prompt is not None else None
+        estimated = prompt is not None and any(
+            is_summary(seg) for part in prompt.parts for seg in part.segments
+        )
         impact = (
-            CacheImpact(tokens_after, (self.path, site.start, site.end) if site else None)
+            CacheImpact(tokens_after, (self.path, site.start, site.end) if site else None, estimated)
             if tokens_after is not None
             else None
         )
@@ -137,6 +155,7 @@ class RuleContext:
         depth = 0  # if-blocks opened after the start
         skip_at: int | None = None  # depth whose sibling branch (elif/else) is being skipped
         closed = _closed_branches(prompt, part, segment)
+        estimate = 0  # tokens of text summarised by the evaluator, at CHARS_PER_TOKEN_ESTIMATE
         for pi, si, seg in prompt.after(part, segment):
             if isinstance(seg, Control) and closed:
                 if seg.kind == "if":
@@ -152,6 +171,9 @@ class RuleContext:
                 continue
             if isinstance(seg, Text):
                 texts.append(seg.text)
+            elif is_summary(seg):
+                assert isinstance(seg, Slot)
+                estimate += summarised_chars(seg) // CHARS_PER_TOKEN_ESTIMATE
             elif isinstance(seg, Slot):
                 in_history = prompt.parts[pi].role is Role.HISTORY
                 if skip_volatile and seg.stability is Stability.VOLATILE:
@@ -161,7 +183,7 @@ class RuleContext:
                 if seg.stability >= stop_at or (seg.stability >= Stability.UNKNOWN and not in_history):
                     break
                 history = history or in_history
-        return Tail(self.count_tokens("".join(texts)), history)
+        return Tail(self.count_tokens("".join(texts)) + estimate, history, estimate > 0)
 
     def static_head_tokens(self, prompt: Prompt, part: int, segment: int) -> int:
         """Text tokens before (part, segment), up to the first value that may vary: the part of the

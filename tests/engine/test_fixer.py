@@ -77,7 +77,11 @@ def test_a_fix_that_breaks_parsing_is_rolled_back(state: LintState, monkeypatch)
     bad = _diag(source.path, Span(0, 1), Fix("break it", Applicability.SAFE, (Edit(Span(0, 5), "x = ("),)))
     monkeypatch.setattr(fixer, "lint_source", lambda *a, **k: FileResult(source.path, [bad]))
     outcome = fix_source(source, ALL, state, unsafe=False)
-    assert outcome.text == "x = 1\n" and outcome.warning and "would not parse: break it" in outcome.warning
+    assert (
+        outcome.text == "x = 1\n"
+        and outcome.warning
+        and "would not parse or not encode: break it" in outcome.warning
+    )
 
 
 def test_only_the_breaking_fix_is_set_aside(state: LintState, monkeypatch) -> None:  # type: ignore[no-untyped-def]
@@ -150,3 +154,23 @@ def test_fixing_is_idempotent_and_keeps_files_valid(
     has_fix = any(p in pieces for p in ("', '.join(TAGS)", "json.dumps(load())")) or "X-Cache" in headers
     if not has_fix:
         assert once.text == source.text
+
+
+def test_a_fix_the_files_encoding_cannot_store_is_set_aside(state: LintState, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    source = decode_source("app.py", b"# coding: latin-1\nx = 1\n", FileKind.PYTHON)
+    euro = _diag(
+        source.path, Span(18, 19), Fix("euro", Applicability.SAFE, (Edit(Span(22, 23), "'\u20ac'"),))
+    )
+    monkeypatch.setattr(fixer, "lint_source", lambda *a, **k: FileResult(source.path, [euro]))
+    outcome = fix_source(source, ALL, state, unsafe=False)
+    assert outcome.text == source.text and outcome.warning and "euro" in outcome.warning
+
+
+def test_a_file_whose_codec_does_not_round_trip_is_never_fixed(state: LintState) -> None:
+    source = decode_source(
+        "app.py", b"# coding: utf-7\n" + APP.encode("utf-7") + b"# +AOk-\n", FileKind.PYTHON
+    )
+    outcome = fix_source(source, ALL, state, unsafe=True)
+    assert (
+        not outcome.changed and outcome.warning and "would not write back the same bytes" in outcome.warning
+    )

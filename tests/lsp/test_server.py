@@ -307,3 +307,28 @@ async def test_cli_server_command_shutdown_and_exit() -> None:
         assert lsp_client._server.returncode == 0
     finally:
         await lsp_client.stop()
+
+
+async def test_malformed_messages_are_answered_and_logged_never_shown(
+    client: LanguageClient, workspace: Path
+) -> None:
+    uri = await _open(client, workspace / "app9.py", BAD)
+    shown_before, logged_before = len(client.messages), len(client.log_messages)
+    writer = client.protocol.writer
+    assert writer is not None
+    for body in (b"{not json", b"[1, 2, 3]", b'{"id": 7, "method": "x"}', b"\xff\xfe"):
+        writer.write(b"Content-Length: %d\r\n\r\n%s" % (len(body), body))
+    client.protocol._send_data({"jsonrpc": "2.0", "method": "textDocument/didOpen", "params": {"bad": 1}})
+    for _ in range(200):
+        if len(client.log_messages) - logged_before >= 5:
+            break
+        await asyncio.sleep(0.05)
+    assert len(client.log_messages) - logged_before >= 5
+    assert len(client.messages) == shown_before  # no window/showMessage popup
+    result = await client.text_document_hover_async(
+        types.HoverParams(
+            text_document=types.TextDocumentIdentifier(uri=uri),
+            position=types.Position(line=CLOCK_LINE, character=CLOCK_CHAR),
+        )
+    )
+    assert result is not None

@@ -24,11 +24,14 @@ from promptlint.frontends.python.values import (
     Seq,
     Str,
     Value,
+    bounded_items,
     concat,
     most_volatile,
     opaque_parts,
     ordered,
+    repeat,
     text,
+    text_size,
 )
 from promptlint.frontends.python.volatile import VolatileTable, format_granularity
 from promptlint.frontends.python.wrappers import SinkTable, sink_table
@@ -39,6 +42,10 @@ from promptlint.ir import Control, Stability, VolatileKind
 EVAL_BUDGET = 20_000
 # Nested evaluations (a chain of 200 `x1 = x0 + ...` assignments) stop here instead of exhausting the stack.
 MAX_EVAL_DEPTH = 120
+# A built string value costs one step per this many segments and characters (on top of its own step).
+SEGMENTS_PER_STEP = 64
+CHARS_PER_STEP = 4096
+_BUILDING = (ast.BinOp, ast.JoinedStr, ast.Call)
 SENT_SUBSCRIPT = "#subscript"  # key of `Evaluator.sent` entries that name a subscript node by id
 
 
@@ -88,6 +95,13 @@ class Evaluator:
             value = self._eval(node, scope)
         finally:
             self._active.discard(key)
+        if type(value) is Str and type(node) in _BUILDING and len(value.segments) > 1:
+            # What a value costs to build counts against the same budget as the steps, so that work
+            # and memory per file stay linear in its size whatever the code does with big strings.
+            self.budget -= (
+                len(value.segments) // SEGMENTS_PER_STEP
+                + text_size(value.segments, summarised=False) // CHARS_PER_STEP
+            )
         self._memo[key] = value
         if scope.args is not None and id(scope.args) not in self._bound:
             self._bound[id(scope.args)] = scope.args  # keeps the id in the key from being reused
@@ -243,13 +257,13 @@ class Evaluator:
         if isinstance(node.op, ast.Mult) and isinstance(node.right, ast.Constant) and isinstance(left, Str):
             count = node.right.value
             if isinstance(count, int) and 0 <= count <= 1000:
-                return concat(*([left] * count))
+                return repeat(left, count)
         return self.combine([left, right], node, scope, Stability.STATIC)
 
     def add(self, left: Value, right: Value, node: ast.AST, scope: Scope) -> Value:
         if isinstance(left, Seq) or isinstance(right, Seq):
             items = [*_items(left), *_items(right)]
-            return Seq(tuple(items), scope.module.span(node))
+            return Seq(bounded_items(items, scope.module.span(node)), scope.module.span(node))
         if (
             isinstance(left, Opaque)
             and left.iterable_of_messages

@@ -42,7 +42,7 @@ def parse_python(text: str, path: str = "<unknown>") -> Parsed:
     try:
         return Parsed(_ast_parse(text, path))
     except SyntaxError as original:
-        if sys.version_info >= (3, 14):
+        if sys.version_info >= (3, 14) or not _libcst_may_read(text, original):
             raise
         try:
             module = libcst.parse_module(text)
@@ -67,13 +67,27 @@ def is_valid_python(text: str) -> bool:
     try:
         _ast_parse(text, "<check>")
         return False  # the grammar accepts it, the compiler does not (a repeated keyword, say)
-    except (SyntaxError, ValueError, RecursionError, MemoryError):
-        pass
+    except SyntaxError as exc:
+        if not _libcst_may_read(text, exc):
+            return False
+    except (ValueError, RecursionError, MemoryError):
+        return False  # too deep or too big for the interpreter: no other Python reads it either
     try:
         libcst.parse_module(text)
     except Exception:
         return False
     return True
+
+
+# libcst's native parser overflows its stack (a segfault, not an exception) on deep nesting, and is
+# slow on big files; it is only asked about files the interpreter rejects for their syntax.
+LIBCST_MAX_BYTES = 1024 * 1024
+_TOO_DEEP = ("too many nested", "too many statically nested", "recursion", "too complex")
+
+
+def _libcst_may_read(text: str, error: SyntaxError) -> bool:
+    message = str(error.msg or "").lower()
+    return len(text) <= LIBCST_MAX_BYTES and not any(word in message for word in _TOO_DEEP)
 
 
 def _ast_parse(text: str, path: str) -> ast.Module:

@@ -16,7 +16,17 @@ from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING
 
 from promptlint.diagnostics import Fix, Location, Span
-from promptlint.ir import Granularity, Segment, Slot, Stability, Text, VolatileKind
+from promptlint.ir import (
+    SUMMARY_LABEL,
+    Granularity,
+    Segment,
+    Slot,
+    Stability,
+    Text,
+    VolatileKind,
+    is_summary,
+    summarised_chars,
+)
 
 if TYPE_CHECKING:
     from promptlint.frontends.python.modules import ModuleInfo
@@ -162,11 +172,102 @@ def opaque_parts(value: Value) -> Iterable[Opaque]:
 
 
 def stability_of(value: Value) -> Stability:
+    if type(value) is Str:  # the common case, without building an Opaque per slot
+        return max((seg.stability for seg in value.segments if type(seg) is Slot), default=Stability.STATIC)
     return max((op.stability for op in opaque_parts(value)), default=Stability.STATIC)
 
 
+# The most text one string value holds: a prompt is a few hundred KB at most, while `p1 = p0 + p0`
+# repeated 60 times would spell out 2**60 characters. Past the bound, the rest is summarised (see
+# `_bounded`) and token counts over it become estimates (`ir.is_summary`).
+MAX_TEXT_CHARS = 256 * 1024
+MAX_SEGMENTS = 4096
+
+
 def concat(*parts: Str) -> Str:
-    return Str(tuple(seg for part in parts for seg in part.segments))
+    segments = tuple(seg for part in parts for seg in part.segments)
+    if len(parts) < 2 or (len(segments) <= MAX_SEGMENTS and text_size(segments) <= MAX_TEXT_CHARS):
+        return Str(segments)
+    return Str(_bounded(segments))
+
+
+def repeat(value: Str, count: int) -> Str:
+    """`value * count`, without building more copies than the bound can hold."""
+    literal = static_text(value)
+    if literal is not None and value.segments:
+        span = value.segments[0].span
+        room = MAX_TEXT_CHARS // max(len(literal), 1) + 1
+        if count <= room:
+            return text(literal * count, span)
+        rest = (count - room) * len(literal)
+        return Str(
+            (
+                Text(literal * room, span),
+                Slot(SUMMARY_LABEL, span, Stability.STATIC, f"{rest} characters not evaluated"),
+            )
+        )
+    size = max(text_size(value.segments), len(value.segments), 1)
+    copies = min(count, MAX_TEXT_CHARS // size + 2, MAX_SEGMENTS // max(len(value.segments), 1) + 2)
+    return concat(*([value] * copies))
+
+
+def text_size(segments: Iterable[Segment], summarised: bool = True) -> int:
+    """Characters of literal text in `segments`; with `summarised`, a summary counts what it stands for."""
+    total = 0
+    for seg in segments:
+        if type(seg) is Text:
+            total += len(seg.text)
+        elif summarised and type(seg) is Slot and seg.label == SUMMARY_LABEL:
+            total += summarised_chars(seg)
+    return total
+
+
+def _bounded(segments: tuple[Segment, ...]) -> tuple[Segment, ...]:
+    """The segments up to the bound, then the most variable slot of the rest (so a finding there is
+    still reported, at its own place) and one summary slot standing for the text that was dropped."""
+    kept: list[Segment] = []
+    chars = 0
+    dropped = 0
+    worst: Slot | None = None
+    first_dropped: Span | None = None
+    for seg in segments:
+        if first_dropped is None:
+            size = len(seg.text) if type(seg) is Text else 0
+            if len(kept) + 3 <= MAX_SEGMENTS and chars + size <= MAX_TEXT_CHARS and not is_summary(seg):
+                kept.append(seg)
+                chars += size
+                continue
+            first_dropped = seg.span
+            if type(seg) is Text and chars < MAX_TEXT_CHARS:
+                room = MAX_TEXT_CHARS - chars
+                kept.append(Text(seg.text[:room], seg.span, False))
+                dropped += len(seg.text) - room
+                continue
+        if type(seg) is Text:
+            dropped += len(seg.text)
+        elif type(seg) is Slot:
+            if is_summary(seg):
+                dropped += summarised_chars(seg)
+                seg = replace(seg, stability=Stability.STATIC)
+            if worst is None or seg.stability > worst.stability:
+                worst = seg
+    if worst is not None and worst.stability > Stability.STATIC and not is_summary(worst):
+        kept.append(worst)
+    if first_dropped is not None:
+        kept.append(
+            Slot(SUMMARY_LABEL, first_dropped, Stability.STATIC, f"{dropped} characters not evaluated")
+        )
+    return tuple(kept)
+
+
+MAX_ITEMS = 1024  # items of one list value; past it the rest is one opaque item (its most variable part)
+
+
+def bounded_items(items: list[Value], span: Span) -> tuple[Value, ...]:
+    if len(items) <= MAX_ITEMS:
+        return tuple(items)
+    rest = most_volatile(items[MAX_ITEMS - 1 :], "items past the evaluation budget", span, Stability.STATIC)
+    return (*items[: MAX_ITEMS - 1], rest)
 
 
 def text(value: str, span: Span) -> Str:
