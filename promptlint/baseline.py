@@ -13,7 +13,7 @@ import tempfile
 from dataclasses import dataclass
 from typing import Any
 
-from promptlint.diagnostics import Diagnostic, Severity
+from promptlint.diagnostics import Diagnostic, Severity, fails  # noqa: F401 - `fails` was public here
 from promptlint.errors import UsageError
 from promptlint.output.fingerprint import fingerprints, normalized_path
 from promptlint.output.report import Report
@@ -84,10 +84,3 @@ def write_baseline(path: str, report: Report) -> int:
             os.unlink(tmp)
         raise
     return len(report.diagnostics)
-
-
-def fails(diagnostics: tuple[Diagnostic, ...] | list[Diagnostic], threshold: Severity | None) -> bool:
-    """Whether any diagnostic is at or above `threshold` (any diagnostic at all when None)."""
-    if threshold is None:
-        return bool(diagnostics)
-    return any(d.severity.rank >= threshold.rank for d in diagnostics)

@@ -12,14 +12,16 @@ import sys
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import replace
+from pathlib import Path
 from typing import Any, NoReturn
 
 import click
 
 from promptlint import __version__
-from promptlint.baseline import apply_baseline, fails, load_baseline, write_baseline
-from promptlint.diagnostics import Severity, total_cache_impact
-from promptlint.engine.fixing import apply_fixes
+from promptlint.diagnostics import Severity, fails, total_cache_impact
+from promptlint.engine.cache import DEFAULT_DIR as DEFAULT_CACHE_DIR
+from promptlint.engine.cache import ResultCache
+from promptlint.engine.cache import clean as clean_cache
 from promptlint.engine.registry import Registry
 from promptlint.engine.runner import RunResult, Selection, lint_paths
 from promptlint.errors import PromptlintError
@@ -108,6 +110,15 @@ def cli() -> None:
     type=click.Path(dir_okay=False),
     help="Record all current findings in this baseline file.",
 )
+@click.option(
+    "--no-cache", is_flag=True, envvar="PROMPTLINT_NO_CACHE", help="Neither read nor write the result cache."
+)
+@click.option(
+    "--cache-dir",
+    type=click.Path(file_okay=False),
+    envvar="PROMPTLINT_CACHE_DIR",
+    help=f"Where the result cache lives [default: {DEFAULT_CACHE_DIR}].",
+)
 @guarded
 def check(
     paths: tuple[str, ...],
@@ -127,6 +138,8 @@ def check(
     unsafe_fixes: bool,
     diff: bool,
     fix_only: bool,
+    no_cache: bool,
+    cache_dir: str | None,
 ) -> None:
     """Lint PATHS (default: the current directory); `-` reads one file from stdin."""
     selection = Selection(_split(select) or None, _split(ignore), _split(extend_select), preview)
@@ -134,8 +147,11 @@ def check(
     if paths == ("-",):
         stdin = (stdin_filename or "stdin.py", sys.stdin.buffer.read())
     targets = list(paths or (".",))
-    run = lint_paths(targets, config=config, selection=selection, stdin=stdin)
+    cache = None if no_cache or stdin is not None else ResultCache(Path(cache_dir or DEFAULT_CACHE_DIR))
+    run = lint_paths(targets, config=config, selection=selection, stdin=stdin, cache=cache)
     if diff or fix or fix_only:
+        from promptlint.engine.fixing import apply_fixes  # the fixer loads only when asked for
+
         outcome = apply_fixes(run, targets, config, selection, unsafe_fixes, write=not diff and stdin is None)
         for warning in outcome.warnings:
             click.echo(f"warning: {warning}", err=True)
@@ -172,6 +188,8 @@ def check(
 
 def _baseline(report: Report, baseline_file: str | None, write_baseline_file: str | None) -> Report:
     """Write and/or apply a baseline; the findings just written count as baselined for this run."""
+    from promptlint.baseline import apply_baseline, load_baseline, write_baseline
+
     known = load_baseline(baseline_file) if baseline_file else frozenset()
     if write_baseline_file:
         count = write_baseline(write_baseline_file, report)
@@ -212,6 +230,22 @@ def _summary(run: RunResult, statistics: bool) -> None:
     if tokens:
         line += f" Cache impact: {tokens} static tokens cannot be reused."
     click.echo(line)
+
+
+@cli.command("clean")
+@click.option(
+    "--cache-dir",
+    type=click.Path(file_okay=False),
+    envvar="PROMPTLINT_CACHE_DIR",
+    help=f"The cache to remove [default: {DEFAULT_CACHE_DIR}].",
+)
+def clean_command(cache_dir: str | None) -> None:
+    """Remove the result cache."""
+    directory = Path(cache_dir or DEFAULT_CACHE_DIR)
+    if clean_cache(directory):
+        click.echo(f"Removed {directory}")
+    else:
+        click.echo(f"No cache at {directory}")
 
 
 @cli.command("rules")

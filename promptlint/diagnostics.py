@@ -127,3 +127,10 @@ def total_cache_impact(diagnostics: Iterable[Diagnostic]) -> int:
             site = impact.prompt_site
             per_prompt[site] = max(per_prompt.get(site, 0), impact.tokens_after)
     return loose + sum(per_prompt.values())
+
+
+def fails(diagnostics: tuple[Diagnostic, ...] | list[Diagnostic], threshold: Severity | None) -> bool:
+    """Whether any diagnostic is at or above `threshold` (any diagnostic at all when None)."""
+    if threshold is None:
+        return bool(diagnostics)
+    return any(d.severity.rank >= threshold.rank for d in diagnostics)

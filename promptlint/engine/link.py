@@ -22,9 +22,8 @@ from dataclasses import replace
 from promptlint.diagnostics import Applicability, Diagnostic, Fix, Location, Span
 from promptlint.engine.lint import FileResult, dedupe
 from promptlint.engine.suppression import Suppression, find_suppressions
-from promptlint.frontends.template_ir import is_template_origin
-from promptlint.frontends.template_loader import TemplateLoader
-from promptlint.source import SourceFile
+from promptlint.frontends.template_ir import MAX_TEMPLATE_BYTES, is_template_origin
+from promptlint.source import DecodeFailure, FileKind, SourceFile, decode_source
 
 ENGINE_CODES = frozenset({"PC001", "PC002", "PC003"})
 
@@ -60,7 +59,7 @@ def link_project(
     keys = [_key(r.path) for r in results]
     spelled = dict(zip(keys, (r.path for r in results), strict=True))
     replaced = superseded(results, keys)
-    loader = TemplateLoader()
+    read: dict[str, SourceFile | None] = {}
     extra: dict[str, SourceFile] = {}
     kept: list[Diagnostic] = []
     moved: list[Diagnostic] = []
@@ -77,7 +76,7 @@ def link_project(
     used: set[tuple[str, Span]] = set()
     surviving: list[Diagnostic] = []
     for path, group in _by_path(moved).items():
-        source = sources.get(path) or loader.source(path)
+        source = sources.get(path) or _read_template(path, read)
         if source is None:
             surviving.extend(group)
             continue
@@ -140,3 +139,16 @@ def _match(suppressions: list[Suppression], diag: Diagnostic, line: int) -> Span
                 if code.upper() in (diag.code, diag.name.upper()):
                     return span
     return None
+
+
+def _read_template(path: str, memo: dict[str, SourceFile | None]) -> SourceFile | None:
+    """The decoded text of a template a finding moved into (None when it cannot be read)."""
+    key = _key(path)
+    if key not in memo:
+        try:
+            with open(key, "rb") as handle:
+                data = handle.read(MAX_TEMPLATE_BYTES + 1)
+            memo[key] = decode_source(path, data, FileKind.TEXT) if len(data) <= MAX_TEMPLATE_BYTES else None
+        except (OSError, DecodeFailure):
+            memo[key] = None
+    return memo[key]

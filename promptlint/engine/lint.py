@@ -10,22 +10,24 @@ import os
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
+from typing import TYPE_CHECKING
 
 from promptlint.config.schema import Settings
 from promptlint.diagnostics import Diagnostic, Location, Severity, Span
 from promptlint.engine.registry import Registry
 from promptlint.engine.selection import enabled_rules, per_file_ignores
 from promptlint.engine.suppression import apply_suppressions
-from promptlint.frontends.python import PythonContext, extract_python
-from promptlint.frontends.python.modules import ModuleLoader
-from promptlint.frontends.python.volatile import VolatileTable
-from promptlint.frontends.python.wrappers import SinkTable, sink_table
 from promptlint.ir import FileFacts, Granularity
 from promptlint.providers import build_profiles, default_profile_data, merge_overrides
 from promptlint.rules_api.base import FactsRule, PromptRule, Rule, rule_url
 from promptlint.rules_api.context import RuleContext, RuleSettings
 from promptlint.source import FileKind, SourceFile
 from promptlint.tokens import TokenCounter
+
+if TYPE_CHECKING:  # the frontends are imported when a file is linted, not when a cached run starts
+    from promptlint.frontends.python.modules import ModuleLoader
+    from promptlint.frontends.python.volatile import VolatileTable
+    from promptlint.frontends.python.wrappers import SinkTable
 
 Frontend = Callable[[SourceFile, "LintState", Settings], FileFacts]
 
@@ -36,7 +38,9 @@ class LintState:
 
     registry: Registry
     tokens: TokenCounter
-    loader: ModuleLoader = field(default_factory=ModuleLoader)
+    # The project-module loader, made on first use (a run answered from the cache never needs it).
+    loader_roots: tuple[str, ...] = ()
+    _loader: ModuleLoader | None = None
     frontends: dict[FileKind, Frontend] = field(default_factory=dict)
     timings: dict[str, float] = field(default_factory=dict)
     _volatile: dict[tuple[str, ...], VolatileTable] = field(default_factory=dict)
@@ -46,9 +50,19 @@ class LintState:
     _enabled: dict[tuple[object, ...], tuple[type[Rule], ...]] = field(default_factory=dict)
     _known: dict[str, str] = field(default_factory=dict)
 
+    @property
+    def loader(self) -> ModuleLoader:
+        if self._loader is None:
+            from promptlint.frontends.python.modules import ModuleLoader
+
+            self._loader = ModuleLoader(self.loader_roots)
+        return self._loader
+
     def volatile(self, settings: Settings) -> VolatileTable:
         table = self._volatile.get(settings.volatile_functions)
         if table is None:
+            from promptlint.frontends.python.volatile import VolatileTable
+
             table = self._volatile[settings.volatile_functions] = VolatileTable.build(
                 settings.volatile_functions
             )
@@ -57,6 +71,8 @@ class LintState:
     def sinks(self, settings: Settings) -> SinkTable:
         table = self._sinks.get(settings.sinks)
         if table is None:
+            from promptlint.frontends.python.wrappers import sink_table
+
             table = self._sinks[settings.sinks] = sink_table().extended(settings.sinks)
         return table
 
@@ -103,9 +119,14 @@ class FileResult:
     errors: list[str] = field(default_factory=list)
     lines: int = 0
     links: tuple[str, ...] = ()  # template files whose text this file's prompts contain (engine/link.py)
+    # For the result cache: the digest of the file's bytes, and the other files the result used.
+    digest: str | None = None
+    deps: tuple[tuple[str, str | None], ...] = ()
 
 
 def python_frontend(source: SourceFile, state: LintState, settings: Settings) -> FileFacts:
+    from promptlint.frontends.python import PythonContext, extract_python
+
     return extract_python(
         source, PythonContext(state.loader, state.volatile(settings), state.sinks(settings))
     )

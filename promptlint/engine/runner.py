@@ -14,8 +14,10 @@ from dataclasses import dataclass, field
 
 from promptlint.config.load import ConfigResolver
 from promptlint.config.schema import Settings
+from promptlint.depends import digest
 from promptlint.diagnostics import Diagnostic, Span
 from promptlint.discovery import discover
+from promptlint.engine.cache import ResultCache, settings_key
 from promptlint.engine.collector import between_files, tune_for_lint, tuned_for_lint
 from promptlint.engine.link import link_project
 from promptlint.engine.lint import (
@@ -28,7 +30,6 @@ from promptlint.engine.lint import (
 )
 from promptlint.engine.registry import Registry
 from promptlint.engine.selection import validate_selectors
-from promptlint.frontends.python.modules import ModuleLoader
 from promptlint.ir import Prompt
 from promptlint.source import DecodeFailure, FileKind, SourceFile, decode_source
 from promptlint.tokens import TiktokenCounter
@@ -65,8 +66,8 @@ class Task:
 
 def new_state(roots: tuple[str, ...] = ()) -> LintState:
     """Per-process lint state."""
-    loader = ModuleLoader(roots)
-    return LintState(Registry.load(), TiktokenCounter(), loader, default_frontends())
+    # The frontends (and with them jinja2 and the Python analysis) load with the first file linted.
+    return LintState(Registry.load(), TiktokenCounter(), roots)
 
 
 def read_source(path: str, kind: FileKind, data: bytes | None = None) -> SourceFile | Diagnostic:
@@ -102,12 +103,25 @@ def load_source(
 def lint_task(
     task: Task, state: LintState, data: bytes | None = None
 ) -> tuple[FileResult, SourceFile | None]:
+    state.loader.log.reset()
+    if data is None:
+        try:
+            with open(task.path, "rb") as handle:
+                data = handle.read()
+        except OSError:
+            data = None  # load_source reports it
+    content = digest(data) if data is not None else None
     source, failure = load_source(task.path, task.kind, data)
     if failure is not None:
         pc001 = any(r.code == "PC001" for r in state.enabled(task.settings, task.path))
-        return FileResult(task.path, [failure] if pc001 else []), source if pc001 else None
+        result = FileResult(task.path, [failure] if pc001 else [], digest=content)
+        return result, source if pc001 else None
     assert source is not None
-    return lint_source(source, task.settings, state), source
+    result = lint_source(source, task.settings, state)
+    own = os.path.abspath(task.path)
+    result.digest = content
+    result.deps = tuple(dep for dep in state.loader.log.snapshot() if dep[0] != own)
+    return result, source
 
 
 # -- worker processes ---------------------------------------------------------------------------
@@ -160,8 +174,12 @@ def lint_paths(
     selection: Selection | None = None,
     jobs: int | None = None,
     stdin: tuple[str, bytes] | None = None,
+    cache: ResultCache | None = None,
 ) -> RunResult:
     """Lint files and directories (or one stdin buffer named `stdin[0]`) and merge the results.
+
+    With a `cache`, a file whose bytes, settings and dependencies are unchanged since it was last
+    linted gets its stored result, and the results computed are stored (see `engine/cache.py`).
 
     Raises:
         ConfigError: a config file is invalid.
@@ -194,11 +212,43 @@ def lint_paths(
         tasks = collect_tasks([p for p in paths if p not in missing], resolver, selection)
         for task in tasks:
             validate_selectors(task.settings.select or (), rules, task.settings.config_path or "config")
-        pairs, timings = _run(tasks, registry_state, jobs)
+        pairs, timings = _run_cached(tasks, registry_state, jobs, cache)
         result = _assemble(pairs, timings)
         result.errors[:0] = [f"path not found: {p}" for p in missing]
         return result
     return _assemble(pairs, timings)
+
+
+def _run_cached(
+    tasks: list[Task], state: LintState, jobs: int | None, cache: ResultCache | None
+) -> tuple[list[tuple[FileResult, SourceFile | None]], dict[str, float]]:
+    """`_run` for the tasks the cache cannot answer; results in task order either way."""
+    if cache is None:
+        return _run(tasks, state, jobs)
+    keys = [settings_key(t.settings, (r.code for r in state.enabled(t.settings, t.path))) for t in tasks]
+    found: list[tuple[FileResult, SourceFile | None] | None] = []
+    for task, key in zip(tasks, keys, strict=True):
+        content = cache.current(task.path)
+        hit = cache.get(task.path, key, content) if content is not None else None
+        if hit is None:
+            found.append(None)
+            continue
+        source = None
+        if hit.diagnostics:  # the output shows their lines
+            loaded = read_source(task.path, task.kind)
+            source = loaded if isinstance(loaded, SourceFile) else SourceFile(task.path, "", task.kind)
+        found.append((hit, source))
+    todo = [i for i, pair in enumerate(found) if pair is None]
+    computed, timings = _run([tasks[i] for i in todo], state, jobs) if todo else ([], {})
+    by_path = {pair[0].path: pair for pair in computed}  # worker chunks come back in their own order
+    for i in todo:
+        pair = by_path.get(tasks[i].path)
+        if pair is None:
+            continue
+        found[i] = pair
+        if not pair[0].errors:
+            cache.put(keys[i], pair[0])
+    return [pair for pair in found if pair is not None], timings
 
 
 def _run(
@@ -264,7 +314,7 @@ def extract_prompts(paths: list[str], config: str | None = None) -> list[tuple[S
         source = read_source(task.path, task.kind)
         if isinstance(source, Diagnostic):
             continue
-        frontend = state.frontends.get(task.kind)
+        frontend = (state.frontends or default_frontends()).get(task.kind)
         if frontend is None:
             continue
         facts = frontend(source, state, task.settings)

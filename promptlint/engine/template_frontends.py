@@ -22,11 +22,13 @@ if TYPE_CHECKING:
 
 
 def jinja_frontend(source: SourceFile, state: LintState, settings: Settings) -> FileFacts:
-    return with_line_moves(source, extract_jinja(source, TemplateLoader(state.loader.roots)))
+    return with_line_moves(
+        source, extract_jinja(source, TemplateLoader(state.loader.roots, log=state.loader.log))
+    )
 
 
 def prompty_frontend(source: SourceFile, state: LintState, settings: Settings) -> FileFacts:
-    return extract_prompty(source, TemplateLoader(state.loader.roots))
+    return extract_prompty(source, TemplateLoader(state.loader.roots, log=state.loader.log))
 
 
 def text_frontend(source: SourceFile, state: LintState, settings: Settings) -> FileFacts:

@@ -16,6 +16,8 @@ from dataclasses import dataclass, replace
 from promptlint.diagnostics import Location, Span
 from promptlint.ir import Control, Prompt, Segment, Slot, Text
 
+MAX_TEMPLATE_BYTES = 2_000_000  # a template file bigger than this is not read
+
 #: `Location.message` of a segment origin that points into a template file.
 TEMPLATE_ORIGIN = "template text"
 

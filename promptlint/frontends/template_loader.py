@@ -12,13 +12,14 @@ from collections import OrderedDict
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
+from promptlint.depends import DependencyLog, digest
 from promptlint.frontends.jinja_lex import JinjaOptions, SyntaxProblem, Tok, check_syntax, lex
+from promptlint.frontends.template_ir import MAX_TEMPLATE_BYTES
 from promptlint.frontends.template_names import Directives, read_directives
 from promptlint.source import DecodeFailure, FileKind, SourceFile, decode_source
 
 MAX_CACHED = 256
 ANCESTOR_LEVELS = 4
-MAX_TEMPLATE_BYTES = 2_000_000
 
 Reader = Callable[[str], bytes]
 
@@ -46,9 +47,14 @@ def parse_template(path: str, text: str, options: JinjaOptions) -> ParsedTemplat
 class TemplateLoader:
     """Reads and lexes template files by path, with a small LRU cache."""
 
-    def __init__(self, roots: Sequence[str] = (), reader: Reader | None = None) -> None:
+    def __init__(
+        self, roots: Sequence[str] = (), reader: Reader | None = None, log: DependencyLog | None = None
+    ) -> None:
         self._roots = tuple(roots)
         self._reader = reader or _read_bytes
+        self._log = log if log is not None else DependencyLog()  # files used, for the result cache
+        self._digests: dict[str, str | None] = {}
+        self._cwd = os.getcwd()
         self._cache: OrderedDict[tuple[str, JinjaOptions], ParsedTemplate | None] = OrderedDict()
         self._texts: dict[str, SourceFile | None] = {}
 
@@ -60,13 +66,16 @@ class TemplateLoader:
         """The decoded file, or None when it cannot be read."""
         key = os.path.abspath(path)
         if key not in self._texts:
+            self._digests[key] = None
             try:
                 data = self._reader(key)
+                self._digests[key] = digest(data)
                 self._texts[key] = (
                     decode_source(path, data, FileKind.TEXT) if len(data) <= MAX_TEMPLATE_BYTES else None
                 )
             except (OSError, DecodeFailure):
                 self._texts[key] = None
+        self._log.read(key, self._digests[key])
         return self._texts[key]
 
     def load(self, path: str, options: JinjaOptions) -> ParsedTemplate | None:
@@ -89,6 +98,7 @@ class TemplateLoader:
             candidate = os.path.normpath(os.path.join(base, name))
             if os.path.isfile(candidate):
                 return _relative_like(candidate, near)
+            self._log.absent(candidate)
         return None
 
     def search_dirs(self, near: str, dirs: Sequence[str] = ()) -> list[str]:
@@ -104,7 +114,7 @@ class TemplateLoader:
             if os.path.isabs(d):
                 out.append(d)
             else:
-                out.extend(os.path.join(a, d) for a in (*ancestors, *self._roots, os.getcwd()))
+                out.extend(os.path.join(a, d) for a in (*ancestors, *self._roots, self._cwd))
         out.extend(ancestors)
         out.extend(self._roots)
         return list(dict.fromkeys(os.path.normpath(p) for p in out))

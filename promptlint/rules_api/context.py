@@ -62,6 +62,11 @@ class Tail:
         return " and ".join(parts)
 
 
+# Segments one rule's `static_tail` calls may visit per file: a prompt with thousands of volatile
+# values would otherwise cost the square of its length (every culprit's tail runs to the end).
+MAX_TAIL_STEPS = 100_000
+
+
 class RuleContext:
     """What a rule sees while checking one file."""
 
@@ -79,6 +84,11 @@ class RuleContext:
         self._tokens = tokens
         self._sink = sink
         self.current_prompt: Prompt | None = None  # the prompt being checked, set by the engine
+        self._estimated: dict[int, bool] = {}  # id(prompt) -> it holds text past the evaluator's bound
+        self._tail_steps = MAX_TAIL_STEPS  # segments `static_tail` may still visit in this file
+        # id(prompt) -> its `elif`/`else` controls closed by an `endif` (found once per prompt; the
+        # walk from any start only meets those after it)
+        self._closed: dict[int, set[tuple[int, int]]] = {}
 
     @property
     def path(self) -> str:
@@ -116,9 +126,12 @@ class RuleContext:
         message = self.rule.message.format(**args)
         prompt = self.current_prompt
         site = prompt.site if prompt is not None else None
-        estimated = prompt is not None and any(
-            is_summary(seg) for part in prompt.parts for seg in part.segments
-        )
+        estimated = False
+        if prompt is not None:
+            estimated = self._estimated.get(id(prompt), False)
+            if id(prompt) not in self._estimated:
+                estimated = any(is_summary(seg) for part in prompt.parts for seg in part.segments)
+                self._estimated[id(prompt)] = estimated
         impact = (
             CacheImpact(tokens_after, (self.path, site.start, site.end) if site else None, estimated)
             if tokens_after is not None
@@ -154,9 +167,16 @@ class RuleContext:
         history = False
         depth = 0  # if-blocks opened after the start
         skip_at: int | None = None  # depth whose sibling branch (elif/else) is being skipped
-        closed = _closed_branches(prompt, part, segment)
+        closed = self._closed.get(id(prompt))
+        if closed is None:
+            closed = self._closed[id(prompt)] = _closed_branches(prompt, -1, -1)
         estimate = 0  # tokens of text summarised by the evaluator, at CHARS_PER_TOKEN_ESTIMATE
+        cut = False
         for pi, si, seg in prompt.after(part, segment):
+            self._tail_steps -= 1
+            if self._tail_steps < 0:
+                cut = True  # the file's budget is spent (thousands of culprits): a lower bound
+                break
             if isinstance(seg, Control) and closed:
                 if seg.kind == "if":
                     depth += 1
@@ -183,7 +203,7 @@ class RuleContext:
                 if seg.stability >= stop_at or (seg.stability >= Stability.UNKNOWN and not in_history):
                     break
                 history = history or in_history
-        return Tail(self.count_tokens("".join(texts)) + estimate, history, estimate > 0)
+        return Tail(self.count_tokens("".join(texts)) + estimate, history, estimate > 0 or cut)
 
     def static_head_tokens(self, prompt: Prompt, part: int, segment: int) -> int:
         """Text tokens before (part, segment), up to the first value that may vary: the part of the

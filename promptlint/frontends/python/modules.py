@@ -15,6 +15,7 @@ from collections import OrderedDict, deque
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
+from promptlint.depends import DependencyLog, digest
 from promptlint.diagnostics import Span
 from promptlint.frontends.python.parse import NewerSyntax, parse_python
 from promptlint.source import DecodeFailure, FileKind, SourceFile, decode_source
@@ -398,6 +399,11 @@ class ModuleLoader:
         # Modules used while analysing the current file stay alive until the next file even if evicted:
         # the evaluator memoises by `id()` of AST nodes, which must not be reused meanwhile.
         self._pinned: dict[str, ModuleInfo] = {}
+        # What the current file's lint used (for the result cache): modules with the digest of the
+        # bytes parsed, and the candidate paths of each resolved name that were not there.
+        self.log = DependencyLog()
+        self._digests: dict[str, str | None] = {}
+        self._misses: dict[tuple[str, str], tuple[str, ...]] = {}
 
     def begin_file(self) -> None:
         """Release the modules pinned for the previous file."""
@@ -413,6 +419,8 @@ class ModuleLoader:
         self._cache.pop(key, None)
         self._lines.pop(key, None)
         self._classes = {k: v for k, v in self._classes.items() if k[0] != key}
+        self._digests.pop(key, None)
+        self._misses.clear()
         self._found.clear()  # a new or removed file changes where names resolve
         self._packages.clear()
 
@@ -421,6 +429,7 @@ class ModuleLoader:
         if key not in self._pinned and len(self._pinned) >= MAX_MODULES_PER_FILE:
             return None  # budget for this file spent: the name stays unresolved
         if key in self._cache:
+            self.log.read(key, self._digests.get(key))
             self._cache.move_to_end(key)
             cached = self._cache[key]
             if cached is not None:
@@ -428,6 +437,7 @@ class ModuleLoader:
             return cached
         self._cache[key] = None  # guards against import cycles while parsing
         module = self._parse(key)
+        self.log.read(key, self._digests.get(key))
         self._cache[key] = module
         if module is not None:
             self._pinned[key] = module
@@ -494,13 +504,19 @@ class ModuleLoader:
         key = os.path.abspath(path)
         if key in self._cache:
             module = self._cache[key]
+            self.log.read(key, self._digests.get(key))
             return module is not None and isinstance(module.defs.get(symbol), ast.ClassDef)
         peeked = self._classes.get((key, symbol))
-        if peeked is None:
+        if peeked is not None:
+            self.log.read(key, self._digests.get(key))
+        else:
             try:
                 data = self._reader(path)
             except OSError:
+                self.log.read(key, None)
                 return False
+            self._digests.setdefault(key, digest(data))
+            self.log.read(key, self._digests[key])
             name = re.escape(symbol.encode())
             peeked = bool(
                 re.search(rb"(?m)^class[ \t]+" + name + rb"\b", data)
@@ -515,21 +531,31 @@ class ModuleLoader:
             directory = self._directories[near] = os.path.dirname(os.path.abspath(near))
         key = (dotted_name, directory)
         if key not in self._found:
-            self._found[key] = self._locate(dotted_name, near)
+            self._found[key], self._misses[key] = self._locate(dotted_name, near)
+        for missing in self._misses[key]:
+            self.log.absent(missing)  # created later, it would be found first
         return self._found[key]
 
-    def _locate(self, dotted_name: str, near: str) -> str | None:
+    def _locate(self, dotted_name: str, near: str) -> tuple[str | None, tuple[str, ...]]:
+        """The file of `dotted_name` (None: not part of the project), and the candidates tried before."""
         rel = dotted_name.replace(".", os.sep)
         bases = [self.package_root(near), os.path.dirname(os.path.abspath(near)), *self._roots]
+        tried: list[str] = []
         for base in dict.fromkeys(bases):
             for candidate in (os.path.join(base, rel + ".py"), os.path.join(base, rel, "__init__.py")):
                 if os.path.isfile(candidate):
-                    return candidate if os.path.getsize(candidate) <= MAX_IMPORTED_BYTES else None
-        return None
+                    found = candidate if os.path.getsize(candidate) <= MAX_IMPORTED_BYTES else None
+                    if found is None:
+                        tried.append(candidate)  # too big today; its size is part of the answer
+                    return found, tuple(tried)
+                tried.append(candidate)
+        return None, tuple(tried)
 
     def _parse(self, path: str) -> ModuleInfo | None:
         try:
-            source = decode_source(path, self._reader(path), FileKind.PYTHON)
+            data = self._reader(path)
+            self._digests[os.path.abspath(path)] = digest(data)
+            source = decode_source(path, data, FileKind.PYTHON)
             parsed = parse_python(source.text, path)
         except (OSError, SyntaxError, NewerSyntax, ValueError, RecursionError, MemoryError, DecodeFailure):
             return None  # a module we cannot read or parse is simply unresolved

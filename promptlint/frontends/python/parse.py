@@ -22,8 +22,6 @@ import sys
 import warnings
 from dataclasses import dataclass
 
-import libcst
-
 
 @dataclass(frozen=True)
 class Parsed:
@@ -44,12 +42,14 @@ def parse_python(text: str, path: str = "<unknown>") -> Parsed:
     except SyntaxError as original:
         if sys.version_info >= (3, 14) or not _libcst_may_read(text, original):
             raise
+        from promptlint.frontends.python import downgrade  # libcst costs ~0.2 s to import: only here
+
         try:
-            module = libcst.parse_module(text)
+            module = downgrade.parse_module(text)
         except Exception:
             raise original from None
         try:
-            rewritten = module.visit(_Downgrade()).code
+            rewritten = downgrade.downgraded(module)
             return Parsed(_ast_parse(rewritten, path), rewritten=True)
         except (SyntaxError, ValueError, RecursionError) as exc:
             raise NewerSyntax(str(original.msg)) from exc
@@ -72,8 +72,10 @@ def is_valid_python(text: str) -> bool:
             return False
     except (ValueError, RecursionError, MemoryError):
         return False  # too deep or too big for the interpreter: no other Python reads it either
+    from promptlint.frontends.python import downgrade
+
     try:
-        libcst.parse_module(text)
+        downgrade.parse_module(text)
     except Exception:
         return False
     return True
@@ -94,101 +96,6 @@ def _ast_parse(text: str, path: str) -> ast.Module:
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         return ast.parse(text, path)
-
-
-class _Downgrade(libcst.CSTTransformer):
-    """Rewrites the constructs of Python 3.12+ that older `ast` parsers reject, line for line."""
-
-    def leave_TypeAlias(
-        self, original_node: libcst.TypeAlias, updated_node: libcst.TypeAlias
-    ) -> libcst.Assign:
-        return libcst.Assign(
-            targets=[libcst.AssignTarget(target=updated_node.name)],
-            value=updated_node.value,
-            semicolon=updated_node.semicolon,
-        )
-
-    def leave_FunctionDef(
-        self, original_node: libcst.FunctionDef, updated_node: libcst.FunctionDef
-    ) -> libcst.FunctionDef:
-        return (
-            updated_node.with_changes(type_parameters=None) if updated_node.type_parameters else updated_node
-        )
-
-    def leave_ClassDef(
-        self, original_node: libcst.ClassDef, updated_node: libcst.ClassDef
-    ) -> libcst.ClassDef:
-        return (
-            updated_node.with_changes(type_parameters=None) if updated_node.type_parameters else updated_node
-        )
-
-    def leave_TemplatedString(
-        self, original_node: libcst.TemplatedString, updated_node: libcst.TemplatedString
-    ) -> libcst.BaseExpression:
-        parts: list[libcst.BaseFormattedStringContent] = []
-        for part in updated_node.parts:
-            if isinstance(part, libcst.TemplatedStringText):
-                parts.append(libcst.FormattedStringText(part.value))
-            elif isinstance(part, libcst.TemplatedStringExpression):
-                parts.append(
-                    libcst.FormattedStringExpression(
-                        expression=part.expression, conversion=part.conversion, format_spec=None
-                    )
-                )
-        start = updated_node.start.replace("t", "f").replace("T", "f")
-        return self._requote(libcst.FormattedString(parts=parts, start=start, end=updated_node.end))
-
-    def leave_FormattedString(
-        self, original_node: libcst.FormattedString, updated_node: libcst.FormattedString
-    ) -> libcst.BaseExpression:
-        return self._requote(updated_node)
-
-    def _requote(self, node: libcst.FormattedString) -> libcst.BaseExpression:
-        code = libcst.Module(body=[]).code_for_node(node)
-        if _parses_alone(code):
-            return node
-        parts = [
-            part.with_changes(expression=part.expression.visit(_Unescape()))
-            if isinstance(part, libcst.FormattedStringExpression)
-            else part
-            for part in node.parts
-        ]
-        prefix = node.start.rstrip("'\"")
-        quote = node.end[0]
-        for triple in (quote * 3, ("'" if quote == '"' else '"') * 3):
-            candidate = node.with_changes(parts=parts, start=prefix + triple, end=triple)
-            if _parses_alone(libcst.Module(body=[]).code_for_node(candidate)):
-                return candidate
-        return node
-
-
-class _Unescape(libcst.CSTTransformer):
-    """Replaces string literals that hold a backslash by `chr(...)`-built equivalents."""
-
-    def leave_SimpleString(
-        self, original_node: libcst.SimpleString, updated_node: libcst.SimpleString
-    ) -> libcst.BaseExpression:
-        if "\\" not in updated_node.value or "b" in updated_node.prefix.lower():
-            return updated_node
-        try:
-            value = ast.literal_eval(updated_node.value)  # a literal only: nothing is executed
-        except (SyntaxError, ValueError):
-            return updated_node
-        if not isinstance(value, str):
-            return updated_node
-        pieces: list[str] = []
-        run = ""
-        for char in value:
-            if char.isprintable() and char not in "\\'\"":
-                run += char
-                continue
-            if run:
-                pieces.append(repr(run))
-                run = ""
-            pieces.append(f"chr({ord(char)})")
-        if run or not pieces:
-            pieces.append(repr(run))
-        return libcst.parse_expression("(" + " + ".join(pieces) + ")")
 
 
 def _parses_alone(code: str) -> bool:

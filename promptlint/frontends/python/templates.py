@@ -43,7 +43,7 @@ def render_call(ev: Evaluator, method: str, node: ast.Call, scope: Scope) -> Val
     if method in ("render", "render_async", "generate") and ref.syntax != "jinja":
         return None
     bindings, positional = _arguments(ev, node, scope)
-    loader = TemplateLoader(ev.loader.roots)
+    loader = TemplateLoader(ev.loader.roots, log=ev.loader.log)
     call = scope.module.span(node)
     if ref.text is not None:
         placed = _placed(ref, INLINE, ref.text, loader, bindings, positional)

@@ -1,0 +1,98 @@
+"""The Python frontend's entry point: `ast` fast path with our own scope resolution (DESIGN §3).
+
+A cheap substring prefilter decides whether a file can hold a prompt site at all; every file is still
+parsed so that syntax errors are reported. Nothing is imported or executed.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from promptlint.diagnostics import Span
+from promptlint.frontends.python import walk
+from promptlint.frontends.python.evaluate import Evaluator
+from promptlint.frontends.python.history_evidence import sent_history_ops
+from promptlint.frontends.python.modules import ModuleLoader, build_module
+from promptlint.frontends.python.needles import NeedleLines
+from promptlint.frontends.python.parse import NewerSyntax, parse_python
+from promptlint.frontends.python.sites import SiteBuilder
+from promptlint.frontends.python.volatile import VolatileTable
+from promptlint.frontends.python.wrappers import SinkTable
+from promptlint.frontends.template_ir import template_paths
+from promptlint.ir import FileFacts, ParseFailure
+from promptlint.source import SourceFile
+
+
+@dataclass(frozen=True)
+class PythonContext:
+    """What the Python frontend needs beyond the file: the module loader and the volatile table."""
+
+    loader: ModuleLoader
+    volatile: VolatileTable
+    sinks: SinkTable | None = None  # None: the packaged table (data/sinks.toml)
+
+
+def extract_python(source: SourceFile, ctx: PythonContext) -> FileFacts:
+    """Facts of one Python file; a syntax error becomes a `ParseFailure` at its position."""
+    tree = ctx.loader.parsed(source.path, source.text)  # already parsed as another file's import
+    rewritten = ctx.loader.was_rewritten(source.path)
+    if tree is None:
+        try:
+            parsed = parse_python(source.text, source.path)
+        except SyntaxError as exc:
+            if _is_template(source, exc):
+                return FileFacts()  # a project template (cookiecutter, copier): Python only once rendered
+            return FileFacts(parse_failure=_syntax_failure(source, exc))
+        except NewerSyntax:
+            return FileFacts()  # valid Python this interpreter cannot represent: not a parse error
+        except (ValueError, RecursionError, MemoryError) as exc:
+            return FileFacts(parse_failure=ParseFailure(f"cannot parse: {exc}", Span(0, 0)))
+        tree, rewritten = parsed.tree, parsed.rewritten
+    lines = NeedleLines.of(source)
+    if ctx.sinks is not None and ctx.sinks.extra_words:
+        lines = lines.with_words(source, ctx.sinks.extra_words)
+    if not lines.mentions:
+        return FileFacts()
+    ctx.loader.begin_file()
+    name, is_package = ctx.loader.module_name(source.path)
+    module = build_module(source, tree, name, is_package)
+    evaluator = Evaluator(module, ctx.loader, ctx.volatile, ctx.sinks)
+    found = walk.walk(module, lines)
+    sites = SiteBuilder(module, evaluator)
+    prompts = sites.build(found)
+    history = sent_history_ops(
+        found.history, found.history_scopes, sites.sent, module, evaluator, sites.sent_lists
+    )
+    return FileFacts(
+        prompts=tuple(prompts),
+        headers=tuple(found.headers),
+        history=tuple(history),
+        related_paths=template_paths(prompts, source.path),
+        approximate_columns=rewritten,
+    )
+
+
+_TEMPLATE_TAG = re.compile(r"\{\{-?\s*[\w.|() '\"]+\s*-?\}\}|\{%-?\s*(if|for|raw|set|include|endif|endfor)\b")
+
+
+def _is_template(source: SourceFile, exc: SyntaxError) -> bool:
+    """Whether a `.py` file fails to parse at a Jinja-style tag (`{{ cookiecutter.name }}`,
+    `{% if ... %}`) on the error's line or the one before: it is a project template, and generated
+    code is linted where it is generated. Any other syntax error stays PC001."""
+    line = max(exc.lineno or 1, 1)
+    lines = source.text.splitlines()
+    nearby = "\n".join(lines[max(line - 2, 0) : line])
+    return _TEMPLATE_TAG.search(nearby) is not None
+
+
+def _syntax_failure(source: SourceFile, exc: SyntaxError) -> ParseFailure:
+    """Position a SyntaxError; newer syntax that only 3.12+ accepts is said so in the message."""
+    lines = source.lines
+    line = max(exc.lineno or 1, 1)
+    column = max((exc.offset or 1) - 1, 0)
+    start = min(lines.offset(line, column), len(source.text))
+    end_line = exc.end_lineno or line
+    end_col = max((exc.end_offset or exc.offset or 1) - 1, column)
+    end = min(max(lines.offset(end_line, end_col), start), len(source.text))
+    return ParseFailure(f"SyntaxError: {exc.msg}", Span(start, end))
