@@ -7,6 +7,7 @@ from dataclasses import dataclass, field, fields, replace
 from typing import Any
 
 from promptlint.errors import ConfigError
+from promptlint.ir import VolatileKind
 from promptlint.providers import build_profiles, default_profile_data, merge_overrides
 
 PROVIDERS = ("openai", "deepseek", "anthropic", "gemini", "vllm")
@@ -85,6 +86,25 @@ def _per_file(key: str, value: Any, where: str) -> tuple[tuple[str, tuple[str, .
             f"{where}: `{key}` must be a table of glob = [codes]", hint='e.g. "tests/*" = ["PC101"]'
         )
     return tuple((glob, _str_list(f"{key}.{glob}", codes, where)) for glob, codes in sorted(value.items()))
+
+
+def _volatile_functions(key: str, value: Any, where: str) -> tuple[str, ...]:
+    """`module.func` (a clock) or `module.func:kind`, kind one of the volatile kinds."""
+    entries = _str_list(key, value, where)
+    kinds = tuple(k.value for k in VolatileKind)
+    for entry in entries:
+        name, sep, kind = entry.partition(":")
+        if not name or any(not part.isidentifier() for part in name.split(".")):
+            raise ConfigError(
+                f"{where}: `{key}` entry {entry!r} is not a dotted function name",
+                hint='e.g. "myapp.clock.now" or "myapp.ids.new_id:id"',
+            )
+        if sep and kind not in kinds:
+            raise ConfigError(
+                f"{where}: `{key}` entry {entry!r} has an unknown kind `{kind}` (one of {', '.join(kinds)})",
+                hint=_did_you_mean(kind, kinds) or f'e.g. "{name}:time"',
+            )
+    return entries
 
 
 def _provider(key: str, value: Any, where: str) -> str:
@@ -200,7 +220,7 @@ _PARSERS: dict[str, Any] = {
     "per-file-ignores": _per_file,
     "min-static-tokens": _positive_int,
     "clock-granularity": _granularity,
-    "volatile-functions": _str_list,
+    "volatile-functions": _volatile_functions,
     "sinks": _sinks,
     "prompt-files": _str_list,
     "include-tests": _bool,

@@ -210,8 +210,17 @@ def lint_paths(
         # A path that does not exist is a usage error (a typo in CI must not pass); the rest is linted.
         missing = [p for p in paths if not os.path.lexists(p)]
         tasks = collect_tasks([p for p in paths if p not in missing], resolver, selection)
+        checked: set[int] = set()
         for task in tasks:
-            validate_selectors(task.settings.select or (), rules, task.settings.config_path or "config")
+            if id(task.settings) in checked:
+                continue
+            checked.add(id(task.settings))
+            where = task.settings.config_path or "config"
+            validate_selectors(task.settings.select or (), rules, where)
+            validate_selectors(task.settings.ignore, rules, where)
+            validate_selectors(task.settings.extend_select, rules, where)
+            for glob, codes in task.settings.per_file_ignores:
+                validate_selectors(codes, rules, f"{where}: per-file-ignores {glob!r}")
         pairs, timings = _run_cached(tasks, registry_state, jobs, cache)
         result = _assemble(pairs, timings)
         result.errors[:0] = [f"path not found: {p}" for p in missing]

@@ -14,10 +14,10 @@ import dataclasses
 import hashlib
 from collections.abc import Callable
 
-from promptlint.simulate.base import Outcome, SimRequest
+from promptlint.simulate.base import Outcome, RejectedRequest, SimRequest
 
 
-class TooManyBreakpoints(ValueError):
+class TooManyBreakpoints(RejectedRequest):
     """The request carries more `cache_control` markers than the API accepts (HTTP 400)."""
 
 

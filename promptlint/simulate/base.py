@@ -69,3 +69,7 @@ def common_prefix_len(a: Sequence[object], b: Sequence[object]) -> int:
 def is_prefix(unit: Sequence[object], seq: Sequence[object]) -> bool:
     """Whether `unit` is a (not necessarily proper) prefix of `seq`."""
     return len(unit) <= len(seq) and seq[: len(unit)] == unit
+
+
+class RejectedRequest(ValueError):
+    """The provider would refuse this request (an HTTP 400): the prompt is reported, not simulated."""

@@ -16,9 +16,10 @@ import click
 
 from promptlint.ir import Prompt
 from promptlint.providers import build_profiles, default_profile_data, profile_for
+from promptlint.simulate.base import RejectedRequest
 from promptlint.simulate.factory import ModelOptions
 from promptlint.simulate.report import render_html, render_json, render_table
-from promptlint.simulate.run import Comparison, compare
+from promptlint.simulate.run import Comparison, Rejected, compare
 from promptlint.simulate.synth import SynthOptions
 from promptlint.tokens import load_encoding
 
@@ -33,14 +34,20 @@ def run_simulation(
     synth: SynthOptions,
     options: ModelOptions,
     profile_data: dict[str, Any] | None = None,
-) -> list[Comparison]:
-    """Simulate every (label, prompt) pair; the provider defaults to the prompt's own."""
+) -> list[Comparison | Rejected]:
+    """Simulate every (label, prompt) pair; the provider defaults to the prompt's own. A prompt the
+    provider would reject is reported as `Rejected` (with why) and the others go on."""
     profiles = build_profiles(profile_data if profile_data is not None else default_profile_data())
-    out: list[Comparison] = []
+    out: list[Comparison | Rejected] = []
     for label, prompt in prompts:
         profile = profile_for(profiles, provider or prompt.provider)
         encode = load_encoding(profile.encoding).encode_ordinary
-        out.append(compare(prompt, profile, encode, label=label, model=model, synth=synth, options=options))
+        try:
+            out.append(
+                compare(prompt, profile, encode, label=label, model=model, synth=synth, options=options)
+            )
+        except RejectedRequest as exc:
+            out.append(Rejected(label, f"{profile.name} would reject it: {exc}"))
     return out
 
 

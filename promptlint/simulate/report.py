@@ -11,31 +11,42 @@ import json
 from collections.abc import Sequence
 
 from promptlint.providers import RELATIVE
-from promptlint.simulate.run import Comparison, SimulationResult
+from promptlint.simulate.run import Comparison, Rejected, SimulationResult
 
 _HEADERS = ("prompt", "variant", "requests", "input tok", "cached tok", "hit ratio", "cost", "vs no cache")
 
 
-def render_table(comparisons: Sequence[Comparison]) -> str:
-    """A fixed-width table, one row per (prompt, before/after)."""
+def render_table(comparisons: Sequence[Comparison | Rejected]) -> str:
+    """A fixed-width table, one row per (prompt, before/after); a rejected prompt gets one row with why."""
     rows: list[tuple[str, ...]] = [_HEADERS]
+    rejected: list[Rejected] = []
     for comp in comparisons:
+        if isinstance(comp, Rejected):
+            rows.append((comp.label, "rejected", *("-" for _ in _HEADERS[2:])))
+            rejected.append(comp)
+            continue
         for variant, result in (("as written", comp.before), ("after fix", comp.after)):
             rows.append((comp.label, *_cells(variant, result)))
     widths = [max(len(row[i]) for row in rows) for i in range(len(_HEADERS))]
     lines = ["  ".join(cell.ljust(widths[i]) for i, cell in enumerate(row)).rstrip() for row in rows]
     lines.insert(1, "  ".join("-" * w for w in widths))
+    lines += [f"rejected: {r.label}: {r.reason}" for r in rejected]
     return "\n".join(lines) + "\n"
 
 
-def render_json(comparisons: Sequence[Comparison]) -> str:
+def render_json(comparisons: Sequence[Comparison | Rejected]) -> str:
     return json.dumps([c.to_json() for c in comparisons], indent=2, sort_keys=True) + "\n"
 
 
-def render_html(comparisons: Sequence[Comparison]) -> str:
+def render_html(comparisons: Sequence[Comparison | Rejected]) -> str:
     """A standalone HTML page: the table plus one inline SVG chart per prompt."""
     sections = []
     for comp in comparisons:
+        if isinstance(comp, Rejected):
+            sections.append(
+                f"<section><h2>{html.escape(comp.label)}</h2>\n<p>Rejected: {html.escape(comp.reason)}</p></section>"
+            )
+            continue
         sections.append(
             f"<section><h2>{html.escape(comp.label)}</h2>\n{_svg(comp)}\n{_html_table(comp)}</section>"
         )

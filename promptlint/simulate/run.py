@@ -75,6 +75,17 @@ class Comparison:
         return {"prompt": self.label, "before": self.before.to_json(), "after": self.after.to_json()}
 
 
+@dataclass(frozen=True, slots=True)
+class Rejected:
+    """A prompt the provider would refuse as written (`reason`), so there is no traffic to simulate."""
+
+    label: str
+    reason: str
+
+    def to_json(self) -> dict[str, object]:
+        return {"prompt": self.label, "rejected": self.reason}
+
+
 def simulate_prompt(
     prompt: Prompt,
     profile: ProviderProfile,

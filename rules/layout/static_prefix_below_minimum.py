@@ -84,6 +84,10 @@ class StaticPrefixBelowMinimum(PromptRule):
         if total < minimum:
             return
         first_part, slot = first
+        if prompt.parts[first_part].role is Role.TOOLS:
+            # The tool list goes first in every provider's prefix (Anthropic: tools, system, messages):
+            # it cannot be moved after the static text, so the advice would be wrong.
+            return
         primary, related = culprit_location(slot, prompt, ctx)
         ctx.report(
             primary.span,
