@@ -15,7 +15,7 @@ from typing import Any
 
 from promptlint.diagnostics import Diagnostic, Severity, fails  # noqa: F401 - `fails` was public here
 from promptlint.errors import UsageError
-from promptlint.output.fingerprint import fingerprints, normalized_path
+from promptlint.output.fingerprint import fingerprints, relative_path
 from promptlint.output.report import Report
 
 BASELINE_VERSION = 1
@@ -54,16 +54,22 @@ def load_baseline(path: str) -> frozenset[str]:
     return frozenset(str(f["fingerprint"]) for f in findings)
 
 
-def apply_baseline(report: Report, known: frozenset[str]) -> BaselineResult:
-    """Drop the diagnostics whose fingerprint is in `known`."""
-    kept = tuple(d for d, fp in zip(report.diagnostics, fingerprints(report), strict=True) if fp not in known)
+def base_of(path: str) -> str:
+    """The directory a baseline's paths are relative to: the one that holds it."""
+    return os.path.dirname(os.path.abspath(path))
+
+
+def apply_baseline(report: Report, known: frozenset[str], base: str | None = None) -> BaselineResult:
+    """Drop the diagnostics whose fingerprint (paths relative to `base`) is in `known`."""
+    prints = fingerprints(report, base)
+    kept = tuple(d for d, fp in zip(report.diagnostics, prints, strict=True) if fp not in known)
     return BaselineResult(kept, len(report.diagnostics) - len(kept))
 
 
-def baseline_json(report: Report) -> str:
+def baseline_json(report: Report, base: str | None = None) -> str:
     findings = [
-        {"fingerprint": fp, "code": d.code, "path": normalized_path(d.path), "message": d.message}
-        for d, fp in zip(report.diagnostics, fingerprints(report), strict=True)
+        {"fingerprint": fp, "code": d.code, "path": relative_path(d.path, base), "message": d.message}
+        for d, fp in zip(report.diagnostics, fingerprints(report, base), strict=True)
     ]
     findings.sort(key=lambda f: (f["path"], f["code"], f["fingerprint"]))
     data = {"version": BASELINE_VERSION, "tool": "promptlint", "findings": findings}
@@ -71,8 +77,9 @@ def baseline_json(report: Report) -> str:
 
 
 def write_baseline(path: str, report: Report) -> int:
-    """Write every diagnostic of `report` to a baseline file atomically; return how many."""
-    text = baseline_json(report)
+    """Write every diagnostic of `report` to a baseline file atomically; return how many. Paths are
+    stored relative to the file's directory."""
+    text = baseline_json(report, base_of(path))
     directory = os.path.dirname(os.path.abspath(path))
     fd, tmp = tempfile.mkstemp(prefix=".promptlint-baseline-", dir=directory)
     try:

@@ -10,7 +10,7 @@ from __future__ import annotations
 import os
 from collections.abc import Sequence
 from concurrent.futures import ProcessPoolExecutor
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from promptlint.config.load import ConfigResolver
 from promptlint.config.schema import Settings
@@ -45,6 +45,7 @@ class Selection:
     ignore: tuple[str, ...] = ()
     extend_select: tuple[str, ...] = ()
     preview: bool = False
+    exclude: tuple[str, ...] = ()  # `--exclude` globs, added to every config's `extend-exclude`
 
 
 @dataclass
@@ -154,7 +155,18 @@ def collect_tasks(paths: Sequence[str], resolver: ConfigResolver, selection: Sel
     tasks = []
     # The resolver hands out one Settings object per config file; combine each with the CLI once.
     combined: dict[int, tuple[Settings, Settings]] = {}
-    for found in discover(list(paths), resolver.for_path):
+    settings_for = resolver.for_path
+    if selection.exclude:
+        extra = selection.exclude
+        widened: dict[int, Settings] = {}
+
+        def settings_for(path: str) -> Settings:
+            base = resolver.for_path(path)
+            if id(base) not in widened:
+                widened[id(base)] = replace(base, extend_exclude=base.extend_exclude + extra)
+            return widened[id(base)]
+
+    for found in discover(list(paths), settings_for):
         settings = found.settings
         entry = combined.get(id(settings))
         if entry is None:

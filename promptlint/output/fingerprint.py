@@ -9,6 +9,7 @@ unrelated lines are added or removed above them.
 from __future__ import annotations
 
 import hashlib
+import os
 import re
 
 from promptlint.diagnostics import Diagnostic
@@ -32,14 +33,25 @@ def culprit_text(diag: Diagnostic, report: Report) -> str:
     return text or _DIGITS.sub("#", diag.message)
 
 
-def fingerprints(report: Report) -> tuple[str, ...]:
-    """One fingerprint per diagnostic of `report`, in the same order."""
+def relative_path(path: str, base: str | None) -> str:
+    """`path` relative to directory `base` with `/` separators (the display path when `base` is None)."""
+    if base is None:
+        return normalized_path(path)
+    try:
+        return os.path.relpath(os.path.abspath(path), base).replace("\\", "/")
+    except ValueError:  # pragma: no cover - another drive on Windows
+        return normalized_path(path)
+
+
+def fingerprints(report: Report, base: str | None = None) -> tuple[str, ...]:
+    """One fingerprint per diagnostic of `report`, in the same order. Paths enter relative to `base`
+    (a baseline's directory, so the file matches from wherever promptlint runs), else as displayed."""
     order = sorted(range(len(report.diagnostics)), key=lambda i: report.diagnostics[i].sort_key())
     seen: dict[tuple[str, str, str], int] = {}
     out = [""] * len(report.diagnostics)
     for i in order:
         diag = report.diagnostics[i]
-        key = (diag.code, normalized_path(diag.path), culprit_text(diag, report))
+        key = (diag.code, relative_path(diag.path, base), culprit_text(diag, report))
         occurrence = seen.get(key, 0)
         seen[key] = occurrence + 1
         digest = hashlib.sha256("\0".join((*key, str(occurrence))).encode("utf-8"))

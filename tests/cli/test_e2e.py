@@ -85,7 +85,38 @@ def test_stdin(tmp_path: Path) -> None:
 def test_select_ignore_statistics(tmp_path: Path) -> None:
     (tmp_path / "app.py").write_text(APP)
     proc = run("check", "--select", "PC1,PC5", "--ignore", "noop-cache-header", "--statistics", cwd=tmp_path)
-    assert "PC501" not in proc.stdout and "1\tPC101\tvolatile-time-in-prefix" in proc.stdout
+    # ruff's format: the counts replace the findings, `[*]` marks a rule with safe fixes
+    assert proc.stdout == "1\tPC101\t    volatile-time-in-prefix\n" and proc.returncode == 1
+    as_json = run("check", "--select", "PC1", "--statistics", "--output-format", "json", cwd=tmp_path)
+    assert json.loads(as_json.stdout) == [
+        {"code": "PC101", "name": "volatile-time-in-prefix", "count": 1, "fixable": False}
+    ]
+
+
+def test_ruff_habits(tmp_path: Path) -> None:
+    (tmp_path / "app.py").write_text(APP)
+    missing = run("check", "nope.py", cwd=tmp_path)
+    assert missing.returncode == 2 and "All checks passed" not in missing.stdout
+    assert "path not found: nope.py" in missing.stderr
+    quiet = run("check", "-q", "--output-format", "concise", cwd=tmp_path)
+    assert quiet.returncode == 1 and "Found" not in quiet.stdout and "PC101" in quiet.stdout
+    written = run("check", "-o", "report.txt", "--output-format", "concise", cwd=tmp_path)
+    assert written.returncode == 1 and written.stdout == ""
+    assert "PC101" in (tmp_path / "report.txt").read_text()
+    excluded = run("check", "--exclude", "app*", cwd=tmp_path)
+    assert excluded.returncode == 0 and "(0 files)" in excluded.stdout
+    baseline = run("check", "--write-baseline", "base.json", cwd=tmp_path)
+    assert baseline.returncode == 0 and baseline.stdout == "" and "Wrote 2 findings" in baseline.stderr
+    fixes = run("check", "--show-fixes", "--unsafe-fixes", "--output-format", "concise", cwd=tmp_path)
+    assert "Fixes available:" in fixes.stdout
+
+
+def test_stdin_fix_reports_what_is_left_and_fails(tmp_path: Path) -> None:
+    proc = run("check", "-", "--fix", "--stdin-filename", "bot.py", cwd=tmp_path, stdin=APP)
+    assert proc.stdout != APP and "X-Cache-Enable" not in proc.stdout  # PC501's safe fix applied
+    assert proc.returncode == 1 and "bot.py:7:46: PC101" in proc.stderr and "PC501" not in proc.stderr
+    only = run("check", "-", "--fix-only", "--stdin-filename", "bot.py", cwd=tmp_path, stdin=APP)
+    assert only.returncode == 0 and only.stdout == proc.stdout
 
 
 def test_bad_files_do_not_stop_the_run(tmp_path: Path) -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 from pathlib import Path
 from typing import Any
 
@@ -171,3 +172,45 @@ def test_baseline_json_is_deterministic(app: Path) -> None:
     report = _report()
     assert baseline_json(report) == baseline_json(_report())
     assert apply_baseline(report, frozenset(fingerprints(report))).diagnostics == ()
+
+
+def test_a_baseline_matches_from_another_directory(app: Path) -> None:
+    runner = CliRunner()
+    os.makedirs("ci", exist_ok=True)
+    written = runner.invoke(cli, ["check", "app.py", "--write-baseline", "ci/baseline.json"])
+    assert written.exit_code == 0, written.output
+    data = json.loads(Path("ci/baseline.json").read_text(encoding="utf-8"))
+    assert {f["path"] for f in data["findings"]} == {"../app.py"}  # relative to the baseline's folder
+    os.chdir("ci")
+    try:
+        clean = runner.invoke(cli, ["check", "../app.py", "--baseline", "baseline.json"])
+    finally:
+        os.chdir("..")
+    assert clean.exit_code == 0, clean.output
+
+
+def test_a_baseline_that_matches_nothing_says_so(app: Path) -> None:
+    Path("other.json").write_text(
+        json.dumps({"version": 1, "tool": "promptlint", "findings": [{"fingerprint": "0" * 32}]}),
+        encoding="utf-8",
+    )
+    result = CliRunner().invoke(cli, ["check", "app.py", "--baseline", "other.json"])
+    assert result.exit_code == 1 and "none of the 1 findings in other.json matched" in result.output
+
+
+def test_colour_follows_no_color_and_force_color(app: Path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    monkeypatch.setenv("FORCE_COLOR", "1")
+    coloured = CliRunner().invoke(cli, ["check", "app.py", "--output-format", "concise"], color=True)
+    assert "\x1b[" in coloured.output
+    monkeypatch.setenv("NO_COLOR", "1")
+    plain = CliRunner().invoke(cli, ["check", "app.py", "--output-format", "concise"], color=True)
+    assert "\x1b[" not in plain.output
+
+
+def test_rule_all_and_rules_output_format() -> None:
+    runner = CliRunner()
+    every = runner.invoke(cli, ["rule", "--all"])
+    assert every.exit_code == 0 and every.output.count("Severity:") >= 15
+    listing = runner.invoke(cli, ["rules", "--output-format", "json"])
+    assert listing.exit_code == 0 and json.loads(listing.output)[0]["code"] == "PC001"
+    assert runner.invoke(cli, ["rule"]).exit_code == 2
