@@ -140,3 +140,17 @@ def test_cli_cache_flags_and_clean(project: Path) -> None:
         [*command, "check", "--preview", "--cache-dir", str(elsewhere), "."], capture_output=True, text=True
     )
     assert (elsewhere / "CACHEDIR.TAG").exists() and not cache_dir.exists()
+
+
+def test_an_import_too_big_to_follow_still_caches(project: Path) -> None:
+    # A module over the size bound is not followed; its importers must still be answered warm.
+    (project / "huge.py").write_text("X = 1\n" + "# padding\n" * 30_000)
+    (project / "user.py").write_text("from huge import X\n\ndef f():\n    return X\n")
+    lint(fresh(project))
+    cache = fresh(project)
+    lint(cache)
+    assert cache.misses == 0
+    (project / "huge.py").write_text("X = 2\n" + "# padding\n" * 30_000)
+    cache = fresh(project)
+    lint(cache)
+    assert cache.misses == 2  # huge.py and user.py, whose import it decides

@@ -61,10 +61,18 @@ class ModuleInfo:
     _spans: dict[tuple[int, int, int | None, int | None], Span] = field(default_factory=dict)
     _returns: dict[int, ast.expr | None] = field(default_factory=dict)
     _all_returns: dict[int, tuple[ast.expr, ...]] = field(default_factory=dict)
+    # Facts that depend only on this module's tree (keyed by a label and a node's `id()`), computed
+    # once per parse however many linted files use the module.
+    syntax_memo: dict[tuple[str, int], object] = field(default_factory=dict)
 
     @property
     def path(self) -> str:
         return self.source.path
+
+    @property
+    def has_walrus(self) -> bool:
+        """Whether the text holds `:=` at all (else no named expression needs looking for)."""
+        return ":=" in self.source.text
 
     @property
     def imports(self) -> dict[str, str]:
@@ -82,7 +90,7 @@ class ModuleInfo:
 
     def _indexed(self) -> ModuleTables:
         if self._tables is None:
-            self._tables = _index_module(self.tree, self.name, self.is_package)
+            self._tables = _index_module(self.tree, self.name, self.is_package, self.has_walrus)
         return self._tables
 
     def span(self, node: ast.AST) -> Span:
@@ -133,7 +141,7 @@ class ModuleInfo:
             for arg in [*args.posonlyargs, *args.args, *args.kwonlyargs, args.vararg, args.kwarg]:
                 if arg is not None:
                     cached.setdefault(arg.arg, []).append(Binding(arg.arg, (0, 0), "param", None, arg))
-            collect_bindings(func.body, cached, None)
+            collect_bindings(func.body, cached, None, walrus=self.has_walrus)
             self._function_bindings[id(func)] = cached
         return cached
 
@@ -186,10 +194,10 @@ class ModuleTables:
     bindings: dict[str, list[Binding]] = field(default_factory=dict)
 
 
-def _index_module(tree: ast.Module, name: str | None, is_package: bool) -> ModuleTables:
+def _index_module(tree: ast.Module, name: str | None, is_package: bool, walrus: bool = True) -> ModuleTables:
     tables = ModuleTables()
     package = (name if is_package else (name.rpartition(".")[0] if name else "")) or ""
-    collect_bindings(tree.body, tables.bindings, None)
+    collect_bindings(tree.body, tables.bindings, None, walrus=walrus)
     for stmt in _top_level(tree.body):
         if isinstance(stmt, ast.Import):
             for alias in stmt.names:
@@ -251,10 +259,16 @@ def collect_bindings(
     out: dict[str, list[Binding]],
     branch: str | None,
     cond: ast.expr | None = None,
+    walrus: bool = True,
 ) -> None:
-    """Record assignments, augmented assignments, list mutations and loop targets, in source order."""
+    """Record assignments, augmented assignments, list mutations and loop targets, in source order.
+
+    `walrus=False` (the module's text has no `:=`) skips looking for named expressions, which would
+    otherwise walk every expression of every statement.
+    """
     for stmt in body:
-        _record_walrus(stmt, out, branch, cond)
+        if walrus:
+            _record_walrus(stmt, out, branch, cond)
         pos = (stmt.lineno, stmt.col_offset)
         # A value is bound once its statement has run: `x = x.strip()` reads the previous `x`.
         done = (stmt.end_lineno or stmt.lineno, stmt.end_col_offset or stmt.col_offset)
@@ -285,13 +299,13 @@ def collect_bindings(
                         stmt.iter,
                     )
                 )
-            collect_bindings(stmt.body, out, "for", stmt.iter)
-            collect_bindings(stmt.orelse, out, branch, cond)
+            collect_bindings(stmt.body, out, "for", stmt.iter, walrus=walrus)
+            collect_bindings(stmt.orelse, out, branch, cond, walrus=walrus)
         elif isinstance(stmt, ast.While):
-            collect_bindings(stmt.body + stmt.orelse, out, "while", stmt.test)
+            collect_bindings(stmt.body + stmt.orelse, out, "while", stmt.test, walrus=walrus)
         elif isinstance(stmt, ast.If):
-            collect_bindings(stmt.body, out, "if", stmt.test)
-            collect_bindings(stmt.orelse, out, "if", stmt.test)
+            collect_bindings(stmt.body, out, "if", stmt.test, walrus=walrus)
+            collect_bindings(stmt.orelse, out, "if", stmt.test, walrus=walrus)
         elif isinstance(stmt, ast.With | ast.AsyncWith):
             for item in stmt.items:
                 if item.optional_vars is not None:
@@ -310,11 +324,11 @@ def collect_bindings(
                                 cond,
                             )
                         )
-            collect_bindings(stmt.body, out, branch, cond)
+            collect_bindings(stmt.body, out, branch, cond, walrus=walrus)
         elif isinstance(stmt, ast.Try):
-            collect_bindings(stmt.body + stmt.orelse + stmt.finalbody, out, branch, cond)
+            collect_bindings(stmt.body + stmt.orelse + stmt.finalbody, out, branch, cond, walrus=walrus)
             for handler in stmt.handlers:
-                collect_bindings(handler.body, out, "try", None)
+                collect_bindings(handler.body, out, "try", None, walrus=walrus)
         elif isinstance(stmt, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef):
             out.setdefault(stmt.name, []).append(Binding(stmt.name, pos, "def", None, stmt, branch, cond))
         elif isinstance(stmt, ast.Import | ast.ImportFrom):
@@ -404,6 +418,7 @@ class ModuleLoader:
         self.log = DependencyLog()
         self._digests: dict[str, str | None] = {}
         self._misses: dict[tuple[str, str], tuple[str, ...]] = {}
+        self._too_big: set[str] = set()  # module files found but over MAX_IMPORTED_BYTES
 
     def begin_file(self) -> None:
         """Release the modules pinned for the previous file."""
@@ -533,7 +548,10 @@ class ModuleLoader:
         if key not in self._found:
             self._found[key], self._misses[key] = self._locate(dotted_name, near)
         for missing in self._misses[key]:
-            self.log.absent(missing)  # created later, it would be found first
+            if missing in self._too_big:
+                self.log.read(missing, self._digest_of(missing))
+            else:
+                self.log.absent(missing)  # created later, it would be found first
         return self._found[key]
 
     def _locate(self, dotted_name: str, near: str) -> tuple[str | None, tuple[str, ...]]:
@@ -544,12 +562,21 @@ class ModuleLoader:
         for base in dict.fromkeys(bases):
             for candidate in (os.path.join(base, rel + ".py"), os.path.join(base, rel, "__init__.py")):
                 if os.path.isfile(candidate):
-                    found = candidate if os.path.getsize(candidate) <= MAX_IMPORTED_BYTES else None
-                    if found is None:
-                        tried.append(candidate)  # too big today; its size is part of the answer
-                    return found, tuple(tried)
+                    if os.path.getsize(candidate) <= MAX_IMPORTED_BYTES:
+                        return candidate, tuple(tried)
+                    self._too_big.add(candidate)  # not followed; its content still decides that
+                    return None, (*tried, candidate)
                 tried.append(candidate)
         return None, tuple(tried)
+
+    def _digest_of(self, path: str) -> str | None:
+        key = os.path.abspath(path)
+        if key not in self._digests:
+            try:
+                self._digests[key] = digest(self._reader(key))
+            except OSError:
+                self._digests[key] = None
+        return self._digests[key]
 
     def _parse(self, path: str) -> ModuleInfo | None:
         try:

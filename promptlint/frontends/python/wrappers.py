@@ -237,13 +237,18 @@ def _sending_calls(ev: Evaluator, ref: Ref, summaries: WrapperSummaries, depth: 
     from promptlint.frontends.python.sites import is_provider_call
 
     fn: FunctionNode = ref.node  # type: ignore[assignment]
-    dependent = parameter_dependents(fn)
-    if not dependent:
-        return
+    # What is syntactic about the function is kept with its module, which lives across linted files.
+    memo = ref.module.syntax_memo
+    key = ("param-calls", id(fn))
+    candidates = memo.get(key)
+    if candidates is None:
+        dependent = parameter_dependents(fn)
+        candidates = memo[key] = (
+            tuple(call for call in _calls_in(fn) if _mentions_any(call, dependent)) if dependent else ()
+        )
+    assert isinstance(candidates, tuple)
     scope = Scope(ref.module, fn, ref.owner)
-    for call in _calls_in(fn):
-        if not _mentions_any(call, dependent):
-            continue
+    for call in candidates:
         if is_provider_call(ev, call, scope) or framework_sink(ev, call, scope) is not None:
             yield call
             continue
