@@ -145,7 +145,9 @@ def test_cli_cache_flags_and_clean(project: Path) -> None:
 def test_an_import_too_big_to_follow_still_caches(project: Path) -> None:
     # A module over the size bound is not followed; its importers must still be answered warm.
     (project / "huge.py").write_text("X = 1\n" + "# padding\n" * 30_000)
-    (project / "user.py").write_text(APP.replace("from prompts import make_text", "from huge import X as make_text"))
+    (project / "user.py").write_text(
+        APP.replace("from prompts import make_text", "from huge import X as make_text")
+    )
     lint(fresh(project))
     cache = fresh(project)
     lint(cache)

@@ -181,6 +181,29 @@ def _makes_message(node: ast.AST, item: str | None = None) -> bool:
     return False
 
 
+def _is_text(target: ast.Subscript, root: ast.AST, func: FunctionNode | None) -> bool:
+    """The sliced value is text: formatted straight into an f-string (`f"...{log[-900:]}"`), or a
+    name the function declares as `str` (a parameter or an annotated local)."""
+    for node in ast.walk(root):
+        if isinstance(node, ast.FormattedValue) and node.value is target:
+            return True
+    if not isinstance(target.value, ast.Name) or func is None:
+        return False
+    name = target.value.id
+    args = func.args
+    for arg in (*args.posonlyargs, *args.args, *args.kwonlyargs):
+        if arg.arg == name and isinstance(arg.annotation, ast.Name) and arg.annotation.id == "str":
+            return True
+    return any(
+        isinstance(node, ast.AnnAssign)
+        and isinstance(node.target, ast.Name)
+        and node.target.id == name
+        and isinstance(node.annotation, ast.Name)
+        and node.annotation.id == "str"
+        for node in ast.walk(func)
+    )
+
+
 def _cuts_apart(
     op: HistoryOp,
     func: FunctionNode | None,
@@ -201,6 +224,8 @@ def _cuts_apart(
                 heads.append(node)
     if target is None or not isinstance(target.slice, ast.Slice) or target.slice.lower is None:
         return False
+    if _is_text(target, root, func):
+        return True
     lower = ast.dump(target.slice.lower)
     base = ast.dump(target.value)
     for head in heads:

@@ -166,12 +166,16 @@ class SiteBuilder:
         return out
 
     def _sends_nothing(self, call: ast.Call, scope: Scope, summaries: WrapperSummaries) -> bool:
-        """A call that stores or logs what it is given (`repo.save_conversation(messages=...)`), or a
-        project function whose body sends nothing."""
-        if self.ev.sinks.not_methods.search(final_name(call.func)):
+        """A call that stores or logs what it is given (`repo.save_conversation(messages=...)`), a
+        project function whose body sends nothing, or a function promptlint cannot see into whose
+        name says nothing of a model call (`_merge_results(messages=...)`): unknown is no evidence."""
+        name = final_name(call.func)
+        if self.ev.sinks.not_methods.search(name):
             return True
         ref = callee_ref(self.ev, call, scope)
-        return ref is not None and not wrapper_sinks(self.ev, ref, summaries)
+        if ref is None:
+            return not self.ev.sinks.methods.search(name)
+        return not wrapper_sinks(self.ev, ref, summaries)
 
     def _direct(self, call: ast.Call, scope: Scope, sink: SinkArgs) -> Prompt | None:
         builder = PartsBuilder()

@@ -172,7 +172,7 @@ def callee_ref(ev: Evaluator, call: ast.Call, scope: Scope) -> Ref | None:
     if final_name(func)[:1].isupper():
         return None  # a class: constructing an object sends nothing (frameworks are in the table)
     if isinstance(func, ast.Attribute):
-        if isinstance(func.value, ast.Name) and func.value.id == "self" and scope.cls is not None:
+        if isinstance(func.value, ast.Name) and func.value.id in ("self", "cls") and scope.cls is not None:
             method = find_method(scope.cls, func.attr)
             return Ref(method, scope.module, scope.cls) if method is not None else None
         owner = _instance_class(ev, func.value, scope)
