@@ -61,6 +61,8 @@ def sent_history_ops(
             continue
         if op.kind in _REWRITES and _fresh_copy(base, func, module):
             continue
+        if op.kind in _REWRITES and _rebuilt_before_each_call(base, func, cls):
+            continue
         if op.kind in _REWRITES and not outlives_call(base, func, module):
             if ev is None or func is None or not _written_value_varies(op, func, cls, module, ev):
                 continue
@@ -97,6 +99,46 @@ def _fresh_copy(name: str, func: FunctionNode | None, module: ModuleInfo) -> boo
         return False
     assigns = [b for b in bindings if b.kind == "assign" and b.value is not None]
     return bool(assigns) and all(_makes_new_list(b.value) for b in assigns if b.value is not None)
+
+
+def _rebuilt_before_each_call(name: str, func: FunctionNode | None, cls: ast.ClassDef | None) -> bool:
+    """Whether every call of the method that rewrites `self.x` comes after a statement of the calling
+    method that makes `self.x` a new list (`self._messages = self._format_messages(...)`; then
+    `self._inject_memory()` edits the system message of that fresh list before anything is sent).
+    Each request then starts from its own list, and no kept conversation is rewritten."""
+    if func is None or cls is None or not name.startswith("self.") or name.count(".") != 1:
+        return False
+    calls: list[tuple[FunctionNode, ast.Call]] = []
+    for method in cls.body:
+        if not isinstance(method, ast.FunctionDef | ast.AsyncFunctionDef):
+            continue
+        for node in ast.walk(method):
+            if (
+                isinstance(node, ast.Call)
+                and isinstance(node.func, ast.Attribute)
+                and node.func.attr == func.name
+                and isinstance(node.func.value, ast.Name)
+                and node.func.value.id == "self"
+            ):
+                calls.append((method, node))
+    if not calls:
+        return False
+    for method, call in calls:
+        loops = [n for n in ast.walk(method) if isinstance(n, ast.For | ast.AsyncFor | ast.While)]
+        if any(call in ast.walk(loop) for loop in loops):
+            return False  # called every turn of a loop: the edit may land on the kept list
+        fresh = False
+        for node in ast.walk(method):
+            if (
+                isinstance(node, ast.Assign)
+                and node.lineno < call.lineno
+                and any(dotted(t) == name for t in node.targets)
+                and not any(dotted(n) == name for n in ast.walk(node.value) if isinstance(n, ast.Attribute))
+            ):
+                fresh = True
+        if not fresh:
+            return False
+    return True
 
 
 def _window_is_sent(
