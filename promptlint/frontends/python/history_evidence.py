@@ -63,6 +63,8 @@ def sent_history_ops(
             continue
         if op.kind in _REWRITES and _rebuilt_before_each_call(base, func, cls):
             continue
+        if op.kind in _REWRITES and not _on_request_path(base, func, cls, sent):
+            continue
         if op.kind in _REWRITES and not outlives_call(base, func, module):
             if ev is None or func is None or not _written_value_varies(op, func, cls, module, ev):
                 continue
@@ -99,6 +101,35 @@ def _fresh_copy(name: str, func: FunctionNode | None, module: ModuleInfo) -> boo
         return False
     assigns = [b for b in bindings if b.kind == "assign" and b.value is not None]
     return bool(assigns) and all(_makes_new_list(b.value) for b in assigns if b.value is not None)
+
+
+def _on_request_path(
+    name: str, func: FunctionNode | None, cls: ast.ClassDef | None, sent: set[tuple[str, int]]
+) -> bool:
+    """Whether an edit of the kept list `self.x` happens on the way to a request: in the method that
+    sends it, or in a method called from that one or from a loop of the class. A setter called from
+    elsewhere (`update_system_prompt(content)` at start-up or on a rare switch) is no evidence of a
+    per-turn rewrite: how often it runs is not known."""
+    if func is None or cls is None or not name.startswith("self."):
+        return True  # functions and module code: the other checks decide
+    if (name, id(func)) in sent:
+        return True
+    for method in cls.body:
+        if not isinstance(method, ast.FunctionDef | ast.AsyncFunctionDef) or method is func:
+            continue
+        sends_here = (name, id(method)) in sent
+        loops = [n for n in ast.walk(method) if isinstance(n, ast.For | ast.AsyncFor | ast.While)]
+        for node in ast.walk(method):
+            if (
+                isinstance(node, ast.Call)
+                and isinstance(node.func, ast.Attribute)
+                and node.func.attr == func.name
+                and isinstance(node.func.value, ast.Name)
+                and node.func.value.id == "self"
+                and (sends_here or any(node in ast.walk(loop) for loop in loops))
+            ):
+                return True
+    return False
 
 
 def _rebuilt_before_each_call(name: str, func: FunctionNode | None, cls: ast.ClassDef | None) -> bool:
