@@ -134,6 +134,8 @@ def outlives_call(name: str, func: FunctionNode | None, module: ModuleInfo) -> b
         return True  # a global
     if "." in name or not any(b.kind == "param" for b in bindings):
         return False
+    if any(b.kind == "assign" for b in bindings):
+        return False  # rebound in the call (`if not messages: messages = []`): not known to be kept
     return any(
         isinstance(node, ast.Call)
         and isinstance(node.func, ast.Attribute)
