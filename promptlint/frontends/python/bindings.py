@@ -148,6 +148,9 @@ def _binding_value(ev: Evaluator, binding: Binding, node: ast.expr, scope: Scope
     if isinstance(binding.stmt, ast.Assign | ast.AnnAssign):
         ev.consumed.add(id(binding.stmt))
     value = ev.eval(binding.value, scope)
+    if binding.index is not None and isinstance(value, Seq) and len(value.items) > binding.index:
+        if value.unordered is None:
+            value = value.items[binding.index]  # `items, note = f()`: each name its own item
     if binding.kind == "assign":
         step = Location(module.path, module.span(binding.stmt), f"assigned to `{binding.name}`")
         value = with_step(value, step)

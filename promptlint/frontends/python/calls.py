@@ -218,13 +218,27 @@ def eval_returns(
     fallback no longer hides the real value."""
     best_node, best = primary, ev.eval(primary, scope)
     rank = stability_of(best)
+    values = [best]
     for ret in module.return_exprs(fn)[:MAX_RETURNS]:
         if ret is primary:
             continue
         value = ev.eval(ret, scope)
+        values.append(value)
         if stability_of(value) > rank:
             best_node, best, rank = ret, value, stability_of(value)
+    if len(values) > 1 and isinstance(best, Seq) and all(_same_shape(v, best) for v in values):
+        # `return [], f"... {cid}"` / `return scanner(), None`: tuples are joined item by item, so
+        # the caller's `items, note = f()` gets each item's own most variable path.
+        items = tuple(
+            max((v.items[i] for v in values if isinstance(v, Seq)), key=stability_of)
+            for i in range(len(best.items))
+        )
+        best = Seq(items, best.span, best.unordered)
     return best_node, best
+
+
+def _same_shape(value: Value, like: Seq) -> bool:
+    return isinstance(value, Seq) and len(value.items) == len(like.items)
 
 
 def bind_arguments(ev: Evaluator, ref: Ref, node: ast.Call, scope: Scope) -> dict[str, Value]:

@@ -44,6 +44,7 @@ class Binding:
     stmt: ast.AST
     branch: str | None = None
     condition: ast.expr | None = None  # the innermost `if` test or `for`/`while` iterable/test around it
+    index: int | None = None  # `a, b = value`: this name takes item `index` of the value
 
 
 @dataclass
@@ -274,9 +275,9 @@ def collect_bindings(
         done = (stmt.end_lineno or stmt.lineno, stmt.end_col_offset or stmt.col_offset)
         if isinstance(stmt, ast.Assign):
             for target in stmt.targets:
-                for name in _target_names(target):
+                for name, index in _indexed_targets(target):
                     out.setdefault(name, []).append(
-                        Binding(name, done, "assign", stmt.value, stmt, branch, cond)
+                        Binding(name, done, "assign", stmt.value, stmt, branch, cond, index)
                     )
         elif isinstance(stmt, ast.AnnAssign) and stmt.value is not None:
             for name in _target_names(stmt.target):
@@ -371,6 +372,16 @@ def _record_mutation(
         return
     value = call.args[-1] if func.attr != "update" else call.args[0]
     out.setdefault(name, []).append(Binding(name, pos, func.attr, value, call, branch, cond))
+
+
+def _indexed_targets(target: ast.expr) -> list[tuple[str, int | None]]:
+    """The names a target binds, each with its position when the target is a flat tuple of names
+    (`a, b = f()`); nested and starred targets take the whole value, as before."""
+    if isinstance(target, ast.Tuple | ast.List) and all(
+        isinstance(elt, ast.Name | ast.Attribute) for elt in target.elts
+    ):
+        return [(name, i) for i, elt in enumerate(target.elts) for name in _target_names(elt)]
+    return [(name, None) for name in _target_names(target)]
 
 
 def _target_names(target: ast.expr) -> list[str]:
