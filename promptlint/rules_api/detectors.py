@@ -101,6 +101,8 @@ class VolatileSlotRule(PromptRule):
         for pi, si, seg in prompt.walk():
             if not (isinstance(seg, Slot) and self._wanted(seg)):
                 continue
+            if after_last_breakpoint(prompt, pi, si):
+                continue  # explicit caching stops before it: nothing after it was going to be cached
             if seg.granularity is not None and seg.granularity > ctx.settings.clock_granularity:
                 continue  # changes less often than `clock-granularity` (a date): rarely a miss
             # Everything static after a volatile value is lost, whatever per-request text lies between;
@@ -139,6 +141,16 @@ def dynamic_slots(
     return out
 
 
+def after_last_breakpoint(prompt: Prompt, part: int, segment: int) -> bool:
+    """Whether (part, segment) comes after every explicit Anthropic `cache_control` marker of the
+    prompt: with explicit caching only the prefix up to a marker is written, so a value after the
+    last one breaks nothing that was going to be cached (automatic caching reaches the end)."""
+    if not prompt.breakpoints or any(bp.automatic for bp in prompt.breakpoints):
+        return False
+    last = max((bp.part, bp.segment) for bp in prompt.breakpoints)
+    return (part, segment) > last
+
+
 def more_phrase(count: int, what: str) -> str:
     """` (and 2 more per-request values after it)`, or nothing."""
     if count <= 0:
@@ -162,6 +174,8 @@ class SlotTailRule(PromptRule):
         if not found:
             return
         pi, si, seg = found[0]
+        if after_last_breakpoint(prompt, pi, si):
+            return  # explicit caching stops before it
         tail = ctx.static_tail(prompt, pi, si, Stability.VOLATILE, skip_volatile=True)
         if tail.tokens < ctx.settings.min_static_tokens:
             return
