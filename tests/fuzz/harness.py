@@ -18,6 +18,7 @@ import tracemalloc
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from weakref import WeakKeyDictionary
 
 from click.testing import CliRunner
 
@@ -364,7 +365,7 @@ def _forget_click_streams() -> None:
     for func in (_compat._default_text_stdout, _compat._default_text_stderr, _compat._default_text_stdin):
         for cell in func.__closure__ or ():
             contents = cell.cell_contents
-            if hasattr(contents, "clear") and not callable(getattr(contents, "__call__", None)):
+            if isinstance(contents, WeakKeyDictionary):
                 contents.clear()
 
 
