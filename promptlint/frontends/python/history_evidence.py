@@ -114,22 +114,36 @@ def _on_request_path(
         return True  # functions and module code: the other checks decide
     if (name, id(func)) in sent:
         return True
+    return any(
+        method is not func and ((name, id(method)) in sent or _in_loop(call, method))
+        for method, call in _self_calls(cls, func.name)
+    )
+
+
+def _self_calls(cls: ast.ClassDef, method_name: str) -> list[tuple[FunctionNode, ast.Call]]:
+    """Every `self.<method_name>(...)` call in the methods of `cls`, with the method it is in."""
+    out: list[tuple[FunctionNode, ast.Call]] = []
     for method in cls.body:
-        if not isinstance(method, ast.FunctionDef | ast.AsyncFunctionDef) or method is func:
+        if not isinstance(method, ast.FunctionDef | ast.AsyncFunctionDef):
             continue
-        sends_here = (name, id(method)) in sent
-        loops = [n for n in ast.walk(method) if isinstance(n, ast.For | ast.AsyncFor | ast.While)]
         for node in ast.walk(method):
             if (
                 isinstance(node, ast.Call)
                 and isinstance(node.func, ast.Attribute)
-                and node.func.attr == func.name
+                and node.func.attr == method_name
                 and isinstance(node.func.value, ast.Name)
                 and node.func.value.id == "self"
-                and (sends_here or any(node in ast.walk(loop) for loop in loops))
             ):
-                return True
-    return False
+                out.append((method, node))
+    return out
+
+
+def _in_loop(node: ast.AST, method: FunctionNode) -> bool:
+    return any(
+        node in ast.walk(loop)
+        for loop in ast.walk(method)
+        if isinstance(loop, ast.For | ast.AsyncFor | ast.While)
+    )
 
 
 def _rebuilt_before_each_call(name: str, func: FunctionNode | None, cls: ast.ClassDef | None) -> bool:
@@ -139,24 +153,11 @@ def _rebuilt_before_each_call(name: str, func: FunctionNode | None, cls: ast.Cla
     Each request then starts from its own list, and no kept conversation is rewritten."""
     if func is None or cls is None or not name.startswith("self.") or name.count(".") != 1:
         return False
-    calls: list[tuple[FunctionNode, ast.Call]] = []
-    for method in cls.body:
-        if not isinstance(method, ast.FunctionDef | ast.AsyncFunctionDef):
-            continue
-        for node in ast.walk(method):
-            if (
-                isinstance(node, ast.Call)
-                and isinstance(node.func, ast.Attribute)
-                and node.func.attr == func.name
-                and isinstance(node.func.value, ast.Name)
-                and node.func.value.id == "self"
-            ):
-                calls.append((method, node))
+    calls = _self_calls(cls, func.name)
     if not calls:
         return False
     for method, call in calls:
-        loops = [n for n in ast.walk(method) if isinstance(n, ast.For | ast.AsyncFor | ast.While)]
-        if any(call in ast.walk(loop) for loop in loops):
+        if _in_loop(call, method):
             return False  # called every turn of a loop: the edit may land on the kept list
         fresh = False
         for node in ast.walk(method):
