@@ -10,6 +10,7 @@ import click
 
 from promptlint.errors import PromptlintError
 from promptlint.providers import build_profiles, default_profile_data
+from promptlint.trace.diverge import CAUSES
 from promptlint.trace.lint_link import findings_by_cause
 from promptlint.trace.reader import MalformedLine, read_log
 from promptlint.trace.report import JsonWriter, TextWriter, TraceWriter
@@ -23,8 +24,10 @@ def run_trace(
     writer: TraceWriter,
     tracker: Tracker,
     provider: str | None = None,
-) -> None:
-    """Stream `lines` through `tracker`, writing events as they come and the summary at the end."""
+) -> list[str | None]:
+    """Stream `lines` through `tracker`, writing events as they come and the summary at the end;
+    the causes of the misses explained, in order."""
+    causes: list[str | None] = []
     for record in read_log(lines, provider):
         if isinstance(record, MalformedLine):
             tracker.stats.malformed += 1
@@ -33,7 +36,9 @@ def run_trace(
         event = tracker.feed(record)
         if event is not None:
             writer.event(event)
+            causes.append(event.cause)
     writer.finish(tracker.stats)
+    return causes
 
 
 @click.command("trace")
@@ -47,6 +52,11 @@ def run_trace(
 @click.option("--max-conversations", default=4096, show_default=True, type=click.IntRange(1))
 @click.option("--tolerance", default=64, show_default=True, type=click.IntRange(0), help="Tokens of slack.")
 @click.option("--output", "-o", type=click.Path(dir_okay=False, path_type=Path), help="Write here.")
+@click.option(
+    "--fail-on",
+    "fail_on",
+    help="Exit 1 when a miss has one of these causes (comma-separated; `any`, `unexplained`).",
+)
 def trace(
     log: Path,
     output_format: str,
@@ -56,8 +66,10 @@ def trace(
     max_conversations: int,
     tolerance: int,
     output: Path | None,
+    fail_on: str | None,
 ) -> None:
     """Explain each cache miss in LOG (JSONL of request/response pairs or request bodies)."""
+    wanted = _fail_causes(fail_on)
     try:
         findings = findings_by_cause(source) if source else None
     except PromptlintError as exc:
@@ -73,10 +85,30 @@ def trace(
     try:
         writer: TraceWriter = JsonWriter(out.write) if output_format == "json" else TextWriter(out.write)
         if str(log) == "-":
-            run_trace(sys.stdin.buffer, writer, tracker, provider)
+            causes = run_trace(sys.stdin.buffer, writer, tracker, provider)
         else:
             with log.open("rb") as handle:
-                run_trace(handle, writer, tracker, provider)
+                causes = run_trace(handle, writer, tracker, provider)
     finally:
         if output:
             out.close()
+    if wanted is not None and any(_matches(cause, wanted) for cause in causes):
+        sys.exit(1)
+
+
+def _fail_causes(value: str | None) -> frozenset[str] | None:
+    if value is None:
+        return None
+    known = {*CAUSES, "any", "unexplained"}
+    wanted = frozenset(part.strip() for part in value.split(",") if part.strip())
+    unknown = sorted(wanted - known)
+    if unknown or not wanted:
+        raise click.UsageError(
+            f"--fail-on: unknown cause {', '.join(unknown) or '(none given)'}; "
+            f"one of: any, unexplained, {', '.join(CAUSES)}"
+        )
+    return wanted
+
+
+def _matches(cause: str | None, wanted: frozenset[str]) -> bool:
+    return "any" in wanted or (cause is None and "unexplained" in wanted) or cause in wanted

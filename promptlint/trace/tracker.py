@@ -160,7 +160,12 @@ class Tracker:
         cause: str | None
         if prev.model != new.model:
             cause = "model-changed"
-        elif new.prompt_tokens < minimum and potential_raw > 0 and profile.name != "vllm":
+        elif (
+            new.prompt_tokens < minimum
+            and potential_raw > 0
+            and profile.name != "vllm"
+            and not reported  # the provider reported a hit: its minimum was evidently met
+        ):
             cause, lost = "below-minimum", min(potential_raw, new.prompt_tokens)
         elif broke and div is not None:
             cause = classify_break(prev, new, div)
@@ -196,7 +201,7 @@ class Tracker:
         return MissEvent(
             line=request.line,
             previous_line=prev.line,
-            conversation=request.explicit_id if request.explicit_id and not self.redact else conv_key,
+            conversation=self._shown(conv_key),
             provider=profile.name,
             model=request.model,
             cause=cause,
@@ -228,7 +233,7 @@ class Tracker:
         return MissEvent(
             line=request.line,
             previous_line=prev.line,
-            conversation=request.explicit_id if request.explicit_id and not self.redact else conv_key,
+            conversation=self._shown(conv_key),
             provider=profile.name,
             model=request.model,
             cause="model-changed",
@@ -245,6 +250,14 @@ class Tracker:
             currency=price.currency,
             findings=self.findings.get("model-changed", ()),
         )
+
+    def _shown(self, conv_key: str) -> str:
+        """The conversation as reports name it: with `--redact`, a hash of the key, which may be an
+        explicit conversation or user id from the log (`user-jane.doe@example.com`)."""
+        if not self.redact:
+            return conv_key
+        digest = hashlib.sha256(conv_key.encode("utf-8", "surrogatepass")).hexdigest()[:12]
+        return f"conversation-{digest}"
 
     def _excerpt(self, text: str, offset: int) -> str | dict[str, object]:
         if self.redact:

@@ -195,3 +195,54 @@ def test_source_findings_attached(monkeypatch: pytest.MonkeyPatch) -> None:
     assert result.exit_code == 0, result.output
     events = json.loads(result.output)["events"]
     assert events[0]["findings"] == [finding]
+
+
+def _pair(model: str, system: str, user: str, cached: int, prompt_tokens: int, **extra: Any) -> str:
+    request = {
+        "model": model,
+        "messages": [{"role": "system", "content": system}, {"role": "user", "content": user}],
+    }
+    response = {
+        "model": model,
+        "usage": {"prompt_tokens": prompt_tokens, "prompt_tokens_details": {"cached_tokens": cached}},
+    }
+    return json.dumps({"request": request, "response": response, **extra})
+
+
+def test_no_miss_cause_when_the_provider_reported_the_hit(tmp_path: Path) -> None:
+    # A short prompt (under OpenAI's 1,024-token minimum by our count) that the provider still cached:
+    # below-minimum would contradict the provider's own report.
+    log = tmp_path / "log.jsonl"
+    system = "Answer briefly. " * 30
+    log.write_text(
+        _pair("gpt-4o", system, "hi", 0, 200) + "\n" + _pair("gpt-4o", system, "hi again", 128, 201) + "\n"
+    )
+    result = CliRunner().invoke(trace, [str(log), "--output-format", "json"])
+    assert result.exit_code == 0, result.output
+    assert misses(json.loads(result.output)) == []
+
+
+def test_redact_hashes_explicit_conversation_and_user_ids(tmp_path: Path) -> None:
+    log = tmp_path / "log.jsonl"
+    lines = [
+        json.dumps({"conversation_id": "user-jane.doe@example.com", **json.loads(line)})
+        for line in (FIXTURES / "openai_chat_timestamp.jsonl").read_text().splitlines()
+    ]
+    log.write_text("\n".join(lines) + "\n")
+    plain = CliRunner().invoke(trace, [str(log), "--output-format", "json"])
+    assert "jane.doe" in plain.output  # without --redact the id is shown, as the log has it
+    for fmt in ("text", "json"):
+        redacted = CliRunner().invoke(trace, [str(log), "--redact", "--output-format", fmt])
+        assert redacted.exit_code == 0 and "jane.doe" not in redacted.output
+    assert all(e["conversation"].startswith("conversation-") for e in json.loads(redacted.output)["events"])
+
+
+def test_fail_on_sets_the_exit_code() -> None:
+    path = str(FIXTURES / "openai_chat_timestamp.jsonl")
+    runner = CliRunner()
+    assert runner.invoke(trace, [path]).exit_code == 0
+    assert runner.invoke(trace, [path, "--fail-on", "timestamp"]).exit_code == 1
+    assert runner.invoke(trace, [path, "--fail-on", "any"]).exit_code == 1
+    assert runner.invoke(trace, [path, "--fail-on", "sliding-window,id"]).exit_code == 0
+    bad = runner.invoke(trace, [path, "--fail-on", "timestamps"])
+    assert bad.exit_code == 2 and "unknown cause timestamps" in bad.output
