@@ -405,13 +405,13 @@ def rule_command(code: str | None, show_all: bool, fmt: str) -> None:
 
 @cli.command("server")
 def server_command() -> None:
-    """Run the language server (LSP over stdio; needs `promptlint[lsp]`)."""
+    """Run the language server (LSP over stdio; needs `promptlint-prefix[lsp]`)."""
     try:
         from promptlint.lsp.server import run  # pygls costs ~0.6 s to import: only load it here
     except ImportError as exc:
         click.echo(
             f"error: the language server needs pygls and lsprotocol ({exc})\n"
-            "hint: pip install 'promptlint[lsp]'",
+            "hint: pip install 'promptlint-prefix[lsp]'",
             err=True,
         )
         sys.exit(2)

@@ -1,4 +1,4 @@
-"""The language server (`promptlint server`, optional extra `promptlint[lsp]`).
+"""The language server (`promptlint server`, optional extra `promptlint-prefix[lsp]`).
 
 `documents` lints unsaved buffers with the same `lint_source` the CLI uses, `actions` turns
 diagnostics into code actions and hovers, `server` wires both to pygls. Only `server` imports pygls,

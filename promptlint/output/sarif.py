@@ -18,10 +18,10 @@ from promptlint import __version__
 from promptlint.diagnostics import Diagnostic, Severity, Span
 from promptlint.output.fingerprint import FINGERPRINT_KEY, fingerprints, normalized_path
 from promptlint.output.report import Report
+from promptlint.project import repository
 from promptlint.rules_api.base import Rule, rule_url
 
 SCHEMA_URI = "https://docs.oasis-open.org/sarif/sarif/v2.1.0/errata01/os/schemas/sarif-schema-2.1.0.json"
-INFORMATION_URI = "https://github.com/promptlint/promptlint"
 SARIF_LEVEL = {
     Severity.ERROR: "error",
     Severity.WARNING: "warning",
@@ -133,7 +133,7 @@ def sarif_log(report: Report) -> dict[str, Any]:
                 "name": "promptlint",
                 "version": __version__,
                 "semanticVersion": __version__,
-                "informationUri": INFORMATION_URI,
+                "informationUri": repository(),
                 "rules": [rule_descriptor(rule) for rule in rules],
             }
         },

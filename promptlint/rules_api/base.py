@@ -17,12 +17,10 @@ from typing import TYPE_CHECKING, ClassVar, Literal
 
 from promptlint.diagnostics import Severity
 from promptlint.ir import FileFacts, Prompt
+from promptlint.project import docs
 
 if TYPE_CHECKING:
     from promptlint.rules_api.context import RuleContext
-
-
-DOCS_URL = "https://github.com/promptlint/promptlint/blob/main/README.md#{anchor}"
 
 
 class FixAvailability(enum.StrEnum):
@@ -124,4 +122,4 @@ class EngineRule(Rule):
 
 def rule_url(rule: type[Rule]) -> str:
     """The documentation URL of a rule (its row in the README's rule table)."""
-    return DOCS_URL.format(anchor=f"{rule.code.lower()}-{rule.name}")
+    return docs(f"{rule.code.lower()}-{rule.name}")
