@@ -180,6 +180,41 @@ def collect_tasks(paths: Sequence[str], resolver: ConfigResolver, selection: Sel
     return tasks
 
 
+MAX_CONTEXT_SCAN = 5000  # Python files read when looking for the renderers of the requested templates
+_TEMPLATE_KINDS = (FileKind.JINJA, FileKind.PROMPTY, FileKind.TEXT)
+
+
+def renderer_context(tasks: list[Task], resolver: ConfigResolver, selection: Selection) -> list[Task]:
+    """The project's Python files that name a requested template or prompt file but were not
+    requested themselves (`check prompts/system.j2` alone, a pre-commit batch, a directory run on
+    `prompts/`): linted too, so a template's findings come from the code that renders it, whatever
+    else is in the batch. Found cheaply: only files whose text holds the template's file name."""
+    templates = [t for t in tasks if t.kind in _TEMPLATE_KINDS]
+    if not templates:
+        return []
+    requested = {os.path.abspath(t.path) for t in tasks}
+    names = {os.path.basename(t.path).encode() for t in templates}
+    roots = sorted({os.path.abspath(t.settings.root) for t in templates})
+    found: list[Task] = []
+    scanned = 0
+    for root in roots:
+        for candidate in collect_tasks([root], resolver, selection):
+            if candidate.kind is not FileKind.PYTHON or os.path.abspath(candidate.path) in requested:
+                continue
+            scanned += 1
+            if scanned > MAX_CONTEXT_SCAN:
+                return found
+            try:
+                with open(candidate.path, "rb") as handle:
+                    data = handle.read()
+            except OSError:
+                continue
+            if any(name in data for name in names):
+                requested.add(os.path.abspath(candidate.path))
+                found.append(candidate)
+    return found
+
+
 def lint_paths(
     paths: Sequence[str],
     config: str | None = None,
@@ -233,8 +268,9 @@ def lint_paths(
             validate_selectors(task.settings.extend_select, rules, where)
             for glob, codes in task.settings.per_file_ignores:
                 validate_selectors(codes, rules, f"{where}: per-file-ignores {glob!r}")
-        pairs, timings = _run_cached(tasks, registry_state, jobs, cache)
-        result = _assemble(pairs, timings)
+        context = renderer_context(tasks, resolver, selection)
+        pairs, timings = _run_cached(tasks + context, registry_state, jobs, cache)
+        result = _assemble(pairs, timings, {t.path for t in context})
         result.errors[:0] = [f"path not found: {p}" for p in missing]
         return result
     return _assemble(pairs, timings)
@@ -299,18 +335,29 @@ def _keep(pair: tuple[FileResult, SourceFile | None]) -> tuple[FileResult, Sourc
     return result, source if result.diagnostics else None
 
 
-def _assemble(pairs: list[tuple[FileResult, SourceFile | None]], timings: dict[str, float]) -> RunResult:
+def _assemble(
+    pairs: list[tuple[FileResult, SourceFile | None]],
+    timings: dict[str, float],
+    context: set[str] | None = None,
+) -> RunResult:
+    """Merge per-file results. Files in `context` were linted only for what they say about the
+    requested templates (the Python that renders them): their own findings are not reported."""
+    context = context or set()
     run = RunResult(timings=dict(timings))
     diagnostics: list[Diagnostic] = []
     for result, source in pairs:
-        run.files += 1
-        run.lines += result.lines
-        run.errors.extend(result.errors)
+        if result.path not in context:
+            run.files += 1
+            run.lines += result.lines
+            run.errors.extend(result.errors)
         diagnostics.extend(result.diagnostics)
         if source is not None:
             run.sources[source.path] = source
     linked, moved_into = link_project([result for result, _source in pairs], run.sources)
     run.sources.update(moved_into)
+    if context:
+        hidden = {os.path.abspath(p) for p in context}
+        linked = [d for d in linked if os.path.abspath(d.path) not in hidden]
     run.diagnostics = merge_project(linked)
     _attach_related_sources(run)
     return run
