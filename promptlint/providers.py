@@ -57,6 +57,7 @@ class ProviderProfile:
     block_tokens: int = 1
     #: DeepSeek's older 64-token storage unit (legacy simulation mode); None when not applicable.
     legacy_unit_tokens: int | None = None
+    hit_granularity_tokens: int = 1  # hits come in multiples of this many tokens (DeepSeek: 128, observed)
     #: OpenAI routes by a hash of roughly this many leading tokens; None when not applicable.
     routing_prefix_tokens: int | None = None
     #: Idle time after which an entry is gone (seconds); a configuration guess where unpublished.
@@ -111,6 +112,7 @@ def build_profiles(data: Mapping[str, Any]) -> dict[str, ProviderProfile]:
             sources=MappingProxyType(sources),
             block_tokens=int(raw.get("block-tokens", 1)),
             legacy_unit_tokens=_opt_int(raw.get("legacy-unit-tokens")),
+            hit_granularity_tokens=max(1, int(raw.get("hit-granularity-tokens", 1))),
             routing_prefix_tokens=_opt_int(raw.get("routing-prefix-tokens")),
             ttl_seconds=float(raw.get("ttl-seconds", 300.0)),
             prices=MappingProxyType(_build_prices(raw.get("prices", {}))),

@@ -45,6 +45,8 @@ class DeepSeekModel:
         min_common_prefix: int = 1,
         recent: int = 16,
         ttl: float = 6 * 3600.0,
+        minimum: int = 0,
+        granularity: int = 1,
     ) -> None:
         if interval is not None and interval <= 0:
             raise ValueError("interval must be positive")
@@ -53,6 +55,8 @@ class DeepSeekModel:
         self.min_common_prefix = max(1, min_common_prefix)
         self.recent = recent
         self.ttl = ttl
+        self.minimum = minimum  # no hit below this many tokens
+        self.granularity = max(1, granularity)  # hits are whole multiples of this
         self._accounts: dict[str, _Account] = {}
 
     def serve(self, request: SimRequest) -> Outcome:
@@ -68,6 +72,8 @@ class DeepSeekModel:
             acct.units[best] = request.time
         if self.legacy:
             hit = (hit // LEGACY_UNIT) * LEGACY_UNIT
+        else:
+            hit = 0 if hit < self.minimum else (hit // self.granularity) * self.granularity
         self._persist(acct, request)
         return Outcome(input_tokens=len(tokens), cached_tokens=hit)
 

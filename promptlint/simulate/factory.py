@@ -40,6 +40,8 @@ def build_model(
             interval=options.deepseek_interval,
             legacy=options.deepseek_legacy,
             ttl=profile.ttl_seconds,
+            minimum=minimum,
+            granularity=profile.hit_granularity_tokens,
         )
     if name == "anthropic":
         return AnthropicModel(

@@ -73,6 +73,15 @@ def apply_rule(profile: ProviderProfile, model: str, shared: int, total: int) ->
     return floor_hit(shared, minimum, profile.block_tokens) if profile.name == "openai" else shared
 
 
+def deepseek_hit(profile: ProviderProfile, model: str, unit: int) -> int:
+    """A DeepSeek hit on a persisted unit of `unit` tokens: nothing below the minimum, and whole
+    multiples of the observed hit granularity (data: `hit-granularity-tokens`)."""
+    if unit < profile.minimum_for(model):
+        return 0
+    step = profile.hit_granularity_tokens
+    return (unit // step) * step
+
+
 def expected_hit(
     profile: ProviderProfile,
     prev: Snapshot,
@@ -86,9 +95,12 @@ def expected_hit(
     else:
         shared = min(new.tokens(shared_chars), new.prompt_tokens)
     if profile.name == "deepseek":
-        if divergence_item is None:
-            return shared
-        return shared if shared_chars and shared_chars == prev.shared_chars else 0
+        if divergence_item is not None:
+            # Two requests that diverge persist their common prefix as a unit; a later request that
+            # contains that unit hits it (DeepSeek's worked example 2: A+B, A+C miss, A+D hits A).
+            persisted = prev.shared_chars
+            shared = new.tokens(persisted) if persisted and shared_chars >= persisted else 0
+        return deepseek_hit(profile, new.model, min(shared, new.prompt_tokens))
     if profile.name == "anthropic":
         return _anthropic(profile, prev, new, divergence_item)
     return apply_rule(profile, new.model, shared, new.prompt_tokens)

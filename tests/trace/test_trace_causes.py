@@ -246,3 +246,49 @@ def test_fail_on_sets_the_exit_code() -> None:
     assert runner.invoke(trace, [path, "--fail-on", "sliding-window,id"]).exit_code == 0
     bad = runner.invoke(trace, [path, "--fail-on", "timestamps"])
     assert bad.exit_code == 2 and "unknown cause timestamps" in bad.output
+
+
+def _deepseek(user: str, hit: int, total: int) -> str:
+    request = {
+        "model": "deepseek-chat",
+        "messages": [
+            {"role": "system", "content": "You are an experienced financial report analyst..."},
+            {"role": "user", "content": user},
+        ],
+    }
+    usage = {"prompt_tokens": total, "prompt_cache_hit_tokens": hit, "prompt_cache_miss_tokens": total - hit}
+    return json.dumps({"request": request, "response": {"model": "deepseek-chat", "usage": usage}})
+
+
+def test_deepseek_worked_example_2_third_request_hits_the_persisted_prefix(tmp_path: Path) -> None:
+    # DeepSeek's own example (seeds/002): A+B and A+C miss; the common prefix A is persisted and A+D
+    # hits it. Hits come in multiples of 128 tokens.
+    report = "Quarterly report. " + "Revenue rose in every region and costs were flat. " * 80
+    asks = ["summarize the key information", "analyze the profitability", "analyze revenue to expenses"]
+    total = 1000
+    a_tokens = int(total * (len(report) + 60) / (len(report) + 90))  # system + report, by character share
+    log = tmp_path / "deepseek.jsonl"
+    log.write_text(
+        "\n".join(
+            _deepseek(f"{report}\n\nPlease {ask} of this financial report.", hit, total)
+            for ask, hit in zip(asks, [0, 0, (a_tokens // 128) * 128], strict=True)
+        )
+        + "\n"
+    )
+    data = json.loads(CliRunner().invoke(trace, [str(log), "--output-format", "json"]).output)
+    summary = data["summary"]
+    assert summary["expected_vs_reported_mismatches"] == 0, summary
+    assert summary["expected_cached_tokens"] > 0 and summary["expected_cached_tokens"] % 128 == 0
+
+
+def test_the_deepseek_simulator_has_the_minimum_and_granularity_of_trace() -> None:
+    from promptlint.simulate.base import SimRequest
+    from promptlint.simulate.factory import build_model
+
+    profile = build_profiles(default_profile_data())["deepseek"]
+    model = build_model(profile, "deepseek-chat")
+    short = SimRequest(tokens=tuple(range(20)), key="u", time=0.0)
+    assert [model.serve(short).cached_tokens for _ in range(2)] == [0, 0]  # under 128: never a hit
+    long = SimRequest(tokens=tuple(range(300)), key="u", time=1.0)
+    model.serve(long)
+    assert model.serve(long).cached_tokens == 256  # floored to a multiple of 128
