@@ -10,6 +10,7 @@ as the body; `include` and `extends` inline the other template (searched in the 
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
 
@@ -22,6 +23,7 @@ from promptlint.frontends.template_loader import ParsedTemplate
 from promptlint.ir import Control, Slot, Stability, Text
 
 MAX_DEPTH = 8
+MAX_INLINED = 64  # included or extended templates inlined into one build
 _OPEN = {"if", "for", "macro", "call", "filter", "block", "with", "raw", "autoescape", "trans"}
 
 #: (template name, including file) -> the parsed template, or None when it is not in the project.
@@ -48,6 +50,9 @@ class BuildContext:
     stable: frozenset[str] = frozenset()
     related: set[str] = field(default_factory=set)
     stack: tuple[str, ...] = ()
+    # Templates inlined so far in this build, shared by every nested builder: a template that
+    # includes others many times over (or itself under another spelling) stays linear.
+    inlined: list[int] = field(default_factory=lambda: [0])
 
 
 def chunks(tokens: tuple[Tok, ...]) -> list[Chunk]:
@@ -267,11 +272,15 @@ class Builder:
 
     def foreign(self, name: str) -> list[Item] | None:
         """Items of another template (its own spans), built in this context, or None if not found."""
-        if len(self.ctx.stack) >= MAX_DEPTH:
+        if len(self.ctx.stack) >= MAX_DEPTH or self.ctx.inlined[0] >= MAX_INLINED:
             return None
         parsed = self.ctx.resolve(name, self.tpl.path)
-        if parsed is None or parsed.problem is not None or parsed.path in (*self.ctx.stack, self.tpl.path):
+        if parsed is None or parsed.problem is not None:
             return None
+        here = {os.path.abspath(p) for p in (*self.ctx.stack, self.tpl.path)}
+        if os.path.abspath(parsed.path) in here:
+            return None  # a template that includes itself, however its path is spelled
+        self.ctx.inlined[0] += 1
         self.ctx.related.add(parsed.path)
         inner = BuildContext(
             self.ctx.resolve,
@@ -279,6 +288,7 @@ class Builder:
             self.ctx.stable,
             self.ctx.related,
             (*self.ctx.stack, self.tpl.path),
+            self.ctx.inlined,
         )
         return Builder(parsed, inner, self.scope).build()
 

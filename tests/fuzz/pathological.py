@@ -113,6 +113,23 @@ def recursive_include() -> Project:
     }
 
 
+def self_including_template() -> Project:
+    """A template that includes itself 300 times, rendered from Python (the self-include spelled as
+    the loader finds it, not as the file is named): once exponential, found by the fuzz run."""
+    body = "Policy text. {% include 'system.j2' %}\n" * 300
+    return {
+        "prompts/system.j2": ("Date: {{ date }}\n" + body).encode(),
+        "app/render.py": (
+            b"import jinja2\nfrom openai import OpenAI\n\nclient = OpenAI()\n"
+            b"env = jinja2.Environment(loader=jinja2.FileSystemLoader('prompts'))\n\n"
+            b"def answer(question):\n"
+            b"    system = env.get_template('system.j2').render()\n"
+            b"    return client.chat.completions.create(model='gpt-4o', messages=[\n"
+            b"        {'role': 'system', 'content': system}, {'role': 'user', 'content': question}])\n"
+        ),
+    }
+
+
 def yaml_alias_bomb() -> Project:
     """A billion-laughs alias bomb in Prompty front matter."""
     lines = ["---", "name: bomb", 'a0: &a0 ["lol","lol","lol","lol","lol","lol","lol","lol","lol"]']
@@ -152,6 +169,7 @@ CASES: dict[str, Callable[[], Project]] = {
         import_cycle,
         recursive_helpers,
         recursive_include,
+        self_including_template,
         yaml_alias_bomb,
         bad_codecs,
     )
