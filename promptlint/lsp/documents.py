@@ -7,14 +7,15 @@ and returns the decoded `SourceFile` plus diagnostics, computed by `engine.lint.
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from promptlint.config.load import ConfigResolver
 from promptlint.config.schema import Settings
 from promptlint.diagnostics import Diagnostic
 from promptlint.discovery import classify
-from promptlint.engine.lint import LintState, lint_source
-from promptlint.engine.runner import new_state
+from promptlint.engine.link import link_project
+from promptlint.engine.lint import FileResult, LintState, lint_source, merge_project
+from promptlint.engine.runner import Selection, Task, new_state, read_source, renderer_context
 from promptlint.errors import PromptlintError
 from promptlint.source import FileKind, SourceFile, detect_newline
 
@@ -99,9 +100,32 @@ class DocumentLinter:
         source = SourceFile(path, text, kind, newline=detect_newline(text))
         try:
             result = lint_source(source, settings, self.state)
+            diagnostics = result.diagnostics
+            if kind is not FileKind.PYTHON:
+                diagnostics = self._with_renderers(source, result, settings)
         except PromptlintError as exc:
             return LintOutcome(source, (), (exc.render(),))
-        return LintOutcome(source, tuple(result.diagnostics), tuple(result.errors))
+        return LintOutcome(source, tuple(diagnostics), tuple(result.errors))
+
+    def _with_renderers(self, source: SourceFile, result: FileResult, settings: Settings) -> list[Diagnostic]:
+        """A template buffer is judged by the Python that renders it, as `promptlint check` does:
+        the workspace's Python files that name the template are linted (from disk) for the link,
+        and only the findings placed in this template are kept."""
+        folder = self.folder_of(source.path)
+        task = Task(source.path, source.kind, replace(settings, root=folder))
+        renderers = renderer_context([task], ConfigResolver(cwd=folder), Selection(preview=settings.preview))
+        if not renderers:
+            return list(result.diagnostics)
+        pairs: list[FileResult] = [result]
+        sources = {source.path: source}
+        for renderer in renderers:
+            loaded = read_source(renderer.path, FileKind.PYTHON)
+            if isinstance(loaded, SourceFile):
+                pairs.append(lint_source(loaded, renderer.settings, self.state))
+                sources[loaded.path] = loaded
+        linked, _moved = link_project(pairs, sources)
+        own = os.path.abspath(source.path)
+        return [d for d in merge_project(linked) if os.path.abspath(d.path) == own]
 
 
 def is_config_file(path: str) -> bool:

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
+from pathlib import Path
 
 from lsprotocol import types
 
@@ -113,3 +115,31 @@ def test_an_unsaved_buffer_never_stands_in_for_the_module_on_disk(tmp_path: obje
     (root / "a.py").write_text(edited, encoding="utf-8")
     linter.file_saved(str(root / "a.py"))
     assert [d.code for d in linter.lint(str(root / "b.py"), b_text, "python").diagnostics] == ["PC101"]
+
+
+def test_a_template_buffer_gets_the_findings_of_the_python_that_renders_it(tmp_path: Path) -> None:
+    from promptlint.engine.runner import Selection, lint_paths
+    from tests.engine.test_batch_consistency import CONSTANT, POLICY, RENDER
+
+    (tmp_path / "prompts").mkdir()
+    support = tmp_path / "prompts" / "support.j2"
+    support.write_text("Now: {{ today }}\n" + POLICY)
+    calm = tmp_path / "prompts" / "calm.j2"
+    calm.write_text("Date: {{ today }}\n" + POLICY)
+    (tmp_path / "app").mkdir()
+    (tmp_path / "app" / "render.py").write_text(RENDER)
+    (tmp_path / "app" / "constant.py").write_text(CONSTANT)
+    (tmp_path / "promptlint.toml").write_text("preview = true\n")
+    linter = DocumentLinter((str(tmp_path),))
+    in_editor = linter.lint(str(support), support.read_text(), "jinja")
+    assert [d.code for d in in_editor.diagnostics] == ["PC101"]
+    assert linter.lint(str(calm), calm.read_text(), "jinja").diagnostics == ()
+    cwd = os.getcwd()
+    os.chdir(tmp_path)
+    try:
+        cli = lint_paths(["prompts/support.j2"], selection=Selection(preview=True))
+    finally:
+        os.chdir(cwd)
+    assert [(d.code, d.span, d.message) for d in cli.diagnostics] == [
+        (d.code, d.span, d.message) for d in in_editor.diagnostics
+    ]
