@@ -26,6 +26,7 @@ CAUSES = (
     "model-changed",
     "below-minimum",
     "breakpoint",
+    "ttl-expired",
 )
 
 _TIME = re.compile(

@@ -33,6 +33,7 @@ class Snapshot:
     breakpoints: tuple[int, ...]
     first_user: int
     shared_chars: int
+    time: float | None = None
 
     def chars_before(self, item: int) -> int:
         return sum(len(it.text) for it in self.items[:item])
@@ -59,7 +60,13 @@ def snapshot(request: LoggedRequest, shared_chars: int) -> Snapshot:
         breakpoints=tuple(sorted(set(marks))),
         first_user=request.first_user_item(),
         shared_chars=shared_chars,
+        time=request.time,
     )
+
+
+def expired(profile: ProviderProfile, prev: Snapshot, new: Snapshot) -> bool:
+    """Whether more time passed since the related request than the provider keeps a cache entry."""
+    return prev.time is not None and new.time is not None and new.time - prev.time > profile.ttl_seconds
 
 
 def apply_rule(profile: ProviderProfile, model: str, shared: int, total: int) -> int:

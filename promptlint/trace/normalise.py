@@ -57,6 +57,8 @@ class LoggedRequest:
     automatic_breakpoint: bool = False
     #: True when `explicit_id` names a conversation (not a user, who may have many conversations).
     explicit_is_conversation: bool = False
+    #: When the request was sent (seconds since the epoch), if the log says.
+    time: float | None = None
 
     @property
     def total_chars(self) -> int:
@@ -93,7 +95,43 @@ def parse_line(line: int, obj: Any, provider_hint: str | None = None) -> LoggedR
         explicit_id=explicit,
         explicit_is_conversation=explicit is not None and explicit.split("=", 1)[0] in _ID_FIELDS,
         automatic_breakpoint=isinstance(request.get("cache_control"), Mapping),
+        time=_time(obj, response),
     )
+
+
+_TIME_FIELDS = ("timestamp", "time", "created_at", "ts", "request_time")
+
+
+def _time(obj: Mapping[str, Any], response: Any) -> float | None:
+    """The request's time: a top-level timestamp (epoch seconds or ISO 8601), else the response's
+    `created` (epoch seconds, as the OpenAI and DeepSeek SDKs return it)."""
+    for key in _TIME_FIELDS:
+        value = obj.get(key)
+        if value is not None:
+            found = _as_epoch(value)
+            if found is not None:
+                return found
+    if isinstance(response, Mapping):
+        return _as_epoch(response.get("created"))
+    return None
+
+
+def _as_epoch(value: Any) -> float | None:
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, int | float):
+        return float(value) / 1000.0 if value > 1e11 else float(value)  # milliseconds, or seconds
+    if isinstance(value, str) and value:
+        import datetime
+
+        try:
+            parsed = datetime.datetime.fromisoformat(value.replace("Z", "+00:00"))
+        except ValueError:
+            return None
+        if parsed.tzinfo is None:
+            parsed = parsed.replace(tzinfo=datetime.timezone.utc)
+        return parsed.timestamp()
+    return None
 
 
 def request_items(request: Mapping[str, Any]) -> list[Item]:

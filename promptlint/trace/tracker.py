@@ -19,7 +19,7 @@ from promptlint.providers import ProviderProfile, profile_for
 from promptlint.trace.classify import classify_break, slid
 from promptlint.trace.diverge import Divergence, first_divergence
 from promptlint.trace.events import MissEvent, TraceStats
-from promptlint.trace.expect import Snapshot, apply_rule, expected_hit, snapshot
+from promptlint.trace.expect import Snapshot, apply_rule, expected_hit, expired, snapshot
 from promptlint.trace.normalise import Item, LoggedRequest
 
 
@@ -83,7 +83,7 @@ class Tracker:
             div = first_divergence(prev.items, request.items)
             shared_chars = _shared_chars(prev, div)
             new = snapshot(request, shared_chars)
-            if prev.model == new.model:
+            if prev.model == new.model and not expired(profile, prev, new):
                 expected = expected_hit(profile, prev, new, None if div is None else div.item, shared_chars)
             event = self._explain(profile, prev, new, request, div, same_conv, conv_key, expected)
         self._count_usage(request, expected)
@@ -160,6 +160,8 @@ class Tracker:
         cause: str | None
         if prev.model != new.model:
             cause = "model-changed"
+        elif expired(profile, prev, new) and not reported:
+            cause = "ttl-expired"  # the entry was gone, whatever the prompt looked like
         elif (
             new.prompt_tokens < minimum
             and potential_raw > 0

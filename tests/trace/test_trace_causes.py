@@ -292,3 +292,18 @@ def test_the_deepseek_simulator_has_the_minimum_and_granularity_of_trace() -> No
     long = SimRequest(tokens=tuple(range(300)), key="u", time=1.0)
     model.serve(long)
     assert model.serve(long).cached_tokens == 256  # floored to a multiple of 128
+
+
+def test_a_miss_after_the_cache_entry_expired_is_ttl_expired(tmp_path: Path) -> None:
+    system = "Policy: be precise and cite the order number. " * 200  # well over 1,024 tokens
+    first = json.loads(_pair("gpt-4o", system, "hi", 0, 2000))
+    late = json.loads(_pair("gpt-4o", system, "hi again", 0, 2005))
+    soon = json.loads(_pair("gpt-4o", system, "and again", 1920, 2010))
+    first["timestamp"] = "2026-11-22T10:00:00Z"
+    late["timestamp"] = "2026-11-22T10:20:00Z"  # 20 minutes later: past OpenAI's 5-10 minute idle TTL
+    soon["timestamp"] = 1795342860  # epoch seconds, one minute after `late`
+    log = tmp_path / "log.jsonl"
+    log.write_text("\n".join(json.dumps(x) for x in (first, late, soon)) + "\n")
+    data = json.loads(CliRunner().invoke(trace, [str(log), "--output-format", "json"]).output)
+    assert misses(data) == [(2, "ttl-expired")]
+    assert data["summary"]["expected_vs_reported_mismatches"] == 0
