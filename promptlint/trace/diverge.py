@@ -27,6 +27,7 @@ CAUSES = (
     "below-minimum",
     "breakpoint",
     "ttl-expired",
+    "params-changed",
 )
 
 _TIME = re.compile(

@@ -34,6 +34,7 @@ class Snapshot:
     first_user: int
     shared_chars: int
     time: float | None = None
+    params: tuple[tuple[str, str], ...] = ()
 
     def chars_before(self, item: int) -> int:
         return sum(len(it.text) for it in self.items[:item])
@@ -61,7 +62,14 @@ def snapshot(request: LoggedRequest, shared_chars: int) -> Snapshot:
         first_user=request.first_user_item(),
         shared_chars=shared_chars,
         time=request.time,
+        params=request.params,
     )
+
+
+def changed_params(prev: Snapshot, new: Snapshot) -> list[str]:
+    """The cache-relevant request parameters that differ between two requests (`tool_choice`, ...)."""
+    before, after = dict(prev.params), dict(new.params)
+    return [key for key in sorted(before.keys() | after.keys()) if before.get(key) != after.get(key)]
 
 
 def expired(profile: ProviderProfile, prev: Snapshot, new: Snapshot) -> bool:

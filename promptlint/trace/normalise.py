@@ -59,6 +59,8 @@ class LoggedRequest:
     explicit_is_conversation: bool = False
     #: When the request was sent (seconds since the epoch), if the log says.
     time: float | None = None
+    #: Request parameters that change what is cached or how it is looked up, as `name=value` pairs.
+    params: tuple[tuple[str, str], ...] = ()
 
     @property
     def total_chars(self) -> int:
@@ -96,7 +98,27 @@ def parse_line(line: int, obj: Any, provider_hint: str | None = None) -> LoggedR
         explicit_is_conversation=explicit is not None and explicit.split("=", 1)[0] in _ID_FIELDS,
         automatic_breakpoint=isinstance(request.get("cache_control"), Mapping),
         time=_time(obj, response),
+        params=_params(request),
     )
+
+
+# Parameters whose change makes the next request miss although the prompt text is the same: the tool
+# choice and thinking settings are part of Anthropic's cached prefix, OpenAI routes by prompt_cache_key.
+CACHE_PARAMETERS = ("tool_choice", "thinking", "reasoning_effort", "effort", "reasoning", "prompt_cache_key")
+
+
+def _params(request: Mapping[str, Any]) -> tuple[tuple[str, str], ...]:
+    import json
+
+    out = []
+    for key in CACHE_PARAMETERS:
+        if key in request:
+            try:
+                value = json.dumps(request[key], sort_keys=True, default=str)
+            except (TypeError, ValueError):
+                value = repr(request[key])
+            out.append((key, value))
+    return tuple(out)
 
 
 _TIME_FIELDS = ("timestamp", "time", "created_at", "ts", "request_time")

@@ -14,12 +14,13 @@ from __future__ import annotations
 import hashlib
 from collections import OrderedDict
 from collections.abc import Mapping
+from dataclasses import replace
 
 from promptlint.providers import ProviderProfile, profile_for
 from promptlint.trace.classify import classify_break, slid
 from promptlint.trace.diverge import Divergence, first_divergence
 from promptlint.trace.events import MissEvent, TraceStats
-from promptlint.trace.expect import Snapshot, apply_rule, expected_hit, expired, snapshot
+from promptlint.trace.expect import Snapshot, apply_rule, changed_params, expected_hit, expired, snapshot
 from promptlint.trace.normalise import Item, LoggedRequest
 
 
@@ -169,6 +170,8 @@ class Tracker:
             and not reported  # the provider reported a hit: its minimum was evidently met
         ):
             cause, lost = "below-minimum", min(potential_raw, new.prompt_tokens)
+        elif changed_params(prev, new) and not broke and got + self.tolerance < potential:
+            cause = "params-changed"  # same prompt text, another tool_choice / thinking / cache key
         elif broke and div is not None:
             cause = classify_break(prev, new, div)
         elif profile.name == "anthropic" and got + self.tolerance < potential:
@@ -198,6 +201,17 @@ class Tracker:
         item: Item | None = None
         if cause == "model-changed":
             return self._model_event(profile, prev, request, conv_key, reported, expected, lost)
+        if cause == "params-changed":
+            keys = changed_params(prev, new)
+            before, after = dict(prev.params), dict(new.params)
+            return replace(
+                self._model_event(profile, prev, request, conv_key, reported, expected, lost),
+                cause="params-changed",
+                section=",".join(keys),
+                was=", ".join(f"{k}={self._param(before.get(k))}" for k in keys),
+                now=", ".join(f"{k}={self._param(after.get(k))}" for k in keys),
+                findings=(),
+            )
         if div is not None:
             item = new.items[div.item] if div.item < len(new.items) else prev.items[div.item]
         return MissEvent(
@@ -252,6 +266,13 @@ class Tracker:
             currency=price.currency,
             findings=self.findings.get("model-changed", ()),
         )
+
+    def _param(self, value: str | None) -> str:
+        if value is None:
+            return "(unset)"
+        if self.redact:  # a prompt_cache_key is often a user id
+            return "sha256:" + hashlib.sha256(value.encode("utf-8", "surrogatepass")).hexdigest()[:12]
+        return value
 
     def _shown(self, conv_key: str) -> str:
         """The conversation as reports name it: with `--redact`, a hash of the key, which may be an

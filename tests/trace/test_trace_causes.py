@@ -307,3 +307,33 @@ def test_a_miss_after_the_cache_entry_expired_is_ttl_expired(tmp_path: Path) -> 
     data = json.loads(CliRunner().invoke(trace, [str(log), "--output-format", "json"]).output)
     assert misses(data) == [(2, "ttl-expired")]
     assert data["summary"]["expected_vs_reported_mismatches"] == 0
+
+
+def test_a_tool_choice_change_is_params_changed_not_breakpoint(tmp_path: Path) -> None:
+    system = [
+        {
+            "type": "text",
+            "text": "Policy: be precise and cite the order number. " * 200,
+            "cache_control": {"type": "ephemeral"},
+        }
+    ]
+
+    def line(tool_choice: dict[str, str], read: int) -> str:
+        request = {
+            "model": "claude-sonnet-4-5-20250929",
+            "max_tokens": 256,
+            "system": system,
+            "tool_choice": tool_choice,
+            "messages": [{"role": "user", "content": "Where is order 7?"}],
+        }
+        usage = {"input_tokens": 20, "cache_read_input_tokens": read, "cache_creation_input_tokens": 2000}
+        return json.dumps({"request": request, "response": {"usage": usage}})
+
+    log = tmp_path / "log.jsonl"
+    log.write_text(line({"type": "auto"}, 0) + "\n" + line({"type": "any"}, 0) + "\n")
+    data = json.loads(CliRunner().invoke(trace, [str(log), "--output-format", "json"]).output)
+    assert misses(data) == [(2, "params-changed")]
+    event = data["events"][0]
+    assert event["section"] == "tool_choice" and '"any"' in event["now"]
+    redacted = CliRunner().invoke(trace, [str(log), "--output-format", "json", "--redact"]).output
+    assert '"any"' not in json.loads(redacted)["events"][0]["now"]
