@@ -35,6 +35,7 @@ class Snapshot:
     shared_chars: int
     time: float | None = None
     params: tuple[tuple[str, str], ...] = ()
+    conversation: str = ""  # the id reports use: the first key of the conversation, kept as it changes
 
     def chars_before(self, item: int) -> int:
         return sum(len(it.text) for it in self.items[:item])

@@ -12,6 +12,7 @@ message across conversations) is a prefix break.
 from __future__ import annotations
 
 import hashlib
+import os
 from collections import OrderedDict
 from collections.abc import Mapping
 from dataclasses import replace
@@ -62,7 +63,10 @@ class Tracker:
         self.stats = TraceStats()
         self._conv = _Lru(max_conversations)
         self._first_user = _Lru(max_conversations)
-        self._model = _Lru(max(64, max_conversations // 64))
+        # The last few requests per model: a request that matches no conversation is compared with
+        # the most similar of them (the same application), never merely with the last one.
+        self._model: OrderedDict[str, tuple[Snapshot, ...]] = OrderedDict()
+        self._model_cap = max(64, max_conversations // 64)
 
     def feed(self, request: LoggedRequest) -> MissEvent | None:
         stats = self.stats
@@ -84,14 +88,24 @@ class Tracker:
             div = first_divergence(prev.items, request.items)
             shared_chars = _shared_chars(prev, div)
             new = snapshot(request, shared_chars)
+            if same_conv and not request.explicit_id and prev.conversation:
+                # One conversation keeps one id in the report even when its prefix breaks.
+                new = replace(new, conversation=prev.conversation)
             if prev.model == new.model and not expired(profile, prev, new):
                 expected = expected_hit(profile, prev, new, None if div is None else div.item, shared_chars)
-            event = self._explain(profile, prev, new, request, div, same_conv, conv_key, expected)
+            event = self._explain(
+                profile, prev, new, request, div, same_conv, new.conversation or conv_key, expected
+            )
+        if not new.conversation:
+            new = replace(new, conversation=conv_key)
         self._count_usage(request, expected)
         self._conv.put(conv_key, new)
         if first_text:
             self._first_user.put(fu_key, new)
-        self._model.put(model_key, new)
+        recent = (*self._model.pop(model_key, ())[-(RECENT_PER_MODEL - 1) :], new)
+        self._model[model_key] = recent
+        if len(self._model) > self._model_cap:
+            self._model.popitem(last=False)
         if event is not None:
             stats.misses += 1
             stats.tokens_lost += event.tokens_lost
@@ -111,7 +125,12 @@ class Tracker:
         prev = self._first_user.get(fu_key) if first_text else None
         if prev is not None:
             return prev, True
-        return self._model.get(model_key), False
+        # Same model is no evidence of the same application: another conversation of the same model
+        # is compared only when the prompts share a real prefix (a system prompt, not a greeting).
+        for prev in reversed(self._model.get(model_key, ())):
+            if _similar_prefix(prev, request):
+                return prev, False
+        return None, False
 
     def _count_usage(self, request: LoggedRequest, expected: int) -> None:
         stats = self.stats
@@ -297,3 +316,21 @@ def _shared_chars(prev: Snapshot, div: Divergence | None) -> int:
     if div is None:
         return prev.chars_before(len(prev.items))
     return prev.chars_before(div.item) + div.offset
+
+
+RECENT_PER_MODEL = 8
+SIMILAR_SHARE = 0.5  # of the longer system text that two requests share at its start and end
+
+
+def _similar_prefix(prev: Snapshot, request: LoggedRequest) -> bool:
+    """Whether two requests of the same model look like the same application: their text before the
+    first user message is mostly the same (shared at the start and at the end, so a timestamp or an
+    id on the first line does not hide it)."""
+    before = "\x1e".join(it.text for it in prev.items[: prev.first_user])
+    after = "\x1e".join(it.text for it in request.items[: request.first_user_item()])
+    longest = max(len(before), len(after))
+    if longest == 0:
+        return False
+    head = len(os.path.commonprefix([before, after]))
+    tail = len(os.path.commonprefix([before[::-1], after[::-1]]))
+    return min(head + tail, longest) >= SIMILAR_SHARE * longest

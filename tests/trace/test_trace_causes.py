@@ -337,3 +337,40 @@ def test_a_tool_choice_change_is_params_changed_not_breakpoint(tmp_path: Path) -
     assert event["section"] == "tool_choice" and '"any"' in event["now"]
     redacted = CliRunner().invoke(trace, [str(log), "--output-format", "json", "--redact"]).output
     assert '"any"' not in json.loads(redacted)["events"][0]["now"]
+
+
+def test_unrelated_applications_on_one_model_are_not_compared(tmp_path: Path) -> None:
+    support = "You are ACME's support agent. Refunds within 30 days; cite the order number. " * 40
+    coder = "You are a code reviewer. Point out bugs, then style, in that order, briefly. " * 40
+    lines = [
+        _pair("gpt-4o", support, "Where is order 7?", 0, 2000),
+        _pair("gpt-4o", coder, "Review this diff", 0, 2000),
+        _pair("gpt-4o", support, "Refund for order 9?", 1920, 2001),
+        _pair("gpt-4o", coder, "And this one", 1920, 2002),
+    ]
+    log = tmp_path / "log.jsonl"
+    log.write_text("\n".join(lines) + "\n")
+    data = json.loads(CliRunner().invoke(trace, [str(log), "--output-format", "json"]).output)
+    assert misses(data) == []  # line 2 is a new application, not a miss against line 1
+    assert data["summary"]["cold_requests"] == 2
+
+
+def test_a_conversation_keeps_its_id_when_its_prefix_breaks(tmp_path: Path) -> None:
+    policy = "Policy: be precise and cite the order number. " * 200
+    turns: list[dict[str, str]] = [{"role": "user", "content": "Where is order 7?"}]
+    lines = []
+    for i in range(3):
+        system = f"Current time: 10:0{i}:00\n{policy}"
+        request = {"model": "gpt-4o", "messages": [{"role": "system", "content": system}, *turns]}
+        usage = {"prompt_tokens": 2000 + 50 * i, "prompt_tokens_details": {"cached_tokens": 0}}
+        lines.append(json.dumps({"request": request, "response": {"usage": usage}}))
+        turns = [
+            *turns,
+            {"role": "assistant", "content": f"Answer {i}"},
+            {"role": "user", "content": f"Q{i}"},
+        ]
+    log = tmp_path / "log.jsonl"
+    log.write_text("\n".join(lines) + "\n")
+    data = json.loads(CliRunner().invoke(trace, [str(log), "--output-format", "json"]).output)
+    assert [cause for _line, cause in misses(data)] == ["timestamp", "timestamp"]
+    assert len({e["conversation"] for e in data["events"]}) == 1
