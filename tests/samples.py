@@ -28,3 +28,16 @@ EMOJI_APP = openai_app("🎉 Time: {datetime.now():%H:%M:%S}", headers=True)
 
 # The same kind of app as a user would write it.
 HOSTILE_APP = openai_app("Current time: {datetime.now():%Y-%m-%d %H:%M:%S}", headers=False)
+
+
+def clock_app(extra: str = "") -> str:
+    """A one-function OpenAI app with a minute clock in front of its policy; `extra` goes into the
+    create() call (`, extra_headers={...}`)."""
+    return (
+        "from datetime import datetime\nfrom openai import OpenAI\nclient = OpenAI()\n"
+        "POLICY = 'Answer questions about our store. Be concise and polite to everyone. ' * 10\n"
+        "def ask(q):\n"
+        "    return client.chat.completions.create(model='gpt-4o', messages=[\n"
+        "        {'role': 'system', 'content': f'Now {datetime.now():%H:%M}\\n' + POLICY},\n"
+        f"        {{'role': 'user', 'content': q}}]{extra})\n"
+    )

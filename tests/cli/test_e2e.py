@@ -11,16 +11,11 @@ from pathlib import Path
 
 import pytest
 
+from tests.samples import clock_app
+
 pytestmark = pytest.mark.e2e
 EXE = shutil.which("promptlint", path=os.path.dirname(sys.executable)) or shutil.which("promptlint")
-APP = (
-    "from datetime import datetime\nfrom openai import OpenAI\nclient = OpenAI()\n"
-    "POLICY = 'Answer questions about our store. Be concise and polite to everyone. ' * 10\n"
-    "def ask(q):\n"
-    "    return client.chat.completions.create(model='gpt-4o', messages=[\n"
-    "        {'role': 'system', 'content': f'Now {datetime.now():%H:%M}\\n' + POLICY},\n"
-    "        {'role': 'user', 'content': q}], extra_headers={'X-Cache-Enable': 'true'})\n"
-)
+APP = clock_app(", extra_headers={'X-Cache-Enable': 'true'}")
 
 
 def run(

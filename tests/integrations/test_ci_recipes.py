@@ -14,16 +14,11 @@ from pathlib import Path
 import pytest
 import yaml
 
+from tests.samples import clock_app
+
 ROOT = Path(__file__).resolve().parents[2]
 BIN = Path(sys.executable).parent
-APP = (
-    "from datetime import datetime\nfrom openai import OpenAI\nclient = OpenAI()\n"
-    "POLICY = 'Answer questions about our store. Be concise and polite to everyone. ' * 10\n"
-    "def ask(q):\n"
-    "    return client.chat.completions.create(model='gpt-4o', messages=[\n"
-    "        {'role': 'system', 'content': f'Now {datetime.now():%H:%M}\\n' + POLICY},\n"
-    "        {'role': 'user', 'content': q}])\n"
-)
+APP = clock_app()
 
 pytestmark = pytest.mark.integration
 
