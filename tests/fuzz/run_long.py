@@ -6,7 +6,9 @@ inputs each in a fresh process, with time and memory measured per input against 
 
 Fuzz inputs run in this process (the CLI through click's runner, so nothing escapes unnoticed):
 time is wall time per input, memory the peak of Python allocations during it (`tracemalloc`).
-Pathological inputs run as `promptlint check` in a child process: time is wall time, memory the
+(Starting and stopping tracemalloc per input makes this process's own RSS grow, about 40 MB per 500
+inputs; without it the RSS stays flat, 129 MB over 3,000 inputs. The process peak printed at the end
+is that artefact, not promptlint's memory.) Pathological inputs run as `promptlint check` in a child process: time is wall time, memory the
 child's peak resident set (`resource`), start-up and the token encoding included. Failing inputs are
 written to `--out` so they can be replayed; the exit code is 1 when any input failed or was over a
 bound.
