@@ -430,7 +430,6 @@ class ModuleLoader:
         self._digests: dict[str, str | None] = {}
         self._misses: dict[tuple[str, str], tuple[str, ...]] = {}
         self._too_big: set[str] = set()  # module files found but over MAX_IMPORTED_BYTES
-        self.budget_hits = 0  # times a load was refused for the per-file budget (never reset)
 
     def begin_file(self) -> None:
         """Release the modules pinned for the previous file."""
@@ -454,7 +453,6 @@ class ModuleLoader:
     def load_path(self, path: str) -> ModuleInfo | None:
         key = os.path.abspath(path)
         if key not in self._pinned and len(self._pinned) >= MAX_MODULES_PER_FILE:
-            self.budget_hits += 1  # what was computed meanwhile depends on this file's budget
             return None  # budget for this file spent: the name stays unresolved
         if key in self._cache:
             self.log.read(key, self._digests.get(key))

@@ -163,7 +163,6 @@ class WrapperSummaries:
 
     sends: dict[int, tuple[ast.Call, ...]] = field(default_factory=dict)
     _active: set[int] = field(default_factory=set)
-    cut: int = 0  # summaries answered () because of a cycle or the depth limit
 
 
 def callee_ref(ev: Evaluator, call: ast.Call, scope: Scope) -> Ref | None:
@@ -223,26 +222,14 @@ def wrapper_sinks(
     known = summaries.sends.get(key)
     if known is not None:
         return known
-    # A summary that depended on nothing particular to this file (no cycle cut short, no depth
-    # limit, no module refused for the file's budget) holds for every file: it is kept with the
-    # parsed module, which the loader shares across linted files.
-    shared_key = ("sends", key, id(ev.sinks))
-    shared = ref.module.syntax_memo.get(shared_key)
-    if isinstance(shared, tuple):
-        summaries.sends[key] = shared
-        return shared
     if key in summaries._active or depth >= MAX_WRAPPER_DEPTH:
-        summaries.cut += 1
         return ()
     summaries._active.add(key)
-    cut, hits = summaries.cut, ev.loader.budget_hits
     try:
         found = tuple(_sending_calls(ev, ref, summaries, depth))
     finally:
         summaries._active.discard(key)
     summaries.sends[key] = found
-    if summaries.cut == cut and ev.loader.budget_hits == hits and ev.budget > 0:
-        ref.module.syntax_memo[shared_key] = found
     return found
 
 
