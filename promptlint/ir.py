@@ -155,6 +155,11 @@ def is_summary(seg: Segment) -> bool:
     return type(seg) is Slot and seg.label == SUMMARY_LABEL
 
 
+def summary_slot(span: Span, chars: int) -> Slot:
+    """A slot standing for `chars` characters of text past the evaluator's bound."""
+    return Slot(SUMMARY_LABEL, span, Stability.STATIC, f"{chars} characters not evaluated")
+
+
 def summarised_chars(seg: Slot) -> int:
     """The characters a summary slot stands for."""
     head = seg.cause.split(" ", 1)[0]

@@ -51,7 +51,6 @@ class Tail:
 
     tokens: int
     history: bool
-    estimated: bool = False  # part of the text was past the evaluator's bound: `tokens` is an estimate
 
     def describe(self) -> str:
         parts = []
@@ -171,12 +170,10 @@ class RuleContext:
         if closed is None:
             closed = self._closed[id(prompt)] = _closed_branches(prompt, -1, -1)
         estimate = 0  # tokens of text summarised by the evaluator, at CHARS_PER_TOKEN_ESTIMATE
-        cut = False
         for pi, si, seg in prompt.after(part, segment):
             self._tail_steps -= 1
             if self._tail_steps < 0:
-                cut = True  # the file's budget is spent (thousands of culprits): a lower bound
-                break
+                break  # the file's budget is spent (thousands of culprits): the count is a lower bound
             if isinstance(seg, Control) and closed:
                 if seg.kind == "if":
                     depth += 1
@@ -203,7 +200,7 @@ class RuleContext:
                 if seg.stability >= stop_at or (seg.stability >= Stability.UNKNOWN and not in_history):
                     break
                 history = history or in_history
-        return Tail(self.count_tokens("".join(texts)) + estimate, history, estimate > 0 or cut)
+        return Tail(self.count_tokens("".join(texts)) + estimate, history)
 
     def static_head_tokens(self, prompt: Prompt, part: int, segment: int) -> int:
         """Text tokens before (part, segment), up to the first value that may vary: the part of the

@@ -14,6 +14,7 @@ import re
 from collections import OrderedDict, deque
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from functools import cached_property
 
 from promptlint.depends import DependencyLog, digest
 from promptlint.diagnostics import Span
@@ -70,9 +71,10 @@ class ModuleInfo:
     def path(self) -> str:
         return self.source.path
 
-    @property
+    @cached_property
     def has_walrus(self) -> bool:
-        """Whether the text holds `:=` at all (else no named expression needs looking for)."""
+        """Whether the text holds `:=` at all (else no named expression needs looking for); read for
+        every function's bindings, so scanned once."""
         return ":=" in self.source.text
 
     @property

@@ -17,7 +17,6 @@ from typing import TYPE_CHECKING
 
 from promptlint.diagnostics import Fix, Location, Span
 from promptlint.ir import (
-    SUMMARY_LABEL,
     Granularity,
     Segment,
     Slot,
@@ -26,6 +25,7 @@ from promptlint.ir import (
     VolatileKind,
     is_summary,
     summarised_chars,
+    summary_slot,
 )
 
 if TYPE_CHECKING:
@@ -203,7 +203,7 @@ def repeat(value: Str, count: int) -> Str:
         return Str(
             (
                 Text(literal * room, span),
-                Slot(SUMMARY_LABEL, span, Stability.STATIC, f"{rest} characters not evaluated"),
+                summary_slot(span, rest),
             )
         )
     size = max(text_size(value.segments), len(value.segments), 1)
@@ -217,7 +217,8 @@ def text_size(segments: Iterable[Segment], summarised: bool = True) -> int:
     for seg in segments:
         if type(seg) is Text:
             total += len(seg.text)
-        elif summarised and type(seg) is Slot and seg.label == SUMMARY_LABEL:
+        elif summarised and is_summary(seg):
+            assert type(seg) is Slot
             total += summarised_chars(seg)
     return total
 
@@ -254,9 +255,7 @@ def _bounded(segments: tuple[Segment, ...]) -> tuple[Segment, ...]:
     if worst is not None and worst.stability > Stability.STATIC and not is_summary(worst):
         kept.append(worst)
     if first_dropped is not None:
-        kept.append(
-            Slot(SUMMARY_LABEL, first_dropped, Stability.STATIC, f"{dropped} characters not evaluated")
-        )
+        kept.append(summary_slot(first_dropped, dropped))
     return tuple(kept)
 
 
