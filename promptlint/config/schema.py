@@ -107,13 +107,17 @@ def _volatile_functions(key: str, value: Any, where: str) -> tuple[str, ...]:
     return entries
 
 
-def _provider(key: str, value: Any, where: str) -> str:
-    if value not in PROVIDERS:
+def _one_of(key: str, value: Any, where: str, options: tuple[str, ...], example: str) -> str:
+    if value not in options:
         raise ConfigError(
-            f"{where}: `{key}` must be one of {', '.join(PROVIDERS)}, got {value!r}",
-            hint=_did_you_mean(str(value), PROVIDERS) or f'e.g. {key} = "openai"',
+            f"{where}: `{key}` must be one of {', '.join(options)}, got {value!r}",
+            hint=_did_you_mean(str(value), options) or f'e.g. {key} = "{example}"',
         )
     return str(value)
+
+
+def _provider(key: str, value: Any, where: str) -> str:
+    return _one_of(key, value, where, PROVIDERS, "openai")
 
 
 SINK_KEYS = ("name", "callees", "system", "messages", "user", "tools")
@@ -152,12 +156,7 @@ CLOCK_GRANULARITIES = ("second", "minute", "hour", "day", "week", "month", "year
 
 
 def _granularity(key: str, value: Any, where: str) -> str:
-    if value not in CLOCK_GRANULARITIES:
-        raise ConfigError(
-            f"{where}: `{key}` must be one of {', '.join(CLOCK_GRANULARITIES)}, got {value!r}",
-            hint=_did_you_mean(str(value), CLOCK_GRANULARITIES) or f'e.g. {key} = "hour"',
-        )
-    return str(value)
+    return _one_of(key, value, where, CLOCK_GRANULARITIES, "hour")
 
 
 def _providers(key: str, value: Any, where: str) -> tuple[tuple[str, tuple[tuple[str, Any], ...]], ...]:

@@ -159,15 +159,13 @@ def _rebuilt_before_each_call(name: str, func: FunctionNode | None, cls: ast.Cla
     for method, call in calls:
         if _in_loop(call, method):
             return False  # called every turn of a loop: the edit may land on the kept list
-        fresh = False
-        for node in ast.walk(method):
-            if (
-                isinstance(node, ast.Assign)
-                and node.lineno < call.lineno
-                and any(dotted(t) == name for t in node.targets)
-                and not any(dotted(n) == name for n in ast.walk(node.value) if isinstance(n, ast.Attribute))
-            ):
-                fresh = True
+        fresh = any(
+            isinstance(node, ast.Assign)
+            and node.lineno < call.lineno
+            and any(dotted(t) == name for t in node.targets)
+            and not any(dotted(n) == name for n in ast.walk(node.value) if isinstance(n, ast.Attribute))
+            for node in ast.walk(method)
+        )
         if not fresh:
             return False
     return True
