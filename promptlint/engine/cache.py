@@ -47,25 +47,34 @@ class ResultCache:
     misses: int = 0
     _digests: dict[str, str | None] = field(default_factory=dict)  # per run: path -> digest now
     _written: bool = False
+    _cwd: str = field(default_factory=os.getcwd)  # part of every key: paths are spelled relative to it
 
     @property
     def bucket(self) -> Path:
         return self.directory / _fingerprint()
 
     def key(self, path: str, settings_key: str) -> str:
-        raw = "\0".join((os.getcwd(), path, settings_key))
+        raw = "\0".join((self._cwd, path, settings_key))
         return hashlib.blake2b(raw.encode("utf-8", "surrogatepass"), digest_size=16).hexdigest()
 
     def current(self, path: str) -> str | None:
         """The digest of `path` now (None: absent or unreadable), read once per run."""
         key = os.path.abspath(path)
         if key not in self._digests:
-            try:
-                with open(key, "rb") as handle:
-                    self._digests[key] = digest(handle.read())
-            except OSError:
-                self._digests[key] = None
+            self.read(path)
         return self._digests[key]
+
+    def read(self, path: str) -> bytes | None:
+        """The bytes of `path` (None: unreadable), recording their digest for this run."""
+        key = os.path.abspath(path)
+        try:
+            with open(key, "rb") as handle:
+                data = handle.read()
+        except OSError:
+            self._digests[key] = None
+            return None
+        self._digests[key] = digest(data)
+        return data
 
     def get(self, path: str, settings_key: str, content: str) -> FileResult | None:
         """The stored result for `path` if its bytes (digest `content`) and every dependency match."""

@@ -184,17 +184,21 @@ MAX_CONTEXT_SCAN = 5000  # Python files read when looking for the renderers of t
 _TEMPLATE_KINDS = (FileKind.JINJA, FileKind.PROMPTY, FileKind.TEXT)
 
 
-def renderer_context(tasks: list[Task], resolver: ConfigResolver, selection: Selection) -> list[Task]:
+def renderer_context(
+    tasks: list[Task], resolver: ConfigResolver, selection: Selection, walked: Sequence[str] = ()
+) -> list[Task]:
     """The project's Python files that name a requested template or prompt file but were not
     requested themselves (`check prompts/system.j2` alone, a pre-commit batch, a directory run on
     `prompts/`): linted too, so a template's findings come from the code that renders it, whatever
-    else is in the batch. Found cheaply: only files whose text holds the template's file name."""
+    else is in the batch. Found cheaply: only files whose text holds the template's file name. A root
+    among the directories the run already `walked` holds no file that was not requested."""
     templates = [t for t in tasks if t.kind in _TEMPLATE_KINDS]
     if not templates:
         return []
     requested = {os.path.abspath(t.path) for t in tasks}
     names = {os.path.basename(t.path).encode() for t in templates}
-    roots = sorted({os.path.abspath(t.settings.root) for t in templates})
+    done = {os.path.abspath(p) for p in walked if os.path.isdir(p)}
+    roots = sorted({os.path.abspath(t.settings.root) for t in templates} - done)
     found: list[Task] = []
     scanned = 0
     for root in roots:
@@ -268,7 +272,7 @@ def lint_paths(
             validate_selectors(task.settings.extend_select, rules, where)
             for glob, codes in task.settings.per_file_ignores:
                 validate_selectors(codes, rules, f"{where}: per-file-ignores {glob!r}")
-        context = renderer_context(tasks, resolver, selection)
+        context = renderer_context(tasks, resolver, selection, [p for p in paths if p not in missing])
         pairs, timings = _run_cached(tasks + context, registry_state, jobs, cache)
         result = _assemble(pairs, timings, {t.path for t in context})
         result.errors[:0] = [f"path not found: {p}" for p in missing]
@@ -285,14 +289,15 @@ def _run_cached(
     keys = [settings_key(t.settings, (r.code for r in state.enabled(t.settings, t.path))) for t in tasks]
     found: list[tuple[FileResult, SourceFile | None] | None] = []
     for task, key in zip(tasks, keys, strict=True):
+        data = cache.read(task.path)  # also records its digest for the dependency checks
         content = cache.current(task.path)
         hit = cache.get(task.path, key, content) if content is not None else None
         if hit is None:
             found.append(None)
             continue
         source = None
-        if hit.diagnostics:  # the output shows their lines
-            loaded = read_source(task.path, task.kind)
+        if hit.diagnostics:  # the output shows their lines: decode the bytes just read
+            loaded = read_source(task.path, task.kind, data)
             source = loaded if isinstance(loaded, SourceFile) else SourceFile(task.path, "", task.kind)
         found.append((hit, source))
     todo = [i for i, pair in enumerate(found) if pair is None]
