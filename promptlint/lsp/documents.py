@@ -45,6 +45,9 @@ class DocumentLinter:
         self.folders = tuple(sorted({os.path.abspath(f) for f in folders}, key=len, reverse=True))
         self._resolvers: dict[str, ConfigResolver] = {}
         self._state: LintState | None = None
+        # Template path -> the lint of the Python files that render it, read from disk: kept until a
+        # file is saved or the configuration changes, not redone on every keystroke in the template.
+        self._renderers: dict[str, tuple[list[FileResult], dict[str, SourceFile]]] = {}
 
     @property
     def state(self) -> LintState:
@@ -76,11 +79,13 @@ class DocumentLinter:
         """Other buffers that import `path` must see its saved text, not a cached parse."""
         if self._state is not None:
             self._state.loader.forget(path)
+        self._renderers.clear()  # a renderer, a module it imports or the template itself changed
 
     def reload_config(self) -> None:
         """Forget every resolved configuration (a config file changed) and the per-settings caches."""
         self._resolvers.clear()
         self._state = None
+        self._renderers.clear()
 
     def kind_of(self, path: str, language_id: str | None, settings: Settings) -> FileKind | None:
         kind = classify(path, settings, explicit=False)
@@ -111,21 +116,33 @@ class DocumentLinter:
         """A template buffer is judged by the Python that renders it, as `promptlint check` does:
         the workspace's Python files that name the template are linted (from disk) for the link,
         and only the findings placed in this template are kept."""
+        results, renderer_sources = self._renderer_results(source, settings)
+        if not results:
+            return list(result.diagnostics)
+        linked, _moved = link_project([result, *results], {**renderer_sources, source.path: source})
+        own = os.path.abspath(source.path)
+        return [d for d in merge_project(linked) if os.path.abspath(d.path) == own]
+
+    def _renderer_results(
+        self, source: SourceFile, settings: Settings
+    ) -> tuple[list[FileResult], dict[str, SourceFile]]:
+        """The lint of the workspace's Python files that name `source`, as they are on disk."""
+        key = os.path.abspath(source.path)
+        known = self._renderers.get(key)
+        if known is not None:
+            return known
         folder = self.folder_of(source.path)
         task = Task(source.path, source.kind, replace(settings, root=folder))
         renderers = renderer_context([task], ConfigResolver(cwd=folder), Selection(preview=settings.preview))
-        if not renderers:
-            return list(result.diagnostics)
-        pairs: list[FileResult] = [result]
-        sources = {source.path: source}
+        results: list[FileResult] = []
+        sources: dict[str, SourceFile] = {}
         for renderer in renderers:
             loaded = read_source(renderer.path, FileKind.PYTHON)
             if isinstance(loaded, SourceFile):
-                pairs.append(lint_source(loaded, renderer.settings, self.state))
+                results.append(lint_source(loaded, renderer.settings, self.state))
                 sources[loaded.path] = loaded
-        linked, _moved = link_project(pairs, sources)
-        own = os.path.abspath(source.path)
-        return [d for d in merge_project(linked) if os.path.abspath(d.path) == own]
+        self._renderers[key] = (results, sources)
+        return results, sources
 
 
 def is_config_file(path: str) -> bool:

@@ -143,3 +143,9 @@ def test_a_template_buffer_gets_the_findings_of_the_python_that_renders_it(tmp_p
     assert [(d.code, d.span, d.message) for d in cli.diagnostics] == [
         (d.code, d.span, d.message) for d in in_editor.diagnostics
     ]
+    # The renderers' lint is kept between keystrokes, and redone once a file is saved.
+    render = tmp_path / "app" / "render.py"
+    render.write_text(RENDER.replace("datetime.datetime.now()", "'2024-01-01'"))
+    assert [d.code for d in linter.lint(str(support), support.read_text(), "jinja").diagnostics] == ["PC101"]
+    linter.file_saved(str(render))
+    assert linter.lint(str(support), support.read_text(), "jinja").diagnostics == ()
