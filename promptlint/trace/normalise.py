@@ -10,6 +10,7 @@ Anthropic block counts and breakpoints survive. Texts are the logged values, key
 
 from __future__ import annotations
 
+import datetime
 import json
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -108,8 +109,6 @@ CACHE_PARAMETERS = ("tool_choice", "thinking", "reasoning_effort", "effort", "re
 
 
 def _params(request: Mapping[str, Any]) -> tuple[tuple[str, str], ...]:
-    import json
-
     out = []
     for key in CACHE_PARAMETERS:
         if key in request:
@@ -144,8 +143,6 @@ def _as_epoch(value: Any) -> float | None:
     if isinstance(value, int | float):
         return float(value) / 1000.0 if value > 1e11 else float(value)  # milliseconds, or seconds
     if isinstance(value, str) and value:
-        import datetime
-
         try:
             parsed = datetime.datetime.fromisoformat(value.replace("Z", "+00:00"))
         except ValueError:
