@@ -55,9 +55,18 @@ def resolve_name(
     ev: Evaluator, name: str, node: ast.expr, scope: Scope, at: tuple[int, int] | None = None
 ) -> Value:
     """The value of `name` at `at` (default: at `node`): bound argument, local, module, import or def."""
-    if scope.args is not None and name in scope.args:
-        return scope.args[name]
     module = scope.module
+    if scope.args is not None and name in scope.args:
+        if scope.func is not None:
+            # A bound parameter with later statements (`context.update({...})`, `if x is None: x = {}`):
+            # the caller's value with them folded in.
+            own = module.function_bindings(scope.func).get(name, [])
+            if any(b.kind == "param" for b in own) and len(own) > 1:
+                use = at or (getattr(node, "lineno", 0), getattr(node, "col_offset", 0))
+                found = resolve_bindings(ev, own, use, node, scope)
+                if found is not None:
+                    return found
+        return scope.args[name]
     use = at or (getattr(node, "lineno", 0), getattr(node, "col_offset", 0))
     if scope.func is not None:
         found = resolve_bindings(ev, module.function_bindings(scope.func).get(name, []), use, node, scope)
@@ -107,6 +116,11 @@ def _join_branches(
     rank = stability_of(value)
     seen = 0
     for binding in reversed(earlier):
+        if binding.kind == "param" and scope.args is not None and binding.name in scope.args:
+            alternative = scope.args[binding.name]  # `if x is None: x = {}`: else the caller's value
+            if stability_of(alternative) > rank:
+                value = alternative
+            break
         if binding.kind != "assign":
             continue
         alternative = _binding_value(ev, binding, node, scope)
@@ -120,6 +134,8 @@ def _join_branches(
 
 def _binding_value(ev: Evaluator, binding: Binding, node: ast.expr, scope: Scope) -> Value:
     module = scope.module
+    if binding.kind == "param" and scope.args is not None and binding.name in scope.args:
+        return scope.args[binding.name]  # bound by the call being followed
     if binding.kind == "param":
         # A parameter's origin is the caller's business: unknown, never per-request by its name.
         # Evidence upgrades it later (sent as the user's message, a web handler's request body).

@@ -30,6 +30,7 @@ from promptlint.frontends.python.values import (
     opaque_parts,
     ordered,
     repeat,
+    static_text,
     text,
     text_size,
 )
@@ -150,6 +151,9 @@ class Evaluator:
                 found = base.get(str(node.slice.value))
                 if found is not None:
                     return found
+            sliced = self._static_slice(base, node, scope)
+            if sliced is not None:
+                return sliced
             return self.combine([base, self.eval(node.slice, scope)], node, scope, Stability.STATIC)
         if isinstance(node, ast.ListComp | ast.GeneratorExp | ast.SetComp):
             return self._comprehension(node, scope)
@@ -171,6 +175,35 @@ class Evaluator:
             values = [ordered(self.eval(c, scope)) for c in children]  # membership ignores order
             return self.combine(values, node, scope, Stability.STATIC)
         return self.opaque(Stability.DEPLOYMENT, node, scope)
+
+    def _static_slice(self, base: Value, node: ast.Subscript, scope: Scope) -> Str | None:
+        """`prefix_stripped = name[len("builtin://"):]` of a constant: the constant's slice."""
+        sl = node.slice
+        whole = static_text(base) if isinstance(base, Str) else None
+        if whole is None or not isinstance(sl, ast.Slice) or sl.step is not None:
+            return None
+        bounds = [None if b is None else self._static_int(b, scope) for b in (sl.lower, sl.upper)]
+        if any(b is None and n is not None for b, n in zip(bounds, (sl.lower, sl.upper), strict=True)):
+            return None
+        return text(whole[bounds[0] : bounds[1]], scope.module.span(node))
+
+    def _static_int(self, node: ast.expr, scope: Scope) -> int | None:
+        if isinstance(node, ast.Constant) and type(node.value) is int:
+            return node.value
+        if isinstance(node, ast.UnaryOp) and isinstance(node.op, ast.USub):
+            inner = self._static_int(node.operand, scope)
+            return -inner if inner is not None else None
+        if (
+            isinstance(node, ast.Call)
+            and isinstance(node.func, ast.Name)
+            and node.func.id == "len"
+            and len(node.args) == 1
+            and not node.keywords
+        ):
+            value = self.eval(node.args[0], scope)
+            whole = static_text(value) if isinstance(value, Str) else None
+            return len(whole) if whole is not None else None
+        return None
 
     # -- helpers used by bindings, attributes, calls and strings --------------------------------
     def opaque(self, stability: Stability, node: ast.AST, scope: Scope, cause: str = "") -> Opaque:

@@ -88,16 +88,74 @@ def template_of(ev: Evaluator, node: ast.expr, scope: Scope) -> TemplateRef | No
         return TemplateRef("jinja", name=name, dirs=dirs, options=options) if name else None
     if last == "from_string" and isinstance(func, ast.Attribute) and node.args:
         text = _string(ev, node.args[0], scope)
-        _dirs, options = environment_of(ev, func.value, scope)
-        return TemplateRef("jinja", text=text, options=options) if text is not None else None
+        dirs, options = environment_of(ev, func.value, scope)
+        if text is None:
+            path = file_read_by(ev, node.args[0], scope)
+            return TemplateRef("jinja", name=path, dirs=dirs, options=options) if path else None
+        return TemplateRef("jinja", text=text, options=options)
     if qual in ("jinja2.Template", "Template", "jinja2.environment.Template") and node.args:
         text = _string(ev, node.args[0], scope)
-        return TemplateRef("jinja", text=text) if text is not None else None
+        if text is None:
+            path = file_read_by(ev, node.args[0], scope)
+            return TemplateRef("jinja", name=path) if path else None
+        return TemplateRef("jinja", text=text)
     if last in ("from_file", "from_template") or (qual.endswith("PromptTemplate") and node.keywords):
         return _langchain(ev, node, scope, last, qual)
     if last in ("read_text", "read"):
         path = _read_target(ev, func, scope)
         return TemplateRef("format", name=path) if path else None
+    return None
+
+
+def file_read_by(ev: Evaluator, node: ast.expr, scope: Scope, depth: int = 0) -> str | None:
+    """The file whose text `node` holds: `open(p).read()`, `Path(p).read_text()`, or a call of a project
+    loader (`load_prompt("builtin://ask.jinja2")`) one of whose returns is such a read, followed with the
+    call's arguments bound (a guard returning the argument itself is another path, not a file)."""
+    from promptlint.frontends.python.wrappers import bound_scope, callee_ref
+
+    node = resolve_expr(ev, node, scope)
+    if not isinstance(node, ast.Call) or depth > 2:
+        return None
+    func = node.func
+    if isinstance(func, ast.Attribute) and func.attr in ("read_text", "read"):
+        return _existing_read_target(ev, func, scope)
+    ref = callee_ref(ev, node, scope)
+    if ref is None or not isinstance(ref.node, ast.FunctionDef | ast.AsyncFunctionDef):
+        return None
+    inner = bound_scope(ev, ref, node, scope)
+    for stmt in ast.walk(ref.node):
+        if isinstance(stmt, ast.Return) and stmt.value is not None:
+            found = file_read_by(ev, stmt.value, inner, depth + 1)
+            if found:
+                return found
+    return None
+
+
+def _existing_read_target(ev: Evaluator, func: ast.Attribute, scope: Scope) -> str | None:
+    """The file read, when the path name has several assignments (`if p.startswith("builtin://"):
+    path = ... elif ...: path = ...`): the latest one naming a file that exists."""
+    from promptlint.frontends.template_loader import TemplateLoader
+
+    receiver = resolve_expr(ev, func.value, scope)
+    arg: ast.expr | None = receiver
+    if func.attr == "read":
+        if not (isinstance(receiver, ast.Call) and _callee(receiver) in ("open", "io.open", "codecs.open")):
+            return None
+        arg = receiver.args[0] if receiver.args else None
+    elif isinstance(receiver, ast.Call) and _callee(receiver) in ("Path", "pathlib.Path") and receiver.args:
+        arg = receiver.args[0]
+    if not isinstance(arg, ast.Name) or scope.func is None:
+        return _read_target(ev, func, scope)
+    assigned = [
+        b.value
+        for b in scope.module.function_bindings(scope.func).get(arg.id, [])
+        if b.kind == "assign" and b.value is not None and b.pos < (arg.lineno, arg.col_offset)
+    ]
+    loader = TemplateLoader(ev.loader.roots, log=ev.loader.log)
+    for value in reversed(assigned[-4:]):
+        path = path_of(ev, value, scope)
+        if path and loader.find(path, scope.module.path):
+            return path
     return None
 
 
