@@ -98,7 +98,9 @@ def resolve_bindings(
         return None
     base = before[base_index]
     value = _binding_value(ev, base, node, scope)
-    if base.kind == "assign" and base.branch == "if":
+    if base.kind == "assign" and base.branch in ("if", "try"):
+        # The last assignment is conditional (an `if` branch, an `except` handler's fallback): the
+        # other paths reach the use too, and the most variable of them stands for the name.
         value = _join_branches(ev, before[:base_index], value, node, scope)
     for mutation in before[base_index + 1 :]:
         value = apply_mutation(ev, value, mutation, scope)
@@ -111,8 +113,9 @@ MAX_BRANCHES = 4  # earlier assignments considered as the other paths to a condi
 def _join_branches(
     ev: Evaluator, earlier: list[Binding], value: Value, node: ast.expr, scope: Scope
 ) -> Value:
-    """A name last assigned inside an `if` may hold an earlier assignment on other paths (the other
-    branch of an if/else, or the value before the `if`): the most variable of them stands for it."""
+    """A name last assigned inside an `if` or an `except` handler may hold an earlier assignment on
+    other paths (the other branch of an if/else, the `try` body, or the value before the `if`): the
+    most variable of them stands for it."""
     rank = stability_of(value)
     seen = 0
     for binding in reversed(earlier):
@@ -127,7 +130,7 @@ def _join_branches(
         if stability_of(alternative) > rank:
             value, rank = alternative, stability_of(alternative)
         seen += 1
-        if binding.branch != "if" or seen >= MAX_BRANCHES:
+        if binding.branch not in ("if", "try") or seen >= MAX_BRANCHES:
             break  # an unconditional assignment: nothing before it reaches the use
     return value
 

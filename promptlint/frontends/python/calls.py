@@ -74,6 +74,9 @@ _KEEP_TIME_METHODS = frozenset({"isoformat", "ctime", "timestamp", "astimezone",
 
 def eval_call(ev: Evaluator, node: ast.Call, scope: Scope) -> Value:
     func = node.func
+    last = func.attr if isinstance(func, ast.Attribute) else func.id if isinstance(func, ast.Name) else ""
+    if last and ev.volatile.measures(last):
+        return ev.opaque(Stability.UNKNOWN, node, scope, cause=f"a size computed by `{last}()`")
     qual = ev.qualname(func, scope)
     if qual:
         hit = ev.volatile_value(qual, node, scope)

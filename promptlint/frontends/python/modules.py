@@ -11,7 +11,7 @@ from __future__ import annotations
 import ast
 import os
 import re
-from collections import OrderedDict, deque
+from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import cached_property
@@ -150,18 +150,15 @@ class ModuleInfo:
 
 
 def _return_expr(fn: FunctionNode) -> ast.expr | None:
-    found: ast.expr | None = None
-    pending: deque[ast.stmt] = deque(fn.body)
-    while pending:
-        stmt = pending.popleft()
-        if isinstance(stmt, ast.Return) and stmt.value is not None:
-            found = stmt.value
-        elif isinstance(stmt, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef):
-            continue
-        else:
-            for name in ("body", "orelse", "finalbody", "handlers"):
-                pending.extend(getattr(stmt, name, []) or [])
-    return found
+    """The function's main return: its last top-level `return`, else the last one in source order (a
+    guard's early `return` nested in an `if` is another path, joined by `calls.eval_returns`)."""
+    for stmt in reversed(fn.body):
+        if isinstance(stmt, ast.Return):
+            if stmt.value is not None:
+                return stmt.value
+            break
+    found = _all_return_exprs(fn)
+    return found[-1] if found else None
 
 
 def _all_return_exprs(fn: FunctionNode) -> list[ast.expr]:
@@ -225,7 +222,7 @@ def _top_level(body: list[ast.stmt]) -> list[ast.stmt]:
         out.append(stmt)
         if isinstance(stmt, ast.If):
             out.extend(_top_level(stmt.body + stmt.orelse))
-        elif isinstance(stmt, ast.Try):
+        elif isinstance(stmt, ast.Try | ast.TryStar):
             out.extend(_top_level(stmt.body + [s for h in stmt.handlers for s in h.body] + stmt.orelse))
     return out
 
@@ -328,7 +325,7 @@ def collect_bindings(
                             )
                         )
             collect_bindings(stmt.body, out, branch, cond, walrus=walrus)
-        elif isinstance(stmt, ast.Try):
+        elif isinstance(stmt, ast.Try | ast.TryStar):
             collect_bindings(stmt.body + stmt.orelse + stmt.finalbody, out, branch, cond, walrus=walrus)
             for handler in stmt.handlers:
                 collect_bindings(handler.body, out, "try", None, walrus=walrus)

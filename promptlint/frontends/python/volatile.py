@@ -35,6 +35,7 @@ class _Packaged:
     exact: Mapping[str, VolatileSource]
     prefixes: tuple[tuple[str, VolatileSource], ...]
     exceptions: frozenset[str]
+    measures: frozenset[str]
 
 
 def _source(entry: Mapping[str, object]) -> VolatileSource:
@@ -57,7 +58,12 @@ def _packaged() -> _Packaged:
     )
     exact = {name: _source(entry) for entry in data.get("source", []) for name in entry["names"]}
     prefixes = tuple((str(entry["prefix"]), _source(entry)) for entry in data.get("prefix", []))
-    return _Packaged(exact, prefixes, frozenset(data.get("exceptions", {}).get("names", [])))
+    return _Packaged(
+        exact,
+        prefixes,
+        frozenset(data.get("exceptions", {}).get("names", [])),
+        frozenset(data.get("measures", {}).get("names", [])),
+    )
 
 
 @dataclass(frozen=True)
@@ -75,6 +81,10 @@ class VolatileTable:
             vk = _KINDS.get(kind or "time", VolatileKind.TIME)
             extra[name] = VolatileSource(vk, Granularity.SUBSECOND if vk is VolatileKind.TIME else None)
         return cls(extra)
+
+    def measures(self, final_name: str) -> bool:
+        """A call by this final name returns a size of its arguments (`len`, `count_tokens`)."""
+        return final_name in _packaged().measures
 
     def lookup(self, qualname: str) -> VolatileSource | None:
         table = _packaged()
