@@ -107,6 +107,11 @@ def instance_attribute(ev: Evaluator, attr: str, node: ast.expr, scope: Scope) -
                         scope.module.path, scope.module.span(binding.stmt), f"stored in `self.{attr}`"
                     )
                     values.append(with_step(value, where))
+                elif binding.kind == "setitem" and binding.value is not None:
+                    # `self.slots["now"] = clock()`: the field's value counts when it varies
+                    value = ev.eval(binding.value, Scope(scope.module, stmt, cls, depth=scope.depth))
+                    if stability_of(value) is Stability.VOLATILE:
+                        values.append(value)
                 else:
                     values.append(Opaque(Stability.UNKNOWN, attr, scope.module.span(node)))
     if values and all(stability_of(v) is Stability.STATIC for v in values):

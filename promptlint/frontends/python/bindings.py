@@ -21,6 +21,7 @@ from promptlint.frontends.python.modules import Binding, FunctionNode, ModuleInf
 from promptlint.frontends.python.request_input import handler_label
 from promptlint.frontends.python.values import (
     Map,
+    MapEntry,
     Opaque,
     Ref,
     Seq,
@@ -182,7 +183,8 @@ def _binding_value(ev: Evaluator, binding: Binding, node: ast.expr, scope: Scope
 
 
 def apply_mutation(ev: Evaluator, value: Value, mutation: Binding, scope: Scope) -> Value:
-    """Fold a later statement (`+=`, `append`, `extend`, `insert`, `update`, shuffle) into a value."""
+    """Fold a later statement (`+=`, `append`, `extend`, `insert`, `update`, `d["k"] = v`, shuffle)
+    into a value."""
     node = mutation.stmt
     span = scope.module.span(node)
     if mutation.kind == "shuffle":
@@ -207,6 +209,14 @@ def apply_mutation(ev: Evaluator, value: Value, mutation: Binding, scope: Scope)
         return ev.add(value, added, node, scope)
     if mutation.kind == "update" and isinstance(value, Map) and isinstance(added, Map):
         return Map(value.entries + added.entries, value.span, value.dynamic)
+    if mutation.kind == "setitem":
+        target = mutation.stmt
+        if not isinstance(value, Map) or not isinstance(target, ast.Subscript):
+            return value  # a key stored into something that is not a known dict: nothing known changes
+        assert isinstance(target.slice, ast.Constant)
+        key = str(target.slice.value)
+        kept = tuple(e for e in value.entries if e.key != key)
+        return Map((*kept, MapEntry(key, added, span)), value.span, value.dynamic)
     items: list[Value] = list(value.items) if isinstance(value, Seq) else [value]
     if mutation.kind == "append":
         items.append(added)

@@ -40,7 +40,7 @@ class Binding:
 
     name: str
     pos: tuple[int, int]
-    kind: str  # assign | aug | append | extend | insert | for | with | import | def
+    kind: str  # assign | aug | append | extend | insert | setitem | for | with | import | def
     value: ast.expr | None
     stmt: ast.AST
     branch: str | None = None
@@ -274,6 +274,13 @@ def collect_bindings(
         done = (stmt.end_lineno or stmt.lineno, stmt.end_col_offset or stmt.col_offset)
         if isinstance(stmt, ast.Assign):
             for target in stmt.targets:
+                key_owner = _keyed_store(target)
+                if key_owner is not None:
+                    # `request["messages"] = msgs`: a new field of the dict `request` (see apply_mutation)
+                    out.setdefault(key_owner, []).append(
+                        Binding(key_owner, done, "setitem", stmt.value, target, branch, cond)
+                    )
+                    continue
                 for name, index in _indexed_targets(target):
                     out.setdefault(name, []).append(
                         Binding(name, done, "assign", stmt.value, stmt, branch, cond, index)
@@ -371,6 +378,17 @@ def _record_mutation(
         return
     value = call.args[-1] if func.attr != "update" else call.args[0]
     out.setdefault(name, []).append(Binding(name, pos, func.attr, value, call, branch, cond))
+
+
+def _keyed_store(target: ast.expr) -> str | None:
+    """`d` of `d["key"] = value` (a constant string key on a name or attribute chain), else None."""
+    if (
+        isinstance(target, ast.Subscript)
+        and isinstance(target.slice, ast.Constant)
+        and isinstance(target.slice.value, str)
+    ):
+        return dotted(target.value)
+    return None
 
 
 def _indexed_targets(target: ast.expr) -> list[tuple[str, int | None]]:
