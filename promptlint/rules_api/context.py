@@ -170,6 +170,7 @@ class RuleContext:
         if closed is None:
             closed = self._closed[id(prompt)] = _closed_branches(prompt, -1, -1)
         estimate = 0  # tokens of text summarised by the evaluator, at CHARS_PER_TOKEN_ESTIMATE
+        counting = True  # past a value of unknown origin, only whether the history follows is looked for
         for pi, si, seg in prompt.after(part, segment):
             self._tail_steps -= 1
             if self._tail_steps < 0:
@@ -187,19 +188,30 @@ class RuleContext:
             if skip_at is not None:
                 continue
             if isinstance(seg, Text):
-                texts.append(seg.text)
+                if counting:
+                    texts.append(seg.text)
             elif is_summary(seg):
                 assert isinstance(seg, Slot)
-                estimate += summarised_chars(seg) // CHARS_PER_TOKEN_ESTIMATE
+                if counting:
+                    estimate += summarised_chars(seg) // CHARS_PER_TOKEN_ESTIMATE
             elif isinstance(seg, Slot):
                 in_history = prompt.parts[pi].role is Role.HISTORY
                 if skip_volatile and seg.stability is Stability.VOLATILE:
                     continue
                 # What fixing the culprit wins back ends at the next value that may vary (proven or
-                # of unknown origin): the text after it is not a reusable prefix either way.
-                if seg.stability >= stop_at or (seg.stability >= Stability.UNKNOWN and not in_history):
+                # of unknown origin): the text after it is not a reusable prefix either way. The
+                # conversation after a value of unknown origin is still lost to the culprit, proven
+                # to vary, whatever that value does.
+                if seg.stability >= stop_at:
                     break
+                if seg.stability >= Stability.UNKNOWN and not in_history:
+                    if not skip_volatile:
+                        break
+                    counting = False
+                    continue
                 history = history or in_history
+                if not counting and history:
+                    break
         return Tail(self.count_tokens("".join(texts)) + estimate, history)
 
     def static_head_tokens(self, prompt: Prompt, part: int, segment: int) -> int:

@@ -18,6 +18,7 @@ from promptlint.diagnostics import Location
 from promptlint.frontends.python.bindings import (
     CONFIG_HINT,
     Scope,
+    fold_effects,
     imported,
     resolve_bindings,
 )
@@ -53,7 +54,10 @@ def resolve_attribute(ev: Evaluator, node: ast.Attribute, scope: Scope) -> Value
                 if found is not None:
                     return found
         if chain.startswith("self.") and chain.count(".") == 1 and scope.cls is not None:
-            return instance_attribute(ev, chain[5:], node, scope)
+            value = instance_attribute(ev, chain[5:], node, scope)
+            if local:  # `enrich(self.ctx)`, `self.ctx["k"] = v` earlier in this function
+                value = fold_effects(ev, value, local, (node.lineno, node.col_offset), scope)
+            return value
         head = chain.partition(".")[0]
         if head in module.imports and not _is_local(head, scope):
             qual = f"{module.imports[head]}{chain[len(head) :]}"

@@ -108,6 +108,17 @@ def resolve_bindings(
     return value
 
 
+def fold_effects(
+    ev: Evaluator, value: Value, bindings: list[Binding], use: tuple[int, int], scope: Scope
+) -> Value:
+    """`value` (from outside the function: `self.ctx` of the class) with this function's keyed stores
+    and helper effects before `use` folded in."""
+    for binding in bindings:
+        if binding.pos < use and binding.kind in ("setitem", "effects"):
+            value = apply_mutation(ev, value, binding, scope)
+    return value
+
+
 MAX_BRANCHES = 4  # earlier assignments considered as the other paths to a conditional one
 
 
@@ -155,7 +166,8 @@ def _binding_value(ev: Evaluator, binding: Binding, node: ast.expr, scope: Scope
             binding.name,
             module.span(node),
             cause,
-            iterable_of_messages=bool(re.search(r"(?i)history|messages|conversation", binding.name)),
+            iterable_of_messages=bool(re.search(r"(?i)history|messages|conversation", binding.name))
+            or _annotated_message_list(binding.stmt),
         )
     if binding.kind == "def":
         stmt = binding.stmt
@@ -182,6 +194,18 @@ def _binding_value(ev: Evaluator, binding: Binding, node: ast.expr, scope: Scope
     return value
 
 
+_MESSAGE_LIST = re.compile(r"(?i)^(list|sequence|iterable)\[(dict|.*message.*)")
+
+
+def _annotated_message_list(arg: ast.AST) -> bool:
+    """`message: List[dict]`, `msgs: list[ChatMessage]`: a parameter declared as a list of messages."""
+    annotation = getattr(arg, "annotation", None)
+    if annotation is None:
+        return False
+    text = ast.unparse(annotation).replace("typing.", "").replace(" ", "")
+    return bool(_MESSAGE_LIST.match(text))
+
+
 def apply_mutation(ev: Evaluator, value: Value, mutation: Binding, scope: Scope) -> Value:
     """Fold a later statement (`+=`, `append`, `extend`, `insert`, `update`, `d["k"] = v`, shuffle)
     into a value."""
@@ -198,6 +222,8 @@ def apply_mutation(ev: Evaluator, value: Value, mutation: Binding, scope: Scope)
             origin=Location(scope.module.path, span),
             iterable_of_messages=True,
         )
+    if mutation.kind == "effects":
+        return _call_effects(ev, value, mutation, scope)
     assert mutation.value is not None
     added = ev.eval(mutation.value, scope)
     if isinstance(mutation.stmt, ast.Call) and mutation.kind in ("append", "extend", "insert"):
@@ -211,10 +237,15 @@ def apply_mutation(ev: Evaluator, value: Value, mutation: Binding, scope: Scope)
         return Map(value.entries + added.entries, value.span, value.dynamic)
     if mutation.kind == "setitem":
         target = mutation.stmt
-        if not isinstance(value, Map) or not isinstance(target, ast.Subscript):
-            return value  # a key stored into something that is not a known dict: nothing known changes
+        if not isinstance(target, ast.Subscript):
+            return value
         assert isinstance(target.slice, ast.Constant)
         key = str(target.slice.value)
+        if isinstance(value, Opaque) and not value.iterable_of_messages:
+            # a dict of unknown content (a parameter, `self.ctx`) with one key now known
+            return Map((MapEntry(key, added, span),), span, value)
+        if not isinstance(value, Map):
+            return value  # a key stored into something that is not a dict: nothing known changes
         kept = tuple(e for e in value.entries if e.key != key)
         return Map((*kept, MapEntry(key, added, span)), value.span, value.dynamic)
     items: list[Value] = list(value.items) if isinstance(value, Seq) else [value]
@@ -236,6 +267,94 @@ def apply_mutation(ev: Evaluator, value: Value, mutation: Binding, scope: Scope)
     else:
         return value
     return Seq(tuple(items), value.span if isinstance(value, Seq) else span)
+
+
+def _call_effects(ev: Evaluator, value: Value, mutation: Binding, scope: Scope) -> Value:
+    """`enrich(ctx)`: the value of the parameter `ctx` is bound to, at the end of the project function
+    (its keyed stores, updates and appends folded onto `value`); unchanged when the callee is not a
+    project function or never changes that parameter."""
+    from promptlint.frontends.python.calls import MAX_CALL_DEPTH
+    from promptlint.frontends.python.wrappers import callee_ref
+
+    call, arg = mutation.stmt, mutation.value
+    if not isinstance(call, ast.Call) or arg is None or scope.depth >= MAX_CALL_DEPTH:
+        return value
+    ref = callee_ref(ev, call, scope)
+    fn = ref.node if ref is not None else None
+    if ref is None or not isinstance(fn, ast.FunctionDef | ast.AsyncFunctionDef):
+        return value
+    param = _parameter_for(fn, call, arg, ref.owner is not None)
+    if param is None:
+        return value
+    table = ref.module.function_bindings(fn)
+    own = table.get(param, [])
+    if any(b.kind == "assign" for b in own):
+        return value  # the callee rebinds the name: its own copy, not the caller's object
+    inner = Scope(ref.module, fn, ref.owner, args={param: value}, depth=scope.depth + 1)
+    changed: Value | None = value
+    if any(b.kind in _CHANGES for b in own):
+        changed = resolve_bindings(ev, own, (10**9, 0), arg, inner)
+    if changed is None:
+        return value
+    for key, alias in _sub_dict_aliases(table, param):
+        # `slots = ctx.setdefault("vars", {}); slots["now"] = ...`: stores into `ctx["vars"]`
+        sub = resolve_bindings(ev, table[alias], (10**9, 0), arg, inner)
+        if sub is None:
+            continue
+        entry = MapEntry(key, sub, scope.module.span(call))
+        if isinstance(changed, Map):
+            changed = Map(
+                (*(e for e in changed.entries if e.key != key), entry), changed.span, changed.dynamic
+            )
+        elif isinstance(changed, Opaque) and not changed.iterable_of_messages:
+            changed = Map((entry,), scope.module.span(call), changed)
+    if changed is value:
+        return value
+    return with_step(
+        changed, Location(scope.module.path, scope.module.span(call), f"filled in by `{fn.name}()`")
+    )
+
+
+def _sub_dict_aliases(table: dict[str, list[Binding]], param: str) -> list[tuple[str, str]]:
+    """(key, name) for `name = param.setdefault("key", ...)` whose `name` later gets keyed stores."""
+    out = []
+    for name, bindings in table.items():
+        assigns = [b for b in bindings if b.kind == "assign"]
+        if len(assigns) != 1 or not any(b.kind == "setitem" for b in bindings):
+            continue
+        value = assigns[0].value
+        if (
+            isinstance(value, ast.Call)
+            and isinstance(value.func, ast.Attribute)
+            and value.func.attr == "setdefault"
+            and isinstance(value.func.value, ast.Name)
+            and value.func.value.id == param
+            and value.args
+            and isinstance(value.args[0], ast.Constant)
+            and isinstance(value.args[0].value, str)
+        ):
+            out.append((value.args[0].value, name))
+    return out
+
+
+_CHANGES = frozenset({"setitem", "update", "append", "extend", "insert", "aug", "effects"})
+
+
+def _parameter_for(fn: FunctionNode, call: ast.Call, arg: ast.expr, method: bool) -> str | None:
+    """The parameter of `fn` that `arg` (an argument of `call`) is bound to."""
+    for kw in call.keywords:
+        if kw.value is arg:
+            return kw.arg
+    params = [a.arg for a in (*fn.args.posonlyargs, *fn.args.args)]
+    is_static = any(isinstance(d, ast.Name) and d.id == "staticmethod" for d in fn.decorator_list)
+    if method and params and not is_static:
+        params = params[1:]
+    for index, given in enumerate(call.args):
+        if isinstance(given, ast.Starred):
+            return None
+        if given is arg:
+            return params[index] if index < len(params) else None
+    return None
 
 
 def _condition_stability(ev: Evaluator, mutation: Binding, scope: Scope) -> Stability | None:

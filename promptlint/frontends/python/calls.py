@@ -133,13 +133,58 @@ def _looks_like_module_path(ev: Evaluator, qual: str, scope: Scope) -> bool:
 
 
 def _unknown_call(ev: Evaluator, node: ast.Call, scope: Scope, extra: list[Value] | None = None) -> Value:
-    """A call promptlint cannot follow: as variable as its arguments, except for the order of a set
-    given to it (`load(path, kinds={"applied"})` may only test membership; what it does with the
+    """A call promptlint cannot follow: as variable as its arguments, except for a clock given by
+    keyword (a reference time) and the order of a set given to it (`load(path, kinds={"applied"})` may only test membership; what it does with the
     order is unknown, and unknown is no finding). Iterating the set where it is visible still is."""
     values = list(extra or [])
-    values += [ordered(ev.eval(a, scope)) for a in node.args]
-    values += [ordered(ev.eval(k.value, scope)) for k in node.keywords]
+    renders = final_callee(node) in _RENDERS_ARGUMENTS
+    for arg in node.args:
+        value = ordered(ev.eval(arg, scope))
+        if not renders and isinstance(value, Map) and _clock_field(value):
+            # `runner.execute(event)` with `event = Event(timestamp=time.time(), ...)`: a record's
+            # time stamp is metadata of what is handed over; the result is not known to contain it
+            value = Opaque(Stability.UNKNOWN, "record", value.span, "a record with a time stamp field")
+        values.append(value)
+    for kw in node.keywords:
+        value = ordered(ev.eval(kw.value, scope))
+        if kw.arg is not None and isinstance(value, Opaque) and value.kind is VolatileKind.TIME:
+            # `count_words(store, now=now)`: a clock given by name is the reference time of the
+            # computation (a window, an age), not text the result is known to contain
+            value = Opaque(
+                Stability.UNKNOWN, value.label, value.span, f"computed with `{kw.arg}=` of the clock"
+            )
+        values.append(value)
     return ev.combine(values, node, scope, Stability.DEPLOYMENT)
+
+
+# Calls that write their arguments out as text: a record's clock field given to them is in the result.
+_RENDERS_ARGUMENTS = frozenset(
+    {
+        "format",
+        "format_map",
+        "render",
+        "substitute",
+        "safe_substitute",
+        "dump",
+        "dumps",
+        "safe_dump",
+        "pformat",
+    }
+)
+
+
+def final_callee(node: ast.Call) -> str:
+    func = node.func
+    return func.attr if isinstance(func, ast.Attribute) else func.id if isinstance(func, ast.Name) else ""
+
+
+def _clock_field(record: Map) -> bool:
+    """The record's most variable field is a clock reading."""
+    parts = [op for entry in record.entries for op in opaque_parts(entry.value)]
+    if not parts:
+        return False
+    top = max(parts, key=lambda op: int(op.stability))
+    return top.stability is Stability.VOLATILE and top.kind is VolatileKind.TIME
 
 
 def _known_function(ev: Evaluator, qual: str, node: ast.Call, scope: Scope) -> Value | None:

@@ -30,6 +30,7 @@ from promptlint.frontends.python.values import (
     opaque_parts,
     ordered,
     repeat,
+    stability_of,
     static_text,
     text,
     text_size,
@@ -142,6 +143,11 @@ class Evaluator:
         if isinstance(node, ast.IfExp):
             self.consumed.update((id(node.body), id(node.orelse)))
             parts = [self.eval(n, scope) for n in (node.test, node.body, node.orelse)]
+            branches = parts[1:]
+            if not any(isinstance(b, Str) for b in branches) and any(_is_list_like(b) for b in branches):
+                # `h[-50:] if len(h) > 50 else h`: a list either way, not text; the more variable
+                # branch stands for it (the window, when both are as variable)
+                return max(branches, key=stability_of)
             label = module.text_of(node)
             slot = most_volatile(parts, _short(label), module.span(node), Stability.STATIC).as_slot()
             return Str((Control("if", module.span(node), _short(label)), slot))
@@ -173,7 +179,12 @@ class Evaluator:
         if isinstance(node, ast.BoolOp | ast.Compare | ast.UnaryOp):
             children = [c for c in ast.iter_child_nodes(node) if isinstance(c, ast.expr)]
             values = [ordered(self.eval(c, scope)) for c in children]  # membership ignores order
-            return self.combine(values, node, scope, Stability.STATIC)
+            made = self.combine(values, node, scope, Stability.STATIC)
+            if isinstance(node, ast.Compare) and made.kind is VolatileKind.TIME:
+                # `created > now - window`: a test against the clock flips at a threshold, it does not
+                # carry the clock's value; what it selects is of unknown origin, not a clock
+                return self.opaque(Stability.UNKNOWN, node, scope, cause="a comparison with the clock")
+            return made
         return self.opaque(Stability.DEPLOYMENT, node, scope)
 
     def _static_slice(self, base: Value, node: ast.Subscript, scope: Scope) -> Str | None:
@@ -357,7 +368,18 @@ class Evaluator:
                 results.append(self.eval(node.elt, replace(scope, args={**base, target: item})))
             return Seq(tuple(results), scope.module.span(node))
         inner = self.eval(node.elt, scope)
-        return self.combine([source, inner], node, scope, Stability.STATIC)
+        made = self.combine([source, inner], node, scope, Stability.STATIC)
+        if (
+            isinstance(source, Opaque)
+            and source.iterable_of_messages
+            and target is not None
+            and isinstance(node.elt, ast.Name)
+            and node.elt.id == target
+            and not isinstance(node, ast.SetComp)
+        ):
+            # `[m for m in history if m["role"] != "system"]`: a filtered conversation is one still
+            return replace(made, iterable_of_messages=True)
+        return made
 
     # -- names (see `bindings.py`) -------------------------------------------------------------
     def name(self, name: str, node: ast.expr, scope: Scope, at: tuple[int, int] | None = None) -> Value:
@@ -384,6 +406,10 @@ def runs_once_per_process(scope: Scope) -> bool:
         if name in _MEMOISING and not [a for a in func.args.args if a.arg not in ("self", "cls")]:
             return True
     return False
+
+
+def _is_list_like(value: Value) -> bool:
+    return isinstance(value, Seq) or (isinstance(value, Opaque) and value.iterable_of_messages)
 
 
 def _items(value: Value) -> list[Value]:

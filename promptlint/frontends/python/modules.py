@@ -40,7 +40,7 @@ class Binding:
 
     name: str
     pos: tuple[int, int]
-    kind: str  # assign | aug | append | extend | insert | setitem | for | with | import | def
+    kind: str  # assign | aug | append | extend | insert | setitem | effects | for | with | import | def
     value: ast.expr | None
     stmt: ast.AST
     branch: str | None = None
@@ -293,6 +293,13 @@ def collect_bindings(
                 out.setdefault(name, []).append(Binding(name, done, "aug", stmt.value, stmt, branch, cond))
         elif isinstance(stmt, ast.Expr) and isinstance(stmt.value, ast.Call):
             _record_mutation(stmt.value, done, out, branch, cond)
+            _record_effects(stmt.value, done, out, branch, cond)
+        elif (
+            isinstance(stmt, ast.Expr)
+            and isinstance(stmt.value, ast.Await)
+            and isinstance(stmt.value.value, ast.Call)
+        ):
+            _record_effects(stmt.value.value, done, out, branch, cond)
         elif isinstance(stmt, ast.For | ast.AsyncFor):
             for name in _target_names(stmt.target):
                 out.setdefault(name, []).append(
@@ -378,6 +385,37 @@ def _record_mutation(
         return
     value = call.args[-1] if func.attr != "update" else call.args[0]
     out.setdefault(name, []).append(Binding(name, pos, func.attr, value, call, branch, cond))
+
+
+_NO_EFFECTS = frozenset(
+    {"print", "len", "isinstance", "setattr", "getattr", "hasattr", "id", "repr", "str", "sorted"}
+)
+
+
+def _record_effects(
+    call: ast.Call,
+    pos: tuple[int, int],
+    out: dict[str, list[Binding]],
+    branch: str | None,
+    cond: ast.expr | None,
+) -> None:
+    """`enrich(ctx, tz)` as a statement: a project function may change the objects it is given
+    (`ctx["now"] = ...` in its body). Each name or attribute chain passed gets an `effects` binding,
+    resolved (or not) when the name is read (`bindings.apply_mutation`)."""
+    func = call.func
+    if isinstance(func, ast.Name):
+        if func.id in _NO_EFFECTS:
+            return
+    elif not (
+        isinstance(func, ast.Attribute)
+        and isinstance(func.value, ast.Name)
+        and func.value.id in ("self", "cls")
+    ):
+        return
+    for arg in [*call.args, *(k.value for k in call.keywords if k.arg)]:
+        name = dotted(arg) if isinstance(arg, ast.Name | ast.Attribute) else None
+        if name is not None and name not in ("self", "cls"):
+            out.setdefault(name, []).append(Binding(name, pos, "effects", arg, call, branch, cond))
 
 
 def _keyed_store(target: ast.expr) -> str | None:

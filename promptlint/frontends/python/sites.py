@@ -339,7 +339,8 @@ class SiteBuilder:
     def _fallbacks(self, found: Candidates) -> Iterator[Prompt]:
         consumed = self.ev.consumed
         for node, func, cls in found.lists:
-            if id(node) in consumed or id(node) in found.frozen:
+            inner = node.left if isinstance(node, ast.BinOp) else node
+            if id(node) in consumed or id(inner) in consumed or id(inner) in found.frozen:
                 continue
             value = self.ev.eval(node, Scope(self.module, func, cls))
             builder = PartsBuilder()

@@ -37,7 +37,11 @@ class Candidates:
     """What the walk found, with the (function, class) each sits in."""
 
     calls: list[tuple[ast.Call, FunctionNode | None, ast.ClassDef | None]] = field(default_factory=list)
-    lists: list[tuple[ast.List, FunctionNode | None, ast.ClassDef | None]] = field(default_factory=list)
+    # Lists of role/content dicts, or `[system_message] + conversation` with such a list on the left.
+    lists: list[tuple[ast.List | ast.BinOp, FunctionNode | None, ast.ClassDef | None]] = field(
+        default_factory=list
+    )
+    extended: set[int] = field(default_factory=set)  # lists recorded as the left side of their `+`
     named: list[tuple[ast.Assign | ast.AnnAssign, FunctionNode | None, ast.ClassDef | None]] = field(
         default_factory=list
     )
@@ -198,10 +202,18 @@ def _visit(
         binop: ast.BinOp = node  # type: ignore[assignment]
         if found.in_if and type(binop.op) is ast.Add and type(binop.right) is ast.Subscript:
             found.compaction.add(id(binop.right))
+        left = binop.left
+        if (
+            type(binop.op) is ast.Add
+            and isinstance(left, ast.List)
+            and any(_looks_like_message(e) for e in left.elts)
+        ):
+            found.lists.append((binop, func, cls))  # the messages with what follows them
+            found.extended.add(id(left))
     elif kind is ast.Delete:
         found.add_history(history.delete_ops(node, module), func, cls)  # type: ignore[arg-type]
     elif kind is ast.List:
-        if any(_looks_like_message(e) for e in node.elts):  # type: ignore[attr-defined]
+        if id(node) not in found.extended and any(_looks_like_message(e) for e in node.elts):  # type: ignore[attr-defined]
             found.lists.append((node, func, cls))  # type: ignore[arg-type]
     elif kind is ast.Assign or kind is ast.AnnAssign or kind is ast.AugAssign:
         _assignment(node, func, cls, found, module)  # type: ignore[arg-type]
