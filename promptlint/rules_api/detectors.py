@@ -177,7 +177,11 @@ class SlotTailRule(PromptRule):
         if after_last_breakpoint(prompt, pi, si):
             return  # explicit caching stops before it
         tail = ctx.static_tail(prompt, pi, si, Stability.VOLATILE, skip_volatile=True)
-        if tail.tokens < ctx.settings.min_static_tokens:
+        # A value that changes every request before the conversation history costs the whole
+        # history every turn, however little static text lies between; a per-session value does
+        # not (the conversation keeps it).
+        costs_history = tail.history and seg.stability >= Stability.REQUEST
+        if tail.tokens < ctx.settings.min_static_tokens and not costs_history:
             return
         if not tail.history:
             # Moving the value out only pays when the static text around it reaches the provider's
@@ -197,8 +201,17 @@ class SlotTailRule(PromptRule):
             slot=seg.label,
             stability=seg.stability.label,
             role=role_label(prompt.parts[pi]),
+            after=_after_phrase(tail.tokens, role_label(prompt.parts[pi]), costs_history),
             more=more_phrase(len(found) - 1, "per-request value"),
         )
+
+
+def _after_phrase(tokens: int, role: str, history: bool) -> str:
+    if not history:
+        return f"{tokens} static tokens in the {role}"
+    if tokens == 0:
+        return "the conversation history"
+    return f"{tokens} static tokens in the {role} and the conversation history"
 
 
 @cache

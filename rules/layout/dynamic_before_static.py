@@ -6,7 +6,10 @@ Flags a value proven to vary per user/session or per request when at least `min-
 the same request, it comes from a web handler's request (`@app.post("/chat")` parameters), or from a
 request-reading call (`input()`, `flask.request.json`, …; the table is `data/request_sources.toml`).
 A parameter, attribute or template variable of unknown origin is not reported. Per prompt, the first
-such value is reported, with the number of later ones.
+such value is reported, with the number of later ones. A value that changes every request is also
+reported with less static text after it when the conversation history follows it in the same request
+(a RAG result or the turn's question in the system prompt): every turn then recomputes the whole
+history; a per-session value (the user's name) is not, since the conversation keeps it.
 
 ## Why is this bad?
 Everything after the first differing token is a cache miss. "Hello {name}!" in front of a long policy
@@ -34,7 +37,7 @@ class DynamicBeforeStatic(SlotTailRule):
     code = "PC201"
     name = "dynamic-before-static"
     severity = Severity.WARNING
-    message = "`{slot}` varies per {stability} and precedes {tokens_after} static tokens in the {role} that the cache cannot reuse{more}"
+    message = "`{slot}` varies per {stability} and precedes {after} that the cache cannot reuse{more}"
     min_stability = Stability.SESSION
     fix_availability = FixAvailability.SOMETIMES
     examples = (
@@ -58,6 +61,23 @@ class DynamicBeforeStatic(SlotTailRule):
             '    system = f"You are talking to {req.customer_name}.\\n" + POLICY\n'
             "    return client.chat.completions.create(model='gpt-4o', messages=[\n"
             '        {"role": "system", "content": system}, {"role": "user", "content": req.question}])\n'
+        ),
+        Example.bad(
+            "from openai import OpenAI\n\n"
+            "client = OpenAI()\n\n"
+            "def reply(history, question):\n"
+            '    system = f"Be brief.\\nContext for this turn: {question}"\n'
+            "    return client.chat.completions.create(model='gpt-4o', messages=[\n"
+            '        {"role": "system", "content": system}, *history, {"role": "user", "content": question}])\n'
+        ),
+        Example.good(
+            "from openai import OpenAI\n\n"
+            "client = OpenAI()\n\n"
+            "def reply(history, question):\n"
+            "    # the turn's question goes after the history, in the last user message\n"
+            '    system = "Be brief. Answer from the context of the conversation."\n'
+            "    return client.chat.completions.create(model='gpt-4o', messages=[\n"
+            '        {"role": "system", "content": system}, *history, {"role": "user", "content": question}])\n'
         ),
         Example.good(
             "{# no Python renders this template here: `customer_name` is of unknown origin #}\n"

@@ -367,7 +367,9 @@ def home_keys(args: Mapping[str, Value]) -> frozenset[tuple[object, ...]]:
 
 
 def _slot_key(slot: Slot) -> tuple[object, ...]:
-    return ("slot", slot.label, slot.span, slot.stability, slot.cause)
+    # Not the stability or cause: the wrapper's site may upgrade an argument on evidence (sent as
+    # the user's message), and it is still the caller's value.
+    return ("slot", slot.label, slot.span)
 
 
 def _segment_key(seg: Segment) -> tuple[object, ...]:
