@@ -104,6 +104,8 @@ def eval_call(ev: Evaluator, node: ast.Call, scope: Scope) -> Value:
         if isinstance(callee.node, ast.ClassDef):
             return _constructed(ev, node, scope)
         return follow(ev, callee, node, scope)
+    if isinstance(func, ast.Name) and func.id[:1].isupper() and not func.id.isupper():
+        return _constructed(ev, node, scope)  # `Event(name=..., timestamp=...)`: a class by its name
     return _unknown_call(ev, node, scope)
 
 
@@ -147,7 +149,12 @@ def _unknown_call(ev: Evaluator, node: ast.Call, scope: Scope, extra: list[Value
         values.append(value)
     for kw in node.keywords:
         value = ordered(ev.eval(kw.value, scope))
-        if kw.arg is not None and isinstance(value, Opaque) and value.kind is VolatileKind.TIME:
+        if (
+            kw.arg is not None
+            and isinstance(value, Opaque)
+            and value.kind is VolatileKind.TIME
+            and ev.volatile.reference_keyword(kw.arg)
+        ):
             # `count_words(store, now=now)`: a clock given by name is the reference time of the
             # computation (a window, an age), not text the result is known to contain
             value = Opaque(

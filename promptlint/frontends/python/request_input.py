@@ -67,6 +67,10 @@ def is_request_value(qualname: str) -> bool:
     return qualname in request_sources().request_values
 
 
+# What a method was called on is not the turn being asked, whatever of it lands in a user message.
+_RECEIVERS = frozenset({"parameter `self`", "parameter `cls`"})
+
+
 def with_user_message_evidence(parts: tuple[Part, ...]) -> tuple[Part, ...]:
     """Values sent as the user's message are per-request; so are the same values elsewhere.
 
@@ -80,7 +84,10 @@ def with_user_message_evidence(parts: tuple[Part, ...]) -> tuple[Part, ...]:
     keys = {
         seg.cause
         for seg in parts[last_user].segments
-        if isinstance(seg, Slot) and seg.stability is Stability.UNKNOWN and seg.cause.startswith("parameter ")
+        if isinstance(seg, Slot)
+        and seg.stability is Stability.UNKNOWN
+        and seg.cause.startswith("parameter ")
+        and seg.cause not in _RECEIVERS
     }
     if not keys:
         return parts

@@ -36,6 +36,7 @@ class _Packaged:
     prefixes: tuple[tuple[str, VolatileSource], ...]
     exceptions: frozenset[str]
     measures: frozenset[str]
+    reference_keywords: frozenset[str]
 
 
 def _source(entry: Mapping[str, object]) -> VolatileSource:
@@ -63,6 +64,7 @@ def _packaged() -> _Packaged:
         prefixes,
         frozenset(data.get("exceptions", {}).get("names", [])),
         frozenset(data.get("measures", {}).get("names", [])),
+        frozenset(data.get("reference_keywords", {}).get("names", [])),
     )
 
 
@@ -85,6 +87,10 @@ class VolatileTable:
     def measures(self, final_name: str) -> bool:
         """A call by this final name returns a size of its arguments (`len`, `count_tokens`)."""
         return final_name in _packaged().measures
+
+    def reference_keyword(self, keyword: str) -> bool:
+        """A clock passed under this keyword is a reference time (`now=`, `since=`)."""
+        return keyword in _packaged().reference_keywords
 
     def lookup(self, qualname: str) -> VolatileSource | None:
         table = _packaged()
