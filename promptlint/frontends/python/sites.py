@@ -43,6 +43,7 @@ from promptlint.frontends.python.wrappers import (
     final_name,
     framework_sink,
     home_keys,
+    messages_sink,
     rehome,
     wrapper_sinks,
 )
@@ -139,7 +140,7 @@ class SiteBuilder:
         sink = framework_sink(self.ev, call, scope)
         ref = callee_ref(self.ev, call, scope) if sink is None else None
         if sink is None and ref is None:
-            sink = convention_sink(call, self.ev.sinks)
+            sink = convention_sink(call, self.ev.sinks) or messages_sink(self.ev, call, scope)
         if sink is not None:
             prompt = self._direct(call, scope, sink)
             return [prompt] if prompt is not None else []

@@ -144,6 +144,38 @@ def convention_sink(call: ast.Call, table: SinkTable) -> SinkArgs | None:
     return SinkArgs("convention", f"`{name}()`", _ordered(found))
 
 
+def messages_sink(ev: Evaluator, call: ast.Call, scope: Scope) -> SinkArgs | None:
+    """`self.llm.generate_stream(messages)`: a method named like a model call (and not like storing
+    or logging) given a list that holds a system message, as `messages=` or its first argument. The
+    system message is the structural proof that the list is a chat request."""
+    table = ev.sinks
+    name = final_name(call.func)
+    if not name or name[:1].isupper() or table.not_methods.search(name) or not table.methods.search(name):
+        return None
+    node = next(
+        (kw.value for kw in call.keywords if kw.arg and table.convention.get(kw.arg) == "messages"), None
+    )
+    if node is None and call.args and not isinstance(call.args[0], ast.Starred):
+        node = call.args[0]
+    if node is None or not _holds_system_message(ev.eval(node, scope)):
+        return None
+    return SinkArgs("convention", f"`{name}()`", (("messages", node),))
+
+
+def _holds_system_message(value: Value) -> bool:
+    if not isinstance(value, Seq):
+        return False
+    for item in value.items:
+        if isinstance(item, Msg) and item.role == "system":
+            return True
+        if isinstance(item, Map):
+            role = item.get("role")
+            if isinstance(role, Str) and role.segments and all(isinstance(s, Text) for s in role.segments):
+                if "".join(s.text for s in role.segments if isinstance(s, Text)) in ("system", "developer"):
+                    return True
+    return False
+
+
 def _ordered(found: list[tuple[str, ast.expr]]) -> tuple[tuple[str, ast.expr], ...]:
     rank = {"tools": 0, "system": 1, "messages": 2, "user": 3}
     return tuple(sorted(found, key=lambda item: rank[item[0]]))
