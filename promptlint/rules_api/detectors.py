@@ -180,7 +180,11 @@ class SlotTailRule(PromptRule):
         # A value that changes every request before the conversation history costs the whole
         # history every turn, however little static text lies between; a per-session value does
         # not (the conversation keeps it).
-        costs_history = tail.history and seg.stability >= Stability.REQUEST
+        costs_history = (
+            tail.history
+            and seg.stability >= Stability.REQUEST
+            and prompt.parts[pi].role in (Role.SYSTEM, Role.DEVELOPER, Role.TOOLS)  # not the turn's own message
+        )
         if tail.tokens < ctx.settings.min_static_tokens and not costs_history:
             return
         if not tail.history:
