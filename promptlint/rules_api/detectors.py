@@ -183,7 +183,8 @@ class SlotTailRule(PromptRule):
         costs_history = (
             tail.history
             and seg.stability >= Stability.REQUEST
-            and prompt.parts[pi].role in (Role.SYSTEM, Role.DEVELOPER, Role.TOOLS)  # not the turn's own message
+            and prompt.parts[pi].role
+            in (Role.SYSTEM, Role.DEVELOPER, Role.TOOLS)  # not the turn's own message
         )
         if tail.tokens < ctx.settings.min_static_tokens and not costs_history:
             return

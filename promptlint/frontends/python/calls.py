@@ -95,6 +95,9 @@ def eval_call(ev: Evaluator, node: ast.Call, scope: Scope) -> Value:
         callee = ev.eval(func, scope) if qual and _looks_like_module_path(ev, qual, scope) else None
         if isinstance(callee, Ref):
             return follow(ev, callee, node, scope)
+        method_ref = _instance_method(ev, func, scope)
+        if method_ref is not None:
+            return follow(ev, method_ref, node, scope)  # `builder = PromptBuilder(); builder.build(...)`
         base = ev.eval(func.value, scope)
         return _method(ev, base, func.attr, node, scope)
     if isinstance(func, ast.Name) and imported_class(ev, func.id, scope):
@@ -107,6 +110,20 @@ def eval_call(ev: Evaluator, node: ast.Call, scope: Scope) -> Value:
     if isinstance(func, ast.Name) and func.id[:1].isupper() and not func.id.isupper():
         return _constructed(ev, node, scope)  # `Event(name=..., timestamp=...)`: a class by its name
     return _unknown_call(ev, node, scope)
+
+
+def _instance_method(ev: Evaluator, func: ast.Attribute, scope: Scope) -> Ref | None:
+    """The method `x.m` runs when `x` (or `self.x`) is made from a project class in this function or
+    in `__init__`."""
+    from promptlint.frontends.python.wrappers import instance_class
+
+    if isinstance(func.value, ast.Name) and func.value.id in ("self", "cls"):
+        return None
+    owner = instance_class(ev, func.value, scope)
+    if owner is None or not isinstance(owner.node, ast.ClassDef):
+        return None
+    method = find_method(owner.node, func.attr)
+    return Ref(method, owner.module, owner.node) if method is not None else None
 
 
 def _constructed(ev: Evaluator, node: ast.Call, scope: Scope) -> Value:

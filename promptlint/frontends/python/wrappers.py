@@ -207,7 +207,7 @@ def callee_ref(ev: Evaluator, call: ast.Call, scope: Scope) -> Ref | None:
         if isinstance(func.value, ast.Name) and func.value.id in ("self", "cls") and scope.cls is not None:
             method = find_method(scope.cls, func.attr)
             return Ref(method, scope.module, scope.cls) if method is not None else None
-        owner = _instance_class(ev, func.value, scope)
+        owner = instance_class(ev, func.value, scope)
         if owner is not None:
             method = find_method(owner.node, func.attr)  # type: ignore[arg-type]
             return Ref(method, owner.module, owner.node) if method is not None else None  # type: ignore[arg-type]
@@ -223,7 +223,7 @@ def callee_ref(ev: Evaluator, call: ast.Call, scope: Scope) -> Ref | None:
     return None
 
 
-def _instance_class(ev: Evaluator, node: ast.expr, scope: Scope) -> Ref | None:
+def instance_class(ev: Evaluator, node: ast.expr, scope: Scope) -> Ref | None:
     """The project class of `x` or `self.x` when it is assigned `ProjectClass(...)`."""
     chain = dotted(node)
     if chain is None:
