@@ -107,6 +107,8 @@ def instance_attribute(ev: Evaluator, attr: str, node: ast.expr, scope: Scope) -
             for binding in scope.module.function_bindings(stmt).get(f"self.{attr}", []):
                 if binding.kind == "assign" and binding.value is not None:
                     value = ev.eval(binding.value, Scope(scope.module, stmt, cls, depth=scope.depth))
+                    if stmt.name in _CONSTRUCTORS:
+                        value = _frozen_clock(value, attr)
                     where = Location(
                         scope.module.path, scope.module.span(binding.stmt), f"stored in `self.{attr}`"
                     )
@@ -138,6 +140,23 @@ def instance_attribute(ev: Evaluator, attr: str, node: ast.expr, scope: Scope) -
         f"instance attribute `self.{attr}`",
         iterable_of_messages=history,
     )
+
+
+_CONSTRUCTORS = frozenset({"__init__", "__post_init__"})
+
+
+def _frozen_clock(value: Value, attr: str) -> Value:
+    """A clock read when the object is made and kept on it is the object's start time: the same for
+    every request the object serves (a session's start), not a new value per call."""
+    if (
+        isinstance(value, Opaque)
+        and value.stability is Stability.VOLATILE
+        and value.kind is VolatileKind.TIME
+    ):
+        return replace(
+            value, stability=Stability.SESSION, cause=f"{value.cause}, kept in `self.{attr}` from `__init__`"
+        )
+    return value
 
 
 def attribute_of(ev: Evaluator, base: Value, node: ast.Attribute, scope: Scope) -> Value:
