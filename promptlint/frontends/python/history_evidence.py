@@ -69,6 +69,33 @@ def sent_history_ops(
             if ev is None or func is None or not _written_value_varies(op, func, cls, module, ev):
                 continue
         out.append(op)
+    return _one_per_window(out, ops, scopes)
+
+
+_CUTS = frozenset({HistoryOpKind.FRONT_SLICE, HistoryOpKind.POP_FRONT, HistoryOpKind.DELETE_EARLY})
+
+
+def _one_per_window(
+    kept: list[HistoryOp], ops: list[HistoryOp], scopes: list[tuple[FunctionNode | None, ast.ClassDef | None]]
+) -> list[HistoryOp]:
+    """One root cause, one finding: the first cut of a history in a function (a window, then
+    `del messages[1]` tidying its edge), and the first bounded deque of an attribute in a class (made
+    in `__init__`, remade with a new size in `update_config`)."""
+    where = {id(op): scope for op, scope in zip(ops, scopes, strict=True)}
+    seen: set[tuple[str, str, int]] = set()
+    out = []
+    for op in kept:
+        func, cls = where.get(id(op), (None, None))
+        if op.kind in _CUTS:
+            key = ("cut", op.target, id(func))
+        elif op.kind is HistoryOpKind.BOUNDED_DEQUE and op.target.startswith("self."):
+            key = ("deque", op.target, id(cls))
+        else:
+            out.append(op)
+            continue
+        if key not in seen:
+            seen.add(key)
+            out.append(op)
     return out
 
 
