@@ -233,6 +233,9 @@ def _sent_as_messages(
     if op.span in sent_lists:
         return True
     root: ast.AST = func if func is not None else module.tree
+    carried = _carried_spans(op.span, root, module)
+    if carried & sent_lists:
+        return True
     for node in ast.walk(root):
         if isinstance(node, ast.For | ast.AsyncFor) and module.span(node.iter) == op.span:
             item = dotted(node.target)
@@ -246,6 +249,43 @@ def _sent_as_messages(
             if op.target in written:
                 return _history_read_as_list(op.target, func, cls, module, sent_lists)
     return False
+
+
+def _carried_spans(start: Span, root: ast.AST, module: ModuleInfo) -> set[Span]:
+    """Spans of the expressions that still hold the cut list as a list: the window itself, a
+    conditional that may give it (`h[-n:] if len(h) > n else h`), a filter of its messages
+    (`[m for m in recent if m["role"] != "system"]`) and the reads of names bound to those."""
+    carried = {start}
+    nodes = list(ast.walk(root))
+    for _ in range(4):
+        before = len(carried)
+        for node in nodes:
+            if isinstance(node, ast.IfExp) and {module.span(node.body), module.span(node.orelse)} & carried:
+                carried.add(module.span(node))
+            elif (
+                isinstance(node, ast.ListComp)
+                and len(node.generators) == 1
+                and module.span(node.generators[0].iter) in carried
+                and isinstance(node.elt, ast.Name)
+                and isinstance(node.generators[0].target, ast.Name)
+                and node.elt.id == node.generators[0].target.id
+            ):
+                carried.add(module.span(node))
+            elif (
+                isinstance(node, ast.Assign)
+                and len(node.targets) == 1
+                and isinstance(node.targets[0], ast.Name)
+                and module.span(node.value) in carried
+            ):
+                name = node.targets[0].id
+                carried.update(
+                    module.span(n)
+                    for n in nodes
+                    if isinstance(n, ast.Name) and n.id == name and isinstance(n.ctx, ast.Load)
+                )
+        if len(carried) == before:
+            break
+    return carried
 
 
 def _history_read_as_list(
