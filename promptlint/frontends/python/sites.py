@@ -194,6 +194,13 @@ class SiteBuilder:
                 builder.add_messages(value, span)
             else:
                 builder.add_messages(_as_message("user", value), span)
+        if builder.parts and sink.conversation:
+            # An agent framework sends its running conversation after the system prompt and tools
+            # on every step: what comes before it is paid again whenever it changes.
+            label = f"the conversation {sink.label} sends"
+            builder.add_messages(
+                Opaque(Stability.UNKNOWN, label, span, label, iterable_of_messages=True), span
+            )
         if not builder.parts:
             return None
         parts = with_user_message_evidence(tuple(builder.parts))

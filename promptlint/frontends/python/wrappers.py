@@ -46,6 +46,7 @@ class FrameworkSink:
     suffixes: frozenset[str]
     keywords: dict[str, str]  # keyword -> role
     positional: dict[int, str]  # argument position -> role
+    conversation: bool = False  # every request it makes carries the running conversation after these
 
 
 @dataclass(frozen=True, slots=True)
@@ -96,6 +97,7 @@ def parse_sink_table(data: dict[str, object]) -> SinkTable:
                 frozenset(n for n in names if n.startswith("*.")),
                 {kw: role for role in ROLES for kw in entry.get(role, [])},
                 {int(k): v for k, v in entry.get("positional", {}).items()},
+                bool(entry.get("conversation", False)),
             )
         )
     conv: dict[str, object] = data.get("convention", {})  # type: ignore[assignment]
@@ -115,6 +117,7 @@ class SinkArgs:
     kind: str  # "framework" | "convention"
     label: str
     args: tuple[tuple[str, ast.expr], ...]  # (role, argument) in the order the request holds them
+    conversation: bool = False  # the sink adds the running conversation after these (agent frameworks)
 
 
 def framework_sink(ev: Evaluator, call: ast.Call, scope: Scope) -> SinkArgs | None:
@@ -127,7 +130,7 @@ def framework_sink(ev: Evaluator, call: ast.Call, scope: Scope) -> SinkArgs | No
         role = entry.positional.get(index)
         if role and not isinstance(arg, ast.Starred):
             found.append((role, arg))
-    return SinkArgs("framework", entry.name, _ordered(found)) if found else None
+    return SinkArgs("framework", entry.name, _ordered(found), entry.conversation) if found else None
 
 
 def convention_sink(call: ast.Call, table: SinkTable) -> SinkArgs | None:
