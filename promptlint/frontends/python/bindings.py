@@ -266,7 +266,26 @@ def apply_mutation(ev: Evaluator, value: Value, mutation: Binding, scope: Scope)
         items.insert(at, added)
     else:
         return value
-    return Seq(tuple(items), value.span if isinstance(value, Seq) else span)
+    order = value.unordered if isinstance(value, Seq) else None
+    if order is None and mutation.kind in ("append", "extend") and mutation.branch == "for":
+        order = _loop_order(ev, mutation, scope)
+    return Seq(tuple(items), value.span if isinstance(value, Seq) else span, order)
+
+
+def _loop_order(ev: Evaluator, mutation: Binding, scope: Scope) -> Opaque | None:
+    """`for name in loaded: tools.append(index[name].tool)`: a list filled in a loop over a set
+    is in the set's order, whatever the appended value looks like."""
+    loop = mutation.condition
+    if loop is None:
+        return None
+    order = ev.iterate(ev.eval(loop, scope), loop, scope)
+    if (
+        isinstance(order, Opaque)
+        and order.kind is VolatileKind.ORDER
+        and order.stability is Stability.VOLATILE
+    ):
+        return order
+    return None
 
 
 def _call_effects(ev: Evaluator, value: Value, mutation: Binding, scope: Scope) -> Value:

@@ -322,6 +322,8 @@ class Evaluator:
         for elt in node.elts:
             value = self.eval(elt, scope)
             if isinstance(elt, ast.Starred):
+                if isinstance(value, Seq) and value.unordered is not None and not isinstance(node, ast.Set):
+                    items.append(value.unordered)  # `[*base, *from_a_set]`: that stretch is in set order
                 items.extend(_items(value))
             else:
                 items.append(value)
