@@ -22,6 +22,7 @@ from promptlint.frontends.python.request_input import handler_label
 from promptlint.frontends.python.values import (
     Map,
     MapEntry,
+    Msg,
     Opaque,
     Ref,
     Seq,
@@ -250,7 +251,7 @@ def apply_mutation(ev: Evaluator, value: Value, mutation: Binding, scope: Scope)
         return Map((*kept, MapEntry(key, added, span)), value.span, value.dynamic)
     items: list[Value] = list(value.items) if isinstance(value, Seq) else [value]
     if mutation.kind == "append":
-        items.append(added)
+        items.append(_replayed_turn(ev, added, mutation, scope))
     elif mutation.kind == "extend":
         items.extend(
             added.items
@@ -270,6 +271,22 @@ def apply_mutation(ev: Evaluator, value: Value, mutation: Binding, scope: Scope)
     if order is None and mutation.kind in ("append", "extend") and mutation.branch == "for":
         order = _loop_order(ev, mutation, scope)
     return Seq(tuple(items), value.span if isinstance(value, Seq) else span, order)
+
+
+def _replayed_turn(ev: Evaluator, added: Value, mutation: Binding, scope: Scope) -> Value:
+    """`for turn in history: messages.append({"role": "user", "content": turn["user"]})`: a message
+    appended in a loop over a conversation is that conversation, replayed into the request."""
+    loop = mutation.condition
+    if mutation.branch != "for" or loop is None or not _is_message(added):
+        return added
+    source = ev.eval(loop, scope)
+    if isinstance(source, Opaque) and source.iterable_of_messages:
+        return replace(source, span=scope.module.span(loop))
+    return added
+
+
+def _is_message(value: Value) -> bool:
+    return isinstance(value, Msg) or (isinstance(value, Map) and value.get("role") is not None)
 
 
 def _loop_order(ev: Evaluator, mutation: Binding, scope: Scope) -> Opaque | None:

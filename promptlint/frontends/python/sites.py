@@ -47,7 +47,7 @@ from promptlint.frontends.python.wrappers import (
     rehome,
     wrapper_sinks,
 )
-from promptlint.ir import CacheBreakpoint, Part, Prompt, Provider, Role, Segment, Slot, Stability
+from promptlint.ir import CacheBreakpoint, Part, Prompt, Provider, Role, Segment, Slot, Stability, Text
 
 _SYSTEM_NAME = re.compile(r"(?i)(system|instruction)")
 _CHAT_METHODS = frozenset({"create", "acreate", "parse", "stream"})
@@ -229,6 +229,8 @@ class SiteBuilder:
     def _site(self, call: ast.Call, scope: Scope, moves: bool = True) -> Prompt | None:
         func = call.func
         method = func.attr if type(func) is ast.Attribute else func.id if type(func) is ast.Name else None
+        if method == "post":
+            return self._http_site(call, scope)
         if method not in _SITE_METHODS:
             return None  # cheap exit: only these final names can be a prompt site
         chain = _attr_chain(func)
@@ -275,6 +277,38 @@ class SiteBuilder:
         if moves:
             parts = _with_move_fixes(parts, move_fixes(call, self.ev, scope))
         return Prompt(provider, span, parts, tuple(builder.breakpoints), model)
+
+    def _http_site(self, call: ast.Call, scope: Scope) -> Prompt | None:
+        """`httpx.post(f"{base}/v1/chat/completions", json=payload)`: a raw request to a model API
+        (paths in `data/sinks.toml` [http]); the payload is read like an SDK call's arguments."""
+        url = call.args[0] if call.args else next((k.value for k in call.keywords if k.arg == "url"), None)
+        payload = next((k.value for k in call.keywords if k.arg == "json"), None)
+        if url is None or payload is None:
+            return None
+        address = self.ev.eval(url, scope)
+        known = (
+            "".join(s.text for s in address.segments if isinstance(s, Text))
+            if isinstance(address, Str)
+            else ""
+        )
+        api = self.ev.sinks.http_api(known)
+        if api is None:
+            return None
+        body = self.ev.eval(payload, scope)
+        if not isinstance(body, Map):
+            return None
+        builder = PartsBuilder()
+        span = self.module.span(call)
+        self._structure(builder, Role.TOOLS, body.get("tools"))
+        system = body.get("system") if api == "anthropic" else None
+        if system is not None:
+            builder.add_messages(_as_message("system", system), span)
+        self._messages(builder, body.get("messages"), span)
+        if not builder.parts:
+            return None
+        parts = with_user_message_evidence(tuple(builder.parts))
+        provider = Provider.ANTHROPIC if api == "anthropic" else Provider.UNKNOWN
+        return Prompt(provider, span, parts, tuple(builder.breakpoints), _static(body.get("model")))
 
     def _kwargs(self, call: ast.Call, scope: Scope) -> dict[str, Value]:
         out: dict[str, Value] = {}

@@ -57,6 +57,8 @@ class SinkTable:
     not_methods: re.Pattern[str]
     # Keyword arguments of the sinks a config adds: the walk also looks at lines holding them.
     extra_words: tuple[str, ...] = ()
+    http_paths: tuple[str, ...] = ()  # URL paths of model APIs a raw HTTP POST may send to ([http])
+    anthropic_paths: tuple[str, ...] = ()
 
     def extended(self, extra: tuple[tuple[tuple[str, tuple[str, ...]], ...], ...]) -> SinkTable:
         """This table with the config's `sinks` entries in front (they win over the packaged ones)."""
@@ -67,6 +69,14 @@ class SinkTable:
         ).frameworks
         words = tuple(sorted({kw for entry in added for kw in entry.keywords}))
         return replace(self, frameworks=(*added, *self.frameworks), extra_words=words)
+
+    def http_api(self, url: str) -> str | None:
+        """`anthropic` or `openai` when a URL's known text names a model API path, else None."""
+        if any(p in url for p in self.anthropic_paths):
+            return "anthropic"
+        if any(p in url for p in self.http_paths):
+            return "openai"
+        return None
 
     def framework(self, qual: str | None) -> FrameworkSink | None:
         if not qual:
@@ -102,11 +112,14 @@ def parse_sink_table(data: dict[str, object]) -> SinkTable:
         )
     conv: dict[str, object] = data.get("convention", {})  # type: ignore[assignment]
     convention = {kw: role for role in ROLES for kw in conv.get(role, [])}  # type: ignore[attr-defined]
+    http: dict[str, list[str]] = data.get("http", {})  # type: ignore[assignment]
     return SinkTable(
         tuple(frameworks),
         convention,
         re.compile(str(conv.get("methods", "(?!)"))),
         re.compile(str(conv.get("not_methods", "(?!)"))),
+        http_paths=tuple(http.get("paths", [])),
+        anthropic_paths=tuple(http.get("anthropic_paths", [])),
     )
 
 
