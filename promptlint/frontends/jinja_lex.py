@@ -10,6 +10,7 @@ exactly what a render would output. Offsets are mapped back to the original text
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 import jinja2
@@ -113,6 +114,9 @@ def _error_span(
     current = parser.stream.current
     index = LineIndex(text)
     if current.type == jinja2.lexer.TOKEN_EOF:
+        unclosed = _innermost_unclosed(text, exc.message or "")
+        if unclosed is not None:
+            return unclosed  # `{% for ... %}` never closed: point at it, not at the end of the file
         end = len(text.rstrip())
         return Span(max(end - 1, 0), end) if end else Span(0, 0)
     line0 = max((exc.lineno or current.lineno) - 1, 0)
@@ -125,6 +129,34 @@ def _error_span(
         return on_line[0].span
     start = index.offset(line0 + 1, 0)
     return Span(start, start)
+
+
+_TAG = re.compile(r"\{%[-+]?\s*(\w+)([^%]*)%\}", re.S)
+_BLOCKS = frozenset({"for", "if", "macro", "block", "call", "filter", "with", "autoescape", "trans", "set"})
+_INNERMOST = re.compile(r"innermost block that needs to be closed is '(\w+)'")
+
+
+def _innermost_unclosed(text: str, message: str) -> Span | None:
+    """The opening tag of the innermost block left open at the end of the template, as jinja2 names
+    it ("The innermost block that needs to be closed is 'for'")."""
+    named = _INNERMOST.search(message)
+    if named is None:
+        return None
+    stack: list[tuple[str, Span]] = []
+    for match in _TAG.finditer(text):
+        word, rest = match.group(1), match.group(2)
+        if word in _BLOCKS and not (word == "set" and "=" in rest):
+            stack.append((word, Span(match.start(), match.end())))
+        elif word.startswith("end"):
+            opener = word[3:]
+            for index in range(len(stack) - 1, -1, -1):
+                if stack[index][0] == opener:
+                    del stack[index:]
+                    break
+    for word, span in reversed(stack):
+        if word == named.group(1):
+            return span
+    return None
 
 
 def _message(exc: jinja2.TemplateSyntaxError) -> str:
