@@ -116,6 +116,8 @@ def instance_attribute(ev: Evaluator, attr: str, node: ast.expr, scope: Scope) -
                 elif binding.kind == "setitem" and binding.value is not None:
                     # `self.slots["now"] = clock()`: the field's value counts when it varies
                     value = ev.eval(binding.value, Scope(scope.module, stmt, cls, depth=scope.depth))
+                    if stmt.name in _CONSTRUCTORS:
+                        value = _frozen_clock(value, attr)
                     if stability_of(value) is Stability.VOLATILE:
                         values.append(value)
                 else:

@@ -51,6 +51,9 @@ class Scope:
     cls: ast.ClassDef | None = None
     args: Mapping[str, Value] | None = None
     depth: int = 0
+    # Names `args` binds as comprehension targets (not a call's parameters): never folded with the
+    # function's own bindings of the same name.
+    loop_names: frozenset[str] = frozenset()
 
 
 def resolve_name(
@@ -59,7 +62,7 @@ def resolve_name(
     """The value of `name` at `at` (default: at `node`): bound argument, local, module, import or def."""
     module = scope.module
     if scope.args is not None and name in scope.args:
-        if scope.func is not None:
+        if scope.func is not None and name not in scope.loop_names:
             # A bound parameter with later statements (`context.update({...})`, `if x is None: x = {}`):
             # the caller's value with them folded in.
             own = module.function_bindings(scope.func).get(name, [])
@@ -132,7 +135,12 @@ def _join_branches(
     rank = stability_of(value)
     seen = 0
     for binding in reversed(earlier):
-        if binding.kind == "param" and scope.args is not None and binding.name in scope.args:
+        if (
+            binding.kind == "param"
+            and scope.args is not None
+            and binding.name in scope.args
+            and binding.name not in scope.loop_names
+        ):
             alternative = scope.args[binding.name]  # `if x is None: x = {}`: else the caller's value
             if stability_of(alternative) > rank:
                 value = alternative
@@ -150,7 +158,12 @@ def _join_branches(
 
 def _binding_value(ev: Evaluator, binding: Binding, node: ast.expr, scope: Scope) -> Value:
     module = scope.module
-    if binding.kind == "param" and scope.args is not None and binding.name in scope.args:
+    if (
+        binding.kind == "param"
+        and scope.args is not None
+        and binding.name in scope.args
+        and binding.name not in scope.loop_names
+    ):
         return scope.args[binding.name]  # bound by the call being followed
     if binding.kind == "param":
         # A parameter's origin is the caller's business: unknown, never per-request by its name.
@@ -195,11 +208,12 @@ def _binding_value(ev: Evaluator, binding: Binding, node: ast.expr, scope: Scope
     return value
 
 
-_MESSAGE_LIST = re.compile(r"(?i)^(list|sequence|iterable)\[(dict|.*message.*)")
+_MESSAGE_LIST = re.compile(r"(?i)^(list|sequence|iterable)\[[\w.]*message\w*\]$")
 
 
 def _annotated_message_list(arg: ast.AST) -> bool:
-    """`message: List[dict]`, `msgs: list[ChatMessage]`: a parameter declared as a list of messages."""
+    """`msgs: list[ChatMessage]`, `history: List[BaseMessage]`: a parameter declared as a list of
+    messages (a `list[dict]` may be anything: few-shot examples, records)."""
     annotation = getattr(arg, "annotation", None)
     if annotation is None:
         return False

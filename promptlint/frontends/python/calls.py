@@ -168,6 +168,7 @@ def _unknown_call(ev: Evaluator, node: ast.Call, scope: Scope, extra: list[Value
         value = ordered(ev.eval(kw.value, scope))
         if (
             kw.arg is not None
+            and not renders
             and isinstance(value, Opaque)
             and value.kind is VolatileKind.TIME
             and ev.volatile.reference_keyword(kw.arg)

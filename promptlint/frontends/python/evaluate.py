@@ -30,6 +30,7 @@ from promptlint.frontends.python.values import (
     opaque_parts,
     ordered,
     repeat,
+    respan,
     stability_of,
     static_text,
     text,
@@ -147,7 +148,7 @@ class Evaluator:
             if not any(isinstance(b, Str) for b in branches) and any(_is_list_like(b) for b in branches):
                 # `h[-50:] if len(h) > 50 else h`: a list either way, not text; the more variable
                 # branch stands for it (the window, when both are as variable)
-                return max(branches, key=stability_of)
+                return respan(max(branches, key=stability_of), module.span(node))
             label = module.text_of(node)
             slot = most_volatile(parts, _short(label), module.span(node), Stability.STATIC).as_slot()
             return Str((Control("if", module.span(node), _short(label)), slot))
@@ -338,7 +339,13 @@ class Evaluator:
         dynamic: list[Value] = []
         for key, value in zip(node.keys, node.values, strict=True):
             if key is None:
-                dynamic.append(self.eval(value, scope))
+                spread = self.eval(value, scope)
+                if isinstance(spread, Map):  # `{**payload, "stream": True}`: its known keys are here
+                    entries.extend(spread.entries)
+                    if spread.dynamic is not None:
+                        dynamic.append(spread.dynamic)
+                else:
+                    dynamic.append(spread)
             elif isinstance(key, ast.Constant) and isinstance(key.value, str):
                 entries.append(MapEntry(key.value, self.eval(value, scope), scope.module.span(key)))
             else:
@@ -367,7 +374,8 @@ class Evaluator:
             base = dict(scope.args or {})
             results = []
             for item in source.items:
-                results.append(self.eval(node.elt, replace(scope, args={**base, target: item})))
+                bound = replace(scope, args={**base, target: item}, loop_names=scope.loop_names | {target})
+                results.append(self.eval(node.elt, bound))
             return Seq(tuple(results), scope.module.span(node))
         inner = self.eval(node.elt, scope)
         made = self.combine([source, inner], node, scope, Stability.STATIC)

@@ -62,7 +62,13 @@ def extract_python(source: SourceFile, ctx: PythonContext) -> FileFacts:
     sites = SiteBuilder(module, evaluator)
     prompts = sites.build(found)
     history = sent_history_ops(
-        found.history, found.history_scopes, sites.sent, module, evaluator, sites.sent_lists
+        found.history,
+        found.history_scopes,
+        sites.sent,
+        module,
+        evaluator,
+        sites.sent_lists,
+        sites.history_lists,
     )
     return FileFacts(
         prompts=tuple(prompts),

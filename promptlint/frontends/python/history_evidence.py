@@ -34,6 +34,7 @@ def sent_history_ops(
     module: ModuleInfo,
     ev: Evaluator | None = None,
     sent_lists: set[Span] | None = None,
+    history_lists: set[Span] | None = None,
 ) -> list[HistoryOp]:
     """The operations with evidence; RESERIALISE facts are prompt facts and pass through.
 
@@ -56,7 +57,7 @@ def sent_history_ops(
         if (
             op.kind is HistoryOpKind.FRONT_SLICE
             and sent_lists is not None
-            and not _sent_as_messages(op, func, cls, module, sent_lists)
+            and not _sent_as_messages(op, func, cls, module, sent_lists, history_lists or set())
         ):
             continue
         if op.kind in _REWRITES and _fresh_copy(base, func, module):
@@ -225,6 +226,7 @@ def _sent_as_messages(
     cls: ast.ClassDef | None,
     module: ModuleInfo,
     sent_lists: set[Span],
+    history_lists: set[Span],
 ) -> bool:
     """Whether the cut list reaches a sink as a list of messages: the slice itself is what a sink
     reads (`messages=[system, *history[-20:]]`), the history it is written back over is
@@ -234,7 +236,7 @@ def _sent_as_messages(
         return True
     root: ast.AST = func if func is not None else module.tree
     carried = _carried_spans(op.span, root, module)
-    if carried & sent_lists:
+    if carried & history_lists:
         return True
     for node in ast.walk(root):
         if isinstance(node, ast.For | ast.AsyncFor) and module.span(node.iter) == op.span:
@@ -277,15 +279,34 @@ def _carried_spans(start: Span, root: ast.AST, module: ModuleInfo) -> set[Span]:
                 and isinstance(node.targets[0], ast.Name)
                 and module.span(node.value) in carried
             ):
-                name = node.targets[0].id
-                carried.update(
-                    module.span(n)
-                    for n in nodes
-                    if isinstance(n, ast.Name) and n.id == name and isinstance(n.ctx, ast.Load)
-                )
+                carried.update(_reads_until_rebound(node, node.targets[0].id, nodes, module))
         if len(carried) == before:
             break
     return carried
+
+
+def _reads_until_rebound(
+    assign: ast.Assign, name: str, nodes: list[ast.AST], module: ModuleInfo
+) -> list[Span]:
+    """Spans of the reads of `name` after `assign` and before the next assignment to it."""
+    start = (assign.end_lineno or assign.lineno, assign.end_col_offset or 0)
+    rebinds = sorted(
+        (n.lineno, n.col_offset)
+        for n in nodes
+        if isinstance(n, ast.Name)
+        and n.id == name
+        and isinstance(n.ctx, ast.Store)
+        and (n.lineno, n.col_offset) > start
+    )
+    end = rebinds[0] if rebinds else (10**9, 0)
+    return [
+        module.span(n)
+        for n in nodes
+        if isinstance(n, ast.Name)
+        and n.id == name
+        and isinstance(n.ctx, ast.Load)
+        and start < (n.lineno, n.col_offset) < end
+    ]
 
 
 def _history_read_as_list(

@@ -89,6 +89,7 @@ class SiteBuilder:
         # Where the lists a sink reads as its conversation were written: every slot of a built prompt,
         # and what project wrappers are given as `messages=` (PC401 needs the cut list to be one).
         self.sent_lists: set[Span] = set()
+        self.history_lists: set[Span] = set()
 
     def build(self, found: Candidates) -> list[Prompt]:
         prompts: list[Prompt] = []
@@ -126,6 +127,16 @@ class SiteBuilder:
             seg.span
             for prompt in prompts
             for part in prompt.parts
+            for seg in part.segments
+            if isinstance(seg, Slot)
+        )
+        # The conversations among them: slots of history parts (a window carried through a
+        # conditional or a filter must arrive as one, not as text).
+        self.history_lists.update(
+            seg.span
+            for prompt in prompts
+            for part in prompt.parts
+            if part.role is Role.HISTORY
             for seg in part.segments
             if isinstance(seg, Slot)
         )
@@ -294,8 +305,11 @@ class SiteBuilder:
         api = self.ev.sinks.http_api(known)
         if api is None:
             return None
+        seen = set(self.ev.consumed)
         body = self.ev.eval(payload, scope)
         if not isinstance(body, Map):
+            # a payload promptlint cannot read as a dict: leave its message lists to the fallbacks
+            self.ev.consumed.intersection_update(seen)
             return None
         builder = PartsBuilder()
         span = self.module.span(call)
