@@ -29,6 +29,7 @@ from promptlint.frontends.python.values import (
     Str,
     Value,
     concat,
+    frozen_clocks,
     respan,
     stability_of,
     with_step,
@@ -360,8 +361,40 @@ def _call_effects(ev: Evaluator, value: Value, mutation: Binding, scope: Scope) 
             changed = Map((entry,), scope.module.span(call), changed)
     if changed is value:
         return value
+    if _lazy_once(mutation, scope):
+        changed = frozen_clocks(changed, f"filled in once per object by `{fn.name}()`")
     return with_step(
         changed, Location(scope.module.path, scope.module.span(call), f"filled in by `{fn.name}()`")
+    )
+
+
+def _lazy_once(mutation: Binding, scope: Scope) -> bool:
+    """The call sits (at any depth) under `if self.x is None:` / `if not self.x:`, a lazy
+    initialisation: it runs once per object, so a clock it reads is the object's start time."""
+    if mutation.branch != "if" or scope.func is None:
+        return False
+    target = mutation.stmt
+    stack: list[tuple[ast.AST, bool]] = [(scope.func, False)]
+    while stack:
+        node, lazy = stack.pop()
+        if node is target:
+            return lazy
+        for child in ast.iter_child_nodes(node):
+            inside = lazy or (isinstance(node, ast.If) and child in node.body and _tests_unset(node.test))
+            stack.append((child, inside))
+    return False
+
+
+def _tests_unset(test: ast.expr) -> bool:
+    if isinstance(test, ast.UnaryOp) and isinstance(test.op, ast.Not):
+        return (dotted(test.operand) or "").startswith("self.")
+    return (
+        isinstance(test, ast.Compare)
+        and len(test.ops) == 1
+        and isinstance(test.ops[0], ast.Is)
+        and isinstance(test.comparators[0], ast.Constant)
+        and test.comparators[0].value is None
+        and (dotted(test.left) or "").startswith("self.")
     )
 
 

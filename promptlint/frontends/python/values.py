@@ -342,6 +342,33 @@ def _stepped(value: Value, step: Location) -> Value:
     return value
 
 
+def frozen_clocks(value: Value, why: str) -> Value:
+    """The value with every per-call clock reading made per-session (read once and kept: a start
+    time); other ingredients unchanged."""
+
+    def freeze_slot(seg: Segment) -> Segment:
+        if isinstance(seg, Slot) and seg.stability is Stability.VOLATILE and seg.kind is VolatileKind.TIME:
+            return replace(seg, stability=Stability.SESSION, cause=f"{seg.cause}, {why}")
+        return seg
+
+    if isinstance(value, Opaque):
+        if value.stability is Stability.VOLATILE and value.kind is VolatileKind.TIME:
+            return replace(value, stability=Stability.SESSION, cause=f"{value.cause}, {why}")
+        return value
+    if isinstance(value, Str):
+        return Str(tuple(freeze_slot(seg) for seg in value.segments))
+    if isinstance(value, Seq):
+        return Seq(tuple(frozen_clocks(v, why) for v in value.items), value.span, value.unordered)
+    if isinstance(value, Map):
+        entries = tuple(MapEntry(e.key, frozen_clocks(e.value, why), e.key_span) for e in value.entries)
+        dyn = value.dynamic
+        frozen_dyn = frozen_clocks(dyn, why) if dyn is not None else None
+        return Map(entries, value.span, frozen_dyn if isinstance(frozen_dyn, Opaque) else dyn)
+    if isinstance(value, Msg):
+        return Msg(value.role, frozen_clocks(value.content, why), value.span)
+    return value
+
+
 def respan(value: Value, span: Span) -> Value:
     """Move every position of a value from another module to `span` in this one (origins are kept)."""
     if isinstance(value, Opaque):
