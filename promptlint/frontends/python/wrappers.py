@@ -72,9 +72,9 @@ class SinkTable:
 
     def http_api(self, url: str) -> str | None:
         """`anthropic` or `openai` when a URL's known text names a model API path, else None."""
-        if any(p in url for p in self.anthropic_paths):
+        if any(_names_path(url, p) for p in self.anthropic_paths):
             return "anthropic"
-        if any(p in url for p in self.http_paths):
+        if any(_names_path(url, p) for p in self.http_paths):
             return "openai"
         return None
 
@@ -86,6 +86,17 @@ class SinkTable:
             if qual in entry.callees or last in entry.suffixes:
                 return entry
         return None
+
+
+def _names_path(url: str, path: str) -> bool:
+    """`path` ends a segment of `url` (`/api/chat`, `/api/chat?x=1`; not `/api/chatrooms`)."""
+    at = url.find(path)
+    while at >= 0:
+        end = at + len(path)
+        if end == len(url) or url[end] in "?#/":
+            return True
+        at = url.find(path, at + 1)
+    return False
 
 
 @cache
