@@ -196,6 +196,7 @@ class SlotTailRule(PromptRule):
                 return
         primary, related = culprit_location(seg, prompt, ctx)
         own_file = seg.origin is None or seg.origin.path == ctx.path
+        role = role_label(prompt.parts[pi])
         ctx.report(
             primary.span,
             related=related,
@@ -205,8 +206,8 @@ class SlotTailRule(PromptRule):
             fix=seg.fix if own_file else None,
             slot=seg.label,
             stability=seg.stability.label,
-            role=role_label(prompt.parts[pi]),
-            after=_after_phrase(tail.tokens, role_label(prompt.parts[pi]), costs_history),
+            role=role,
+            after=_after_phrase(tail.tokens, role, costs_history),
             more=more_phrase(len(found) - 1, "per-request value"),
         )
 

@@ -31,6 +31,7 @@ from promptlint.frontends.python.values import (
     Opaque,
     Ref,
     Value,
+    frozen_clocks,
     most_volatile,
     stability_of,
     with_step,
@@ -150,15 +151,9 @@ _CONSTRUCTORS = frozenset({"__init__", "__post_init__"})
 def _frozen_clock(value: Value, attr: str) -> Value:
     """A clock read when the object is made and kept on it is the object's start time: the same for
     every request the object serves (a session's start), not a new value per call."""
-    if (
-        isinstance(value, Opaque)
-        and value.stability is Stability.VOLATILE
-        and value.kind is VolatileKind.TIME
-    ):
-        return replace(
-            value, stability=Stability.SESSION, cause=f"{value.cause}, kept in `self.{attr}` from `__init__`"
-        )
-    return value
+    if not isinstance(value, Opaque):
+        return value
+    return frozen_clocks(value, f"kept in `self.{attr}` from `__init__`")
 
 
 def attribute_of(ev: Evaluator, base: Value, node: ast.Attribute, scope: Scope) -> Value:

@@ -32,6 +32,7 @@ from promptlint.frontends.python.values import (
     frozen_clocks,
     respan,
     stability_of,
+    with_key,
     with_step,
 )
 from promptlint.ir import Control, Stability, VolatileKind
@@ -136,13 +137,9 @@ def _join_branches(
     rank = stability_of(value)
     seen = 0
     for binding in reversed(earlier):
-        if (
-            binding.kind == "param"
-            and scope.args is not None
-            and binding.name in scope.args
-            and binding.name not in scope.loop_names
-        ):
-            alternative = scope.args[binding.name]  # `if x is None: x = {}`: else the caller's value
+        bound = _bound_argument(binding, scope)
+        if bound is not None:
+            alternative = bound  # `if x is None: x = {}`: else the caller's value
             if stability_of(alternative) > rank:
                 value = alternative
             break
@@ -157,15 +154,18 @@ def _join_branches(
     return value
 
 
+def _bound_argument(binding: Binding, scope: Scope) -> Value | None:
+    """A parameter's value as bound by the call being followed (not a comprehension's target)."""
+    if binding.kind != "param" or scope.args is None or binding.name in scope.loop_names:
+        return None
+    return scope.args.get(binding.name)
+
+
 def _binding_value(ev: Evaluator, binding: Binding, node: ast.expr, scope: Scope) -> Value:
     module = scope.module
-    if (
-        binding.kind == "param"
-        and scope.args is not None
-        and binding.name in scope.args
-        and binding.name not in scope.loop_names
-    ):
-        return scope.args[binding.name]  # bound by the call being followed
+    bound = _bound_argument(binding, scope)
+    if bound is not None:
+        return bound
     if binding.kind == "param":
         # A parameter's origin is the caller's business: unknown, never per-request by its name.
         # Evidence upgrades it later (sent as the user's message, a web handler's request body).
@@ -256,14 +256,7 @@ def apply_mutation(ev: Evaluator, value: Value, mutation: Binding, scope: Scope)
         if not isinstance(target, ast.Subscript):
             return value
         assert isinstance(target.slice, ast.Constant)
-        key = str(target.slice.value)
-        if isinstance(value, Opaque) and not value.iterable_of_messages:
-            # a dict of unknown content (a parameter, `self.ctx`) with one key now known
-            return Map((MapEntry(key, added, span),), span, value)
-        if not isinstance(value, Map):
-            return value  # a key stored into something that is not a dict: nothing known changes
-        kept = tuple(e for e in value.entries if e.key != key)
-        return Map((*kept, MapEntry(key, added, span)), value.span, value.dynamic)
+        return with_key(value, MapEntry(str(target.slice.value), added, span), span)
     items: list[Value] = list(value.items) if isinstance(value, Seq) else [value]
     if mutation.kind == "append":
         items.append(_replayed_turn(ev, added, mutation, scope))
@@ -352,13 +345,7 @@ def _call_effects(ev: Evaluator, value: Value, mutation: Binding, scope: Scope) 
         sub = resolve_bindings(ev, table[alias], (10**9, 0), arg, inner)
         if sub is None:
             continue
-        entry = MapEntry(key, sub, scope.module.span(call))
-        if isinstance(changed, Map):
-            changed = Map(
-                (*(e for e in changed.entries if e.key != key), entry), changed.span, changed.dynamic
-            )
-        elif isinstance(changed, Opaque) and not changed.iterable_of_messages:
-            changed = Map((entry,), scope.module.span(call), changed)
+        changed = with_key(changed, MapEntry(key, sub, scope.module.span(call)), scope.module.span(call))
     if changed is value:
         return value
     if _lazy_once(mutation, scope):
@@ -428,10 +415,9 @@ def _parameter_for(fn: FunctionNode, call: ast.Call, arg: ast.expr, method: bool
     for kw in call.keywords:
         if kw.value is arg:
             return kw.arg
-    params = [a.arg for a in (*fn.args.posonlyargs, *fn.args.args)]
-    is_static = any(isinstance(d, ast.Name) and d.id == "staticmethod" for d in fn.decorator_list)
-    if method and params and not is_static:
-        params = params[1:]
+    from promptlint.frontends.python.calls import positional_parameters
+
+    params = positional_parameters(fn, method)
     for index, given in enumerate(call.args):
         if isinstance(given, ast.Starred):
             return None

@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING
 
 from promptlint.diagnostics import Applicability, Edit, Fix, Location, Span
 from promptlint.frontends.python.bindings import Scope, imported_class
+from promptlint.frontends.python.modules import final_name
 from promptlint.frontends.python.request_input import is_request_value
 from promptlint.frontends.python.strings import dedent, reserialised_history, str_method, template_fields
 from promptlint.frontends.python.templates import render_call
@@ -74,7 +75,7 @@ _KEEP_TIME_METHODS = frozenset({"isoformat", "ctime", "timestamp", "astimezone",
 
 def eval_call(ev: Evaluator, node: ast.Call, scope: Scope) -> Value:
     func = node.func
-    last = func.attr if isinstance(func, ast.Attribute) else func.id if isinstance(func, ast.Name) else ""
+    last = final_name(func)
     if last and ev.volatile.measures(last):
         return ev.opaque(Stability.UNKNOWN, node, scope, cause=f"a size computed by `{last}()`")
     qual = ev.qualname(func, scope)
@@ -156,7 +157,7 @@ def _unknown_call(ev: Evaluator, node: ast.Call, scope: Scope, extra: list[Value
     keyword (a reference time) and the order of a set given to it (`load(path, kinds={"applied"})` may only test membership; what it does with the
     order is unknown, and unknown is no finding). Iterating the set where it is visible still is."""
     values = list(extra or [])
-    renders = final_callee(node) in _RENDERS_ARGUMENTS
+    renders = final_name(node.func) in _RENDERS_ARGUMENTS
     for arg in node.args:
         value = ordered(ev.eval(arg, scope))
         if not renders and isinstance(value, Map) and _clock_field(value):
@@ -196,11 +197,6 @@ _RENDERS_ARGUMENTS = frozenset(
         "pformat",
     }
 )
-
-
-def final_callee(node: ast.Call) -> str:
-    func = node.func
-    return func.attr if isinstance(func, ast.Attribute) else func.id if isinstance(func, ast.Name) else ""
 
 
 def _clock_field(record: Map) -> bool:
@@ -314,14 +310,21 @@ def _same_shape(value: Value, like: Seq) -> bool:
     return isinstance(value, Seq) and len(value.items) == len(like.items)
 
 
+def positional_parameters(fn: FunctionNode, method: bool) -> list[str]:
+    """The parameters a call's positional arguments fill: a method's `self`/`cls` is not one of them
+    (a `staticmethod` has none)."""
+    params = [a.arg for a in (*fn.args.posonlyargs, *fn.args.args)]
+    is_static = any(isinstance(d, ast.Name) and d.id == "staticmethod" for d in fn.decorator_list)
+    if method and params and not is_static:
+        params = params[1:]
+    return params
+
+
 def bind_arguments(ev: Evaluator, ref: Ref, node: ast.Call, scope: Scope) -> dict[str, Value]:
     """The values of `ref`'s parameters in this call: its arguments, else the parameters' defaults."""
     fn = ref.node
     assert not isinstance(fn, ast.ClassDef)
-    params = [a.arg for a in (*fn.args.posonlyargs, *fn.args.args)]
-    is_static = any(isinstance(d, ast.Name) and d.id == "staticmethod" for d in fn.decorator_list)
-    if ref.owner is not None and params and not is_static:
-        params = params[1:]
+    params = positional_parameters(fn, ref.owner is not None)
     bound: dict[str, Value] = {}
     for param, arg in zip(params, node.args, strict=False):
         if isinstance(arg, ast.Starred):

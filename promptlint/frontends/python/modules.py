@@ -448,6 +448,15 @@ def _target_names(target: ast.expr) -> list[str]:
     return [name] if name else []
 
 
+def final_name(func: ast.expr) -> str:
+    """The name a call's callee ends with: `create` of `client.chat.completions.create`, `f` of `f`."""
+    if isinstance(func, ast.Attribute):
+        return func.attr
+    if isinstance(func, ast.Name):
+        return func.id
+    return ""
+
+
 def dotted(node: ast.expr) -> str | None:
     """`a.b.c` for a Name/Attribute chain, else None."""
     parts: list[str] = []

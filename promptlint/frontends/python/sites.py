@@ -16,7 +16,7 @@ from dataclasses import replace
 from promptlint.diagnostics import Fix, Location, Span
 from promptlint.frontends.python.calls import eval_returns
 from promptlint.frontends.python.evaluate import Evaluator, Scope
-from promptlint.frontends.python.modules import ModuleInfo, dotted
+from promptlint.frontends.python.modules import ModuleInfo, dotted, final_name
 from promptlint.frontends.python.move_fix import move_fixes
 from promptlint.frontends.python.request_input import with_user_message_evidence
 from promptlint.frontends.python.shapes import PartsBuilder, structure_segments
@@ -40,7 +40,6 @@ from promptlint.frontends.python.wrappers import (
     bound_scope,
     callee_ref,
     convention_sink,
-    final_name,
     framework_sink,
     home_keys,
     messages_sink,

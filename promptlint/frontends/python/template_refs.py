@@ -123,11 +123,10 @@ def file_read_by(ev: Evaluator, node: ast.expr, scope: Scope, depth: int = 0) ->
     if ref is None or not isinstance(ref.node, ast.FunctionDef | ast.AsyncFunctionDef):
         return None
     inner = bound_scope(ev, ref, node, scope)
-    for stmt in ast.walk(ref.node):
-        if isinstance(stmt, ast.Return) and stmt.value is not None:
-            found = file_read_by(ev, stmt.value, inner, depth + 1)
-            if found:
-                return found
+    for ret in ref.module.return_exprs(ref.node):
+        found = file_read_by(ev, ret, inner, depth + 1)
+        if found:
+            return found
     return None
 
 
@@ -136,14 +135,9 @@ def _existing_read_target(ev: Evaluator, func: ast.Attribute, scope: Scope) -> s
     path = ... elif ...: path = ...`): the latest one naming a file that exists."""
     from promptlint.frontends.template_loader import TemplateLoader
 
-    receiver = resolve_expr(ev, func.value, scope)
-    arg: ast.expr | None = receiver
-    if func.attr == "read":
-        if not (isinstance(receiver, ast.Call) and _callee(receiver) in ("open", "io.open", "codecs.open")):
-            return None
-        arg = receiver.args[0] if receiver.args else None
-    elif isinstance(receiver, ast.Call) and _callee(receiver) in ("Path", "pathlib.Path") and receiver.args:
-        arg = receiver.args[0]
+    arg = _read_argument(ev, func, scope)
+    if isinstance(arg, ast.Call) and _callee(arg) in ("Path", "pathlib.Path") and arg.args:
+        arg = arg.args[0]
     if not isinstance(arg, ast.Name) or scope.func is None:
         return _read_target(ev, func, scope)
     assigned = [
@@ -224,18 +218,24 @@ def _loader_dirs(ev: Evaluator, node: ast.expr, scope: Scope) -> tuple[str, ...]
 
 def _read_target(ev: Evaluator, func: ast.Attribute | ast.expr, scope: Scope) -> str | None:
     """The file behind `Path(p).read_text()`, `open(p).read()` or `f.read()` with `f` from `with open(p)`."""
+    arg = _read_argument(ev, func, scope)
+    return path_of(ev, arg, scope) if arg is not None else None
+
+
+def _read_argument(ev: Evaluator, func: ast.Attribute | ast.expr, scope: Scope) -> ast.expr | None:
+    """The path expression a read names: `p` of `open(p).read()`, `Path(p)` of `Path(p).read_text()`."""
     if not isinstance(func, ast.Attribute):
         return None
     receiver = resolve_expr(ev, func.value, scope)
-    if func.attr == "read":
-        if (
-            isinstance(receiver, ast.Call)
-            and _callee(receiver) in ("open", "io.open", "codecs.open")
-            and receiver.args
-        ):
-            return path_of(ev, receiver.args[0], scope)
-        return None
-    return path_of(ev, receiver, scope)
+    if func.attr != "read":
+        return receiver
+    if (
+        isinstance(receiver, ast.Call)
+        and _callee(receiver) in ("open", "io.open", "codecs.open")
+        and receiver.args
+    ):
+        return receiver.args[0]
+    return None
 
 
 def _callee(node: ast.Call) -> str:

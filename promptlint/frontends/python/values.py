@@ -342,6 +342,18 @@ def _stepped(value: Value, step: Location) -> Value:
     return value
 
 
+def with_key(value: Value, entry: MapEntry, span: Span) -> Value:
+    """`value` after `value[entry.key] = entry.value`: a dict with that entry replaced or added; a
+    dict of unknown content (a parameter, `self.ctx`) becomes one with this key known. Anything else
+    is not known to be a dict, and nothing known changes."""
+    if isinstance(value, Map):
+        kept = tuple(e for e in value.entries if e.key != entry.key)
+        return Map((*kept, entry), value.span, value.dynamic)
+    if isinstance(value, Opaque) and not value.iterable_of_messages:
+        return Map((entry,), span, value)
+    return value
+
+
 def frozen_clocks(value: Value, why: str) -> Value:
     """The value with every per-call clock reading made per-session (read once and kept: a start
     time); other ingredients unchanged."""

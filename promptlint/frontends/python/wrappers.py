@@ -26,8 +26,8 @@ from typing import TYPE_CHECKING, Any
 from promptlint.diagnostics import Location, Span
 from promptlint.frontends.python.bindings import Scope
 from promptlint.frontends.python.calls import bind_arguments, find_method
-from promptlint.frontends.python.modules import FunctionNode, dotted
-from promptlint.frontends.python.values import Map, Msg, Opaque, Ref, Seq, Str, Value
+from promptlint.frontends.python.modules import FunctionNode, dotted, final_name
+from promptlint.frontends.python.values import Map, Msg, Opaque, Ref, Seq, Str, Value, static_text
 from promptlint.ir import Part, Prompt, Segment, Slot, Stability, Text
 
 if TYPE_CHECKING:
@@ -197,23 +197,14 @@ def _holds_system_message(value: Value) -> bool:
             return True
         if isinstance(item, Map):
             role = item.get("role")
-            if isinstance(role, Str) and role.segments and all(isinstance(s, Text) for s in role.segments):
-                if "".join(s.text for s in role.segments if isinstance(s, Text)) in ("system", "developer"):
-                    return True
+            if isinstance(role, Str) and static_text(role) in ("system", "developer"):
+                return True
     return False
 
 
 def _ordered(found: list[tuple[str, ast.expr]]) -> tuple[tuple[str, ast.expr], ...]:
     rank = {"tools": 0, "system": 1, "messages": 2, "user": 3}
     return tuple(sorted(found, key=lambda item: rank[item[0]]))
-
-
-def final_name(func: ast.expr) -> str:
-    if isinstance(func, ast.Attribute):
-        return func.attr
-    if isinstance(func, ast.Name):
-        return func.id
-    return ""
 
 
 @dataclass
