@@ -261,6 +261,24 @@ class HistoryOp:
 
 
 @dataclass(frozen=True, slots=True)
+class RepeatedBreakpoint:
+    """A `cache_control` marker written once per item of a loop (`frontends/python/marker_loops.py`).
+
+    `items` is the most items the code lets the loop mark (None: the code does not bound it); `scope`
+    is the function it sits in; `helper`/`helper_span` name the same-module function whose marker the
+    loop's call makes, when it is one.
+    """
+
+    span: Span
+    loop: Span
+    iterable: str
+    items: int | None
+    scope: Span
+    helper: str = ""
+    helper_span: Span | None = None
+
+
+@dataclass(frozen=True, slots=True)
 class ParseFailure:
     message: str
     span: Span
@@ -273,6 +291,7 @@ class FileFacts:
     prompts: tuple[Prompt, ...] = ()
     headers: tuple[HeaderUse, ...] = ()
     history: tuple[HistoryOp, ...] = ()
+    repeated_breakpoints: tuple[RepeatedBreakpoint, ...] = ()
     parse_failure: ParseFailure | None = None
     related_paths: tuple[str, ...] = field(default=())
     approximate_columns: bool = False  # rewritten from newer syntax: positions by line only, no fixes

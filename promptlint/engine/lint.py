@@ -167,7 +167,9 @@ def lint_source(source: SourceFile, settings: Settings, state: LintState) -> Fil
             failure = facts.parse_failure
             sink.append(parse_error(source.path, failure.span, failure.message))
     rule_settings = state.rule_settings(settings)
-    has_facts = bool(facts.prompts or facts.headers or facts.history)  # else no rule has anything to read
+    has_facts = bool(
+        facts.prompts or facts.headers or facts.history or facts.repeated_breakpoints
+    )  # else no rule has anything to read
     for rule_cls in enabled if has_facts else ():
         if not issubclass(rule_cls, PromptRule | FactsRule):
             continue

@@ -96,6 +96,10 @@ class RuleContext:
     def count_tokens(self, text: str) -> int:
         return self._tokens.count(text)
 
+    def provider_profile(self, provider: str) -> ProviderProfile:
+        """The profile of a named provider (for facts that belong to one provider's request format)."""
+        return profile_for(self.settings.profiles, provider)
+
     def profile(self, prompt: Prompt) -> ProviderProfile:
         provider: str = prompt.provider
         if (

@@ -13,6 +13,7 @@ from promptlint.diagnostics import Span
 from promptlint.frontends.python import walk
 from promptlint.frontends.python.evaluate import Evaluator
 from promptlint.frontends.python.history_evidence import sent_history_ops
+from promptlint.frontends.python.marker_loops import repeated_breakpoints
 from promptlint.frontends.python.modules import ModuleLoader, build_module
 from promptlint.frontends.python.needles import NeedleLines
 from promptlint.frontends.python.parse import NewerSyntax, parse_python
@@ -74,6 +75,9 @@ def extract_python(source: SourceFile, ctx: PythonContext) -> FileFacts:
         prompts=tuple(prompts),
         headers=tuple(found.headers),
         history=tuple(history),
+        repeated_breakpoints=tuple(
+            repeated_breakpoints(module, evaluator.sinks.markers, evaluator.sinks.translated_markers)
+        ),
         related_paths=template_paths(prompts, source.path),
         approximate_columns=rewritten,
     )

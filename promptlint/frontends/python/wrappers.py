@@ -59,6 +59,8 @@ class SinkTable:
     extra_words: tuple[str, ...] = ()
     http_paths: tuple[str, ...] = ()  # URL paths of model APIs a raw HTTP POST may send to ([http])
     anthropic_paths: tuple[str, ...] = ()
+    markers: re.Pattern[str] = re.compile("(?!)")  # final names of `cache_control` marker constructors
+    translated_markers: re.Pattern[str] = re.compile("(?!)")  # tests that pick the caller's cache points
 
     def extended(self, extra: tuple[tuple[tuple[str, tuple[str, ...]], ...], ...]) -> SinkTable:
         """This table with the config's `sinks` entries in front (they win over the packaged ones)."""
@@ -124,6 +126,7 @@ def parse_sink_table(data: dict[str, object]) -> SinkTable:
     conv: dict[str, object] = data.get("convention", {})  # type: ignore[assignment]
     convention = {kw: role for role in ROLES for kw in conv.get(role, [])}  # type: ignore[attr-defined]
     http: dict[str, list[str]] = data.get("http", {})  # type: ignore[assignment]
+    markers: dict[str, str] = data.get("markers", {})  # type: ignore[assignment]
     return SinkTable(
         tuple(frameworks),
         convention,
@@ -131,6 +134,8 @@ def parse_sink_table(data: dict[str, object]) -> SinkTable:
         re.compile(str(conv.get("not_methods", "(?!)"))),
         http_paths=tuple(http.get("paths", [])),
         anthropic_paths=tuple(http.get("anthropic_paths", [])),
+        markers=re.compile(markers.get("constructors", "(?!)")),
+        translated_markers=re.compile(markers.get("translated", "(?!)")),
     )
 
 
