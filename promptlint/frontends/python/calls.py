@@ -28,6 +28,7 @@ from promptlint.frontends.python.values import (
     Seq,
     Str,
     Value,
+    home_keys,
     opaque_parts,
     ordered,
     respan,
@@ -272,7 +273,7 @@ def follow(ev: Evaluator, ref: Ref, node: ast.Call, scope: Scope) -> Value:
     )
     value = with_step(value, Location(ref.module.path, ref.module.span(ret), f"returned by `{fn.name}()`"))
     if ref.module is not scope.module:
-        value = respan(value, scope.module.span(node))
+        value = respan(value, scope.module.span(node), home_keys(bound))
     return value
 
 

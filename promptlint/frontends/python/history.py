@@ -30,6 +30,15 @@ def _history_name(node: ast.expr) -> str | None:
     return name if name and HISTORY_NAME.search(name.rsplit(".", 1)[-1]) else None
 
 
+def unnamed_list(node: ast.Subscript) -> bool:
+    """A slice of a list whose own name does not say history (the slice's context may)."""
+    return (
+        isinstance(node.slice, ast.Slice)
+        and dotted(node.value) is not None
+        and _history_name(node.value) is None
+    )
+
+
 def _const_int(node: ast.expr | None) -> int | None:
     if isinstance(node, ast.Constant) and isinstance(node.value, int) and not isinstance(node.value, bool):
         return node.value
@@ -39,9 +48,16 @@ def _const_int(node: ast.expr | None) -> int | None:
     return None
 
 
-def slice_op(node: ast.Subscript, module: ModuleInfo, compaction: bool) -> HistoryOp | None:
-    """`history[-N:]` or `history[k:]` (k not a constant >= 0): a window sliding every turn."""
+def slice_op(
+    node: ast.Subscript, module: ModuleInfo, compaction: bool, named: str | None = None
+) -> HistoryOp | None:
+    """`history[-N:]` or `history[k:]` (k not a constant >= 0): a window sliding every turn.
+
+    `named` is what the code calls the window when the list's own name does not say history
+    (`history=session[-50:]`, `chat_history = turns_of(user)[-20:]`): the list is still what it cuts."""
     name = _history_name(node.value)
+    if name is None and named is not None and HISTORY_NAME.search(named.rsplit(".", 1)[-1]):
+        name = dotted(node.value)
     sl = node.slice
     if name is None or not isinstance(sl, ast.Slice) or sl.lower is None or sl.upper is not None:
         return None

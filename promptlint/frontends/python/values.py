@@ -11,7 +11,7 @@ from another module to a span in this one (`respan`).
 from __future__ import annotations
 
 import ast
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING
 
@@ -381,26 +381,68 @@ def frozen_clocks(value: Value, why: str) -> Value:
     return value
 
 
-def respan(value: Value, span: Span) -> Value:
-    """Move every position of a value from another module to `span` in this one (origins are kept)."""
+def respan(value: Value, span: Span, keep: frozenset[tuple[object, ...]] = frozenset()) -> Value:
+    """Move every position of a value from another module to `span` in this one (origins are kept).
+
+    Segments whose keys are in `keep` (`home_keys` of the call's bound arguments) are this module's
+    own values passed in, and stay where they are: a window `session[-50:]` given as `history=` is
+    still that slice when the callee's list comes back."""
     if isinstance(value, Opaque):
-        return replace(value, span=span)
+        return value if keep and _slot_key(value.as_slot()) in keep else replace(value, span=span)
     if isinstance(value, Str):
         segs: list[Segment] = []
         for seg in value.segments:
-            if isinstance(seg, Text):
+            if keep and segment_key(seg) in keep:
+                segs.append(seg)
+            elif isinstance(seg, Text):
                 segs.append(Text(seg.text, span, False))
-            elif isinstance(seg, Slot):
-                segs.append(replace(seg, span=span))
             else:
                 segs.append(replace(seg, span=span))
         return Str(tuple(segs))
     if isinstance(value, Seq):
-        return Seq(tuple(respan(v, span) for v in value.items), span)
+        return Seq(tuple(respan(v, span, keep) for v in value.items), span)
     if isinstance(value, Map):
-        entries = tuple(MapEntry(e.key, respan(e.value, span), span) for e in value.entries)
+        entries = tuple(MapEntry(e.key, respan(e.value, span, keep), span) for e in value.entries)
         dyn = value.dynamic
         return Map(entries, span, replace(dyn, span=span) if dyn else None)
     if isinstance(value, Msg):
-        return Msg(value.role, respan(value.content, span), span)
+        return Msg(value.role, respan(value.content, span, keep), span)
     return value
+
+
+def home_keys(args: Mapping[str, Value]) -> frozenset[tuple[object, ...]]:
+    """Identities of the segments the caller passed in (its bound arguments), to tell them apart from
+    what the wrapper adds itself once the wrapper's prompt is built."""
+    keys: set[tuple[object, ...]] = set()
+    stack: list[Value] = list(args.values())
+    while stack:
+        value = stack.pop()
+        if isinstance(value, Opaque):
+            keys.add(_slot_key(value.as_slot()))
+        elif isinstance(value, Str):
+            keys.update(segment_key(seg) for seg in value.segments)
+        elif isinstance(value, Seq):
+            stack.extend(value.items)
+            if value.unordered is not None:
+                stack.append(value.unordered)
+        elif isinstance(value, Map):
+            stack.extend(e.value for e in value.entries)
+            if value.dynamic is not None:
+                stack.append(value.dynamic)
+        elif isinstance(value, Msg):
+            stack.append(value.content)
+    return frozenset(keys)
+
+
+def _slot_key(slot: Slot) -> tuple[object, ...]:
+    # Not the stability or cause: the wrapper's site may upgrade an argument on evidence (sent as
+    # the user's message), and it is still the caller's value.
+    return ("slot", slot.label, slot.span)
+
+
+def segment_key(seg: Segment) -> tuple[object, ...]:
+    if isinstance(seg, Slot):
+        return _slot_key(seg)
+    if isinstance(seg, Text):
+        return ("text", seg.text, seg.span)
+    return ("control", seg.kind, seg.span)

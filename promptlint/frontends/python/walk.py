@@ -174,6 +174,11 @@ def _visit(
         op = history.call_op(call, module, func, found.guarded > 0)
         if op is not None:
             found.add_history([op], func, cls)
+        for kw in call.keywords:  # `history=session[-50:]`: the keyword names the window
+            if kw.arg and isinstance(kw.value, ast.Subscript) and history.unnamed_list(kw.value):
+                window = history.slice_op(kw.value, module, id(kw.value) in found.compaction, kw.arg)
+                if window is not None:
+                    found.add_history([window], func, cls)
     elif kind is ast.FunctionDef or kind is ast.AsyncFunctionDef:
         fn: FunctionNode = node  # type: ignore[assignment]
         if _PROMPT_NAME.search(fn.name) and not _NOT_PROMPT_NAME.search(fn.name):
@@ -246,6 +251,11 @@ def _assignment(
         found.headers.extend(headers_in_assign(node, module))
     targets = node.targets if isinstance(node, ast.Assign) else [node.target]
     name = (dotted(targets[0]) or "") if len(targets) == 1 else ""
+    value = node.value
+    if name and isinstance(value, ast.Subscript) and history.unnamed_list(value):  # `history = turns[-20:]`
+        window = history.slice_op(value, module, id(value) in found.compaction, name)
+        if window is not None:
+            found.add_history([window], func, cls)
     if _PROMPT_NAME.search(name) and not _NOT_PROMPT_NAME.search(name) and node.value is not None:
         found.named.append((node, func, cls))
 

@@ -18,7 +18,7 @@ import ast
 import importlib.resources
 import re
 import tomllib
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator
 from dataclasses import dataclass, field, replace
 from functools import cache
 from typing import TYPE_CHECKING, Any
@@ -27,7 +27,16 @@ from promptlint.diagnostics import Location, Span
 from promptlint.frontends.python.bindings import Scope
 from promptlint.frontends.python.calls import bind_arguments, find_method
 from promptlint.frontends.python.modules import FunctionNode, dotted, final_name
-from promptlint.frontends.python.values import Map, Msg, Opaque, Ref, Seq, Str, Value, static_text
+from promptlint.frontends.python.values import (
+    Map,
+    Msg,
+    Ref,
+    Seq,
+    Str,
+    Value,
+    segment_key,
+    static_text,
+)
 from promptlint.ir import Part, Prompt, Segment, Slot, Stability, Text
 
 if TYPE_CHECKING:
@@ -247,11 +256,13 @@ def callee_ref(ev: Evaluator, call: ast.Call, scope: Scope) -> Ref | None:
 
 
 def instance_class(ev: Evaluator, node: ast.expr, scope: Scope) -> Ref | None:
-    """The project class of `x` or `self.x` when it is assigned `ProjectClass(...)`."""
+    """The project class of `x` or `self.x` when it is assigned `ProjectClass(...)` (in this
+    function, in `__init__` for `self.x`, or once at module level for a global `x`)."""
     chain = dotted(node)
     if chain is None:
         return None
     made: ast.expr | None = None
+    where = scope
     if scope.func is not None and chain in scope.module.function_bindings(scope.func):
         for binding in scope.module.function_bindings(scope.func)[chain]:
             made = binding.value
@@ -260,9 +271,12 @@ def instance_class(ev: Evaluator, node: ast.expr, scope: Scope) -> Ref | None:
         if init is not None:
             for binding in scope.module.function_bindings(init).get(chain, []):
                 made = binding.value
+    elif "." not in chain and len(scope.module.bindings.get(chain, [])) == 1:
+        made = scope.module.bindings[chain][0].value
+        where = Scope(scope.module, None, None)
     if not isinstance(made, ast.Call) or not isinstance(made.func, ast.Name | ast.Attribute):
         return None
-    value = ev.eval(made.func, scope)
+    value = ev.eval(made.func, where)
     if isinstance(value, Ref) and isinstance(value.node, ast.ClassDef):
         return value
     return None
@@ -397,44 +411,6 @@ def bound_scope(ev: Evaluator, ref: Ref, call: ast.Call, scope: Scope) -> Scope:
     return Scope(ref.module, ref.node, ref.owner, args=bound, depth=scope.depth + 1)  # type: ignore[arg-type]
 
 
-def home_keys(args: Mapping[str, Value]) -> frozenset[tuple[object, ...]]:
-    """Identities of the segments the caller passed in (its bound arguments), to tell them apart from
-    what the wrapper adds itself once the wrapper's prompt is built."""
-    keys: set[tuple[object, ...]] = set()
-    stack: list[Value] = list(args.values())
-    while stack:
-        value = stack.pop()
-        if isinstance(value, Opaque):
-            keys.add(_slot_key(value.as_slot()))
-        elif isinstance(value, Str):
-            keys.update(_segment_key(seg) for seg in value.segments)
-        elif isinstance(value, Seq):
-            stack.extend(value.items)
-            if value.unordered is not None:
-                stack.append(value.unordered)
-        elif isinstance(value, Map):
-            stack.extend(e.value for e in value.entries)
-            if value.dynamic is not None:
-                stack.append(value.dynamic)
-        elif isinstance(value, Msg):
-            stack.append(value.content)
-    return frozenset(keys)
-
-
-def _slot_key(slot: Slot) -> tuple[object, ...]:
-    # Not the stability or cause: the wrapper's site may upgrade an argument on evidence (sent as
-    # the user's message), and it is still the caller's value.
-    return ("slot", slot.label, slot.span)
-
-
-def _segment_key(seg: Segment) -> tuple[object, ...]:
-    if isinstance(seg, Slot):
-        return _slot_key(seg)
-    if isinstance(seg, Text):
-        return ("text", seg.text, seg.span)
-    return ("control", seg.kind, seg.span)
-
-
 def rehome(
     prompt: Prompt, home: frozenset[tuple[object, ...]], home_path: str, site: Span, step: Location
 ) -> Prompt | None:
@@ -450,14 +426,14 @@ def rehome(
         segments: list[Segment] = []
         for seg in part.segments:
             if isinstance(seg, Slot):
-                mine = _segment_key(seg) in home or (seg.origin is not None and seg.origin.path == home_path)
+                mine = segment_key(seg) in home or (seg.origin is not None and seg.origin.path == home_path)
                 if mine:
                     evidence = evidence or seg.stability >= Stability.SESSION
                     segments.append(replace(seg, steps=(*seg.steps, step)))
                 else:
                     stability = min(seg.stability, Stability.UNKNOWN)
                     segments.append(replace(seg, span=site, stability=stability, fix=None))
-            elif _segment_key(seg) in home:
+            elif segment_key(seg) in home:
                 segments.append(seg)
             elif isinstance(seg, Text):
                 segments.append(Text(seg.text, site, seg.exact))
