@@ -105,6 +105,8 @@ class VolatileSlotRule(PromptRule):
                 continue  # explicit caching stops before it: nothing after it was going to be cached
             if seg.granularity is not None and seg.granularity > ctx.settings.clock_granularity:
                 continue  # changes less often than `clock-granularity` (a date): rarely a miss
+            if broken_before(prompt, pi, si, ctx.settings.clock_granularity):
+                continue  # the prefix already changes every request before it: that is the root cause
             # Everything static after a volatile value is lost, whatever per-request text lies between;
             # a few tokens of it are not worth a finding unless the conversation history follows.
             tail = ctx.static_tail(prompt, pi, si, Stability.VOLATILE, skip_volatile=True)
@@ -139,6 +141,22 @@ def dynamic_slots(
         if min_stability <= seg.stability < Stability.VOLATILE:
             out.append((pi, si, seg))
     return out
+
+
+def broken_before(prompt: Prompt, part: int, segment: int, coarsest: Granularity) -> bool:
+    """Whether a value proven to change per request (or per call) comes before (part, segment) outside
+    the history: from there on nothing was reusable anyway, whatever follows. A clock that changes
+    less often than `coarsest` (a date, with the default `clock-granularity`) does not count."""
+    for pi, si, seg in prompt.before(part, segment):
+        if (pi, si) == (part, segment):
+            break
+        if prompt.parts[pi].role is Role.HISTORY or not isinstance(seg, Slot):
+            continue
+        if seg.stability < Stability.REQUEST or seg.cause.startswith(RESERIALISED):
+            continue
+        if seg.granularity is None or seg.granularity <= coarsest:
+            return True
+    return False
 
 
 def after_last_breakpoint(prompt: Prompt, part: int, segment: int) -> bool:

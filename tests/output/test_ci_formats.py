@@ -151,9 +151,9 @@ def test_baseline_hides_known_findings_and_reports_new_ones(app: Path) -> None:
         cli, ["check", "app.py", "--baseline", "baseline.json", "--output-format", "concise"]
     )
     assert clean.exit_code == 0, clean.output
-    # a new finding is reported and fails
+    # a new finding is reported and fails (an id before the clock: the first value that breaks the prefix)
     app.write_text(
-        APP.replace("{datetime.now():%H:%M:%S}", "{datetime.now():%H:%M:%S} {uuid.uuid4()}"), encoding="utf-8"
+        APP.replace("{datetime.now():%H:%M:%S}", "{uuid.uuid4()} {datetime.now():%H:%M:%S}"), encoding="utf-8"
     )
     app.write_text("import uuid\n" + app.read_text(encoding="utf-8"), encoding="utf-8")
     new = runner.invoke(cli, ["check", "app.py", "--baseline", "baseline.json", "--output-format", "concise"])

@@ -16,7 +16,7 @@ from dataclasses import replace
 from promptlint.diagnostics import Applicability, Edit, Fix, Location, Span
 from promptlint.frontends.python import attributes, bindings, calls, strings
 from promptlint.frontends.python.bindings import Scope
-from promptlint.frontends.python.modules import ModuleInfo, ModuleLoader, dotted
+from promptlint.frontends.python.modules import ModuleInfo, ModuleLoader, dotted, final_name
 from promptlint.frontends.python.values import (
     Map,
     MapEntry,
@@ -295,6 +295,8 @@ class Evaluator:
 
     def _binop(self, node: ast.BinOp, scope: Scope) -> Value:
         left, right = self.eval(node.left, scope), self.eval(node.right, scope)
+        if isinstance(node.op, ast.Add | ast.Sub) and _shifted_time(left, node.right):
+            return left  # `now + timedelta(days=2)`: still a time, with the same granularity
         if isinstance(node.op, ast.Add):
             return self.add(left, right, node, scope)
         if isinstance(node.op, ast.Mod) and isinstance(left, Str):
@@ -420,6 +422,16 @@ def runs_once_per_process(scope: Scope) -> bool:
 
 def _is_list_like(value: Value) -> bool:
     return isinstance(value, Seq) or (isinstance(value, Opaque) and value.iterable_of_messages)
+
+
+def _shifted_time(left: Value, right: ast.expr) -> bool:
+    """`clock ± timedelta(...)` / `± relativedelta(...)`: a time moved by a fixed offset."""
+    return (
+        isinstance(left, Opaque)
+        and left.kind is VolatileKind.TIME
+        and isinstance(right, ast.Call)
+        and (final_name(right.func) or "").lower() in ("timedelta", "relativedelta")
+    )
 
 
 def _items(value: Value) -> list[Value]:
