@@ -284,13 +284,38 @@ def apply_mutation(ev: Evaluator, value: Value, mutation: Binding, scope: Scope)
 def _replayed_turn(ev: Evaluator, added: Value, mutation: Binding, scope: Scope) -> Value:
     """`for turn in history: messages.append({"role": "user", "content": turn["user"]})`: a message
     appended in a loop over a conversation is that conversation, replayed into the request."""
-    loop = mutation.condition
-    if mutation.branch != "for" or loop is None or not _is_message(added):
+    loop = mutation.condition if mutation.branch == "for" else None
+    if loop is None and mutation.branch == "if" and scope.func is not None:
+        loop = _enclosing_loop(mutation.stmt, scope.func)  # under an `if` inside the loop (the role test)
+    if loop is None or not _is_message(added):
         return added
     source = ev.eval(loop, scope)
     if isinstance(source, Opaque) and source.iterable_of_messages:
         return replace(source, span=scope.module.span(loop))
+    if isinstance(source, Opaque) and _names_conversation(loop):
+        # `for date, name, text in messages: out.append({"role": ..., "content": ...})`: one message
+        # per item of a list the code calls the conversation is that conversation, replayed
+        return replace(source, span=scope.module.span(loop), iterable_of_messages=True)
     return added
+
+
+def _enclosing_loop(stmt: ast.AST, func: FunctionNode) -> ast.expr | None:
+    """The iterable of the innermost `for` loop of `func` around `stmt` (by position)."""
+    line = getattr(stmt, "lineno", 0)
+    best: ast.For | ast.AsyncFor | None = None
+    for node in ast.walk(func):
+        if isinstance(node, ast.For | ast.AsyncFor) and node.body:
+            if node.body[0].lineno <= line <= (node.end_lineno or 0):
+                if best is None or node.lineno > best.lineno:
+                    best = node
+    return best.iter if best is not None else None
+
+
+def _names_conversation(node: ast.expr) -> bool:
+    from promptlint.frontends.python.history import HISTORY_NAME
+
+    name = dotted(node)
+    return name is not None and HISTORY_NAME.search(name.rsplit(".", 1)[-1]) is not None
 
 
 def _is_message(value: Value) -> bool:

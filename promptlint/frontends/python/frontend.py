@@ -59,7 +59,7 @@ def extract_python(source: SourceFile, ctx: PythonContext) -> FileFacts:
     name, is_package = ctx.loader.module_name(source.path)
     module = build_module(source, tree, name, is_package)
     evaluator = Evaluator(module, ctx.loader, ctx.volatile, ctx.sinks)
-    found = walk.walk(module, lines)
+    found = walk.walk(module, lines, evaluator.sinks.runners)
     sites = SiteBuilder(module, evaluator)
     prompts = sites.build(found)
     history = sent_history_ops(

@@ -510,6 +510,10 @@ def _classify(chain: tuple[str, ...], qual: str, call: ast.Call) -> str | None:
     keywords = {kw.arg for kw in call.keywords}
     if len(chain) >= 3 and chain[-3:-1] == ("chat", "completions") and chain[-1] in _CHAT_METHODS:
         return "chat"
+    if chain[-2:] in (("ChatCompletion", "create"), ("ChatCompletion", "acreate")) and qual.startswith(
+        "openai."
+    ):
+        return "chat"  # the openai<1 module API, `openai.ChatCompletion.create(messages=...)`
     if len(chain) >= 2 and chain[-2] == "responses" and chain[-1] in _CHAT_METHODS:
         return "responses"
     if len(chain) >= 2 and chain[-2] == "messages" and chain[-1] in ("create", "stream", "count_tokens"):

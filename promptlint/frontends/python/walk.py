@@ -12,12 +12,13 @@ from __future__ import annotations
 
 import ast
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
 from promptlint.frontends.python import history
 from promptlint.frontends.python.headers import header_read, headers_in_assign, headers_in_call
-from promptlint.frontends.python.modules import FunctionNode, ModuleInfo, dotted
+from promptlint.frontends.python.modules import FunctionNode, ModuleInfo, dotted, final_name
 from promptlint.frontends.python.needles import NeedleLines
 from promptlint.ir import HeaderUse, HistoryOp, HistoryOpKind
 
@@ -56,6 +57,7 @@ class Candidates:
     compaction: set[int] = field(default_factory=set)  # slices with something prepended inside an `if`
     in_if: int = 0
     repeating: int = 0  # depth of enclosing loops and `if` blocks that test a size (`len(h) > MAX`)
+    runners: Mapping[str, int] = field(default_factory=dict)
 
     def add_history(self, ops: list[HistoryOp], func: FunctionNode | None, cls: ast.ClassDef | None) -> None:
         """Record history operations, leaving out what cannot shift the prefix every turn: any
@@ -81,13 +83,16 @@ def _single_drop(op: HistoryOp) -> bool:
     )
 
 
-def walk(module: ModuleInfo, lines: NeedleLines | None = None) -> Candidates:
+def walk(
+    module: ModuleInfo, lines: NeedleLines | None = None, runners: Mapping[str, int] | None = None
+) -> Candidates:
     """Collect candidates, descending only into nodes whose lines mention a prompt word.
 
-    `lines` is `NeedleLines.of(module.source)` if the caller already has it.
+    `lines` is `NeedleLines.of(module.source)` if the caller already has it; `runners` are the calls
+    that run a callable given as an argument (`to_thread`: 0), from `data/sinks.toml` [runners].
     """
     lines = lines or NeedleLines.of(module.source)
-    found = Candidates(lines=lines)
+    found = Candidates(lines=lines, runners=runners or {})
     if not lines.mentions:
         return found
     prefix = found.lines.prefix
@@ -169,6 +174,9 @@ def _visit(
     if kind is ast.Call:
         call: ast.Call = node  # type: ignore[assignment]
         found.calls.append((call, func, cls))
+        ran = run_call(call, found.runners)
+        if ran is not None:
+            found.calls.append((ran, func, cls))
         found.headers.extend(headers_in_call(call, module, found.llm))
         _mark_frozen(call, func, module, found)
         op = history.call_op(call, module, func, found.guarded > 0)
@@ -278,6 +286,27 @@ def _children(
                 elif prefix[child.end_lineno or child.lineno] == prefix[child.lineno - 1]:
                     continue
             _visit(child, func, cls, found, module)
+
+
+_REQUEST_KEYWORDS = frozenset({"messages", "system", "prompt", "contents", "input", "instructions"})
+
+
+def run_call(call: ast.Call, runners: Mapping[str, int]) -> ast.Call | None:
+    """The call a runner makes: `to_thread(client.chat.completions.create, model=m, messages=p)` is
+    `client.chat.completions.create(model=m, messages=p)` (at the runner's position). Also a call
+    whose first argument is a method reference and that passes request keywords
+    (`self._with_retry(self.client.messages.create, messages=...)`). None for anything else."""
+    index = runners.get(final_name(call.func))
+    if index is None:
+        if not (call.args and isinstance(call.args[0], ast.Attribute)):
+            return None
+        if not any(kw.arg in _REQUEST_KEYWORDS for kw in call.keywords):
+            return None
+        index = 0
+    if len(call.args) <= index or not isinstance(call.args[index], ast.Attribute | ast.Name):
+        return None
+    ran = ast.Call(func=call.args[index], args=call.args[index + 1 :], keywords=call.keywords)
+    return ast.copy_location(ran, call)
 
 
 def _looks_like_message(node: ast.expr) -> bool:

@@ -18,7 +18,7 @@ import ast
 import importlib.resources
 import re
 import tomllib
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field, replace
 from functools import cache
 from typing import TYPE_CHECKING, Any
@@ -70,6 +70,7 @@ class SinkTable:
     anthropic_paths: tuple[str, ...] = ()
     markers: re.Pattern[str] = re.compile("(?!)")  # final names of `cache_control` marker constructors
     translated_markers: re.Pattern[str] = re.compile("(?!)")  # tests that pick the caller's cache points
+    runners: Mapping[str, int] = field(default_factory=dict)  # `to_thread(f, ...)`: callable's position
 
     def extended(self, extra: tuple[tuple[tuple[str, tuple[str, ...]], ...], ...]) -> SinkTable:
         """This table with the config's `sinks` entries in front (they win over the packaged ones)."""
@@ -136,6 +137,7 @@ def parse_sink_table(data: dict[str, object]) -> SinkTable:
     convention = {kw: role for role in ROLES for kw in conv.get(role, [])}  # type: ignore[attr-defined]
     http: dict[str, list[str]] = data.get("http", {})  # type: ignore[assignment]
     markers: dict[str, str] = data.get("markers", {})  # type: ignore[assignment]
+    runners: dict[str, int] = data.get("runners", {})  # type: ignore[assignment]
     return SinkTable(
         tuple(frameworks),
         convention,
@@ -145,6 +147,7 @@ def parse_sink_table(data: dict[str, object]) -> SinkTable:
         anthropic_paths=tuple(http.get("anthropic_paths", [])),
         markers=re.compile(markers.get("constructors", "(?!)")),
         translated_markers=re.compile(markers.get("translated", "(?!)")),
+        runners={str(k): int(v) for k, v in runners.items()},
     )
 
 
