@@ -531,3 +531,20 @@ def qualname(node: ast.expr, scope: Scope) -> str | None:
     if head in module.imports:
         return f"{module.imports[head]}{dot}{rest}"
     return chain
+
+
+_MEMOISING = frozenset({"cache", "lru_cache", "cached_property", "functools.cache", "functools.lru_cache"})
+
+
+def runs_once_per_process(scope: Scope) -> bool:
+    """Whether code evaluated in `scope` runs once per process: a module or class body, or the body
+    of a function memoised by `functools.cache`/`lru_cache` (called without varying arguments)."""
+    func = scope.func
+    if func is None:
+        return True
+    for deco in func.decorator_list:
+        target = deco.func if isinstance(deco, ast.Call) else deco
+        name = dotted(target) if isinstance(target, ast.Name | ast.Attribute) else None
+        if name in _MEMOISING and not [a for a in func.args.args if a.arg not in ("self", "cls")]:
+            return True
+    return False

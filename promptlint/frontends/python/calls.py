@@ -10,12 +10,13 @@ directory listings (ORDER-volatile). Anything else is opaque, as volatile as its
 from __future__ import annotations
 
 import ast
+import re
 from dataclasses import replace
 from typing import TYPE_CHECKING
 
 from promptlint.diagnostics import Applicability, Edit, Fix, Location, Span
-from promptlint.frontends.python.bindings import Scope, imported_class
-from promptlint.frontends.python.modules import final_name
+from promptlint.frontends.python.bindings import Scope, imported_class, runs_once_per_process
+from promptlint.frontends.python.modules import dotted, final_name
 from promptlint.frontends.python.request_input import is_request_value
 from promptlint.frontends.python.strings import dedent, reserialised_history, str_method, template_fields
 from promptlint.frontends.python.templates import render_call
@@ -33,6 +34,7 @@ from promptlint.frontends.python.values import (
     ordered,
     respan,
     stability_of,
+    unproven_volatile,
     with_step,
 )
 from promptlint.frontends.python.volatile import TIME_ATTRIBUTE_GRANULARITY, format_granularity
@@ -89,6 +91,9 @@ def eval_call(ev: Evaluator, node: ast.Call, scope: Scope) -> Value:
         handled = _known_function(ev, qual, node, scope)
         if handled is not None:
             return handled
+    if _model_reply(ev, node, scope, last):
+        # a model's reply is text of its own: what the request held (a clock, an id) is not in it
+        return ev.opaque(Stability.UNKNOWN, node, scope, cause=f"the reply of `{last}()`")
     if isinstance(func, ast.Attribute):
         if isinstance(func.value, ast.Name) and func.value.id == "self" and scope.cls is not None:
             method = find_method(scope.cls, func.attr)
@@ -114,6 +119,33 @@ def eval_call(ev: Evaluator, node: ast.Call, scope: Scope) -> Value:
     return _unknown_call(ev, node, scope)
 
 
+_PROMPT_ARGUMENT = re.compile(r"(?i)(prompt|messages|query|question|history|conversation|instruction)")
+
+
+def _model_reply(ev: Evaluator, node: ast.Call, scope: Scope, last: str | None) -> bool:
+    """Whether `node` asks a model and returns its reply: a provider SDK request, or a call named
+    like a model call (`llm.invoke`, `agent.chat`; `data/sinks.toml` [convention]) given a prompt
+    (a prompt keyword, or a message list, f-string or prompt-named value first)."""
+    from promptlint.frontends.python.sites import is_provider_call
+
+    if is_provider_call(ev, node, scope):
+        return True
+    if (
+        not last
+        or last[:1].isupper()
+        or not ev.sinks.methods.search(last)
+        or ev.sinks.not_methods.search(last)
+    ):
+        return False  # (a class is built, not asked: `Reply(text)`)
+    if any(kw.arg in ev.sinks.convention for kw in node.keywords):
+        return True
+    first = node.args[0] if node.args else None
+    if isinstance(first, ast.List | ast.JoinedStr):
+        return True
+    name = dotted(first) if first is not None else None
+    return name is not None and _PROMPT_ARGUMENT.search(name.rsplit(".", 1)[-1]) is not None
+
+
 def _instance_method(ev: Evaluator, func: ast.Attribute, scope: Scope) -> Ref | None:
     """The method `x.m` runs when `x` (or `self.x`) is made from a project class in this function or
     in `__init__`."""
@@ -132,7 +164,7 @@ def _constructed(ev: Evaluator, node: ast.Call, scope: Scope) -> Value:
     """An object built with keyword arguments only (`State(session_id=new_id(), goal=goal)`): its fields
     by name, so reading `state.goal` does not carry the id; its text as a whole still does."""
     if node.args or not node.keywords or any(k.arg is None for k in node.keywords):
-        return _unknown_call(ev, node, scope)
+        return _unknown_call(ev, node, scope, carried=True)
     return _keyword_record(ev, node, scope)
 
 
@@ -153,14 +185,24 @@ def _looks_like_module_path(ev: Evaluator, qual: str, scope: Scope) -> bool:
     )
 
 
-def _unknown_call(ev: Evaluator, node: ast.Call, scope: Scope, extra: list[Value] | None = None) -> Value:
+def _unknown_call(
+    ev: Evaluator, node: ast.Call, scope: Scope, extra: list[Value] | None = None, carried: bool = False
+) -> Value:
     """A call promptlint cannot follow: as variable as its arguments, except for a clock given by
     keyword (a reference time) and the order of a set given to it (`load(path, kinds={"applied"})` may only test membership; what it does with the
-    order is unknown, and unknown is no finding). Iterating the set where it is visible still is."""
+    order is unknown, and unknown is no finding). Iterating the set where it is visible still is.
+    A per-call value (clock, id, random) among the arguments passes on only when the callee's name
+    says it makes text or a value of them (`data/volatile.toml` [carriers]), or `carried` (an
+    object built from its arguments); `extra` (the object a method is called on) always does."""
     values = list(extra or [])
-    renders = final_name(node.func) in _RENDERS_ARGUMENTS
+    name = final_name(node.func)
+    renders = name in _RENDERS_ARGUMENTS
+    keeps = carried or renders or ev.volatile.carries(name)
+    why = f"given to `{name}()`, which is not known to put it in its result"
     for arg in node.args:
         value = ordered(ev.eval(arg, scope))
+        if not keeps:
+            value = unproven_volatile(value, why)
         if not renders and isinstance(value, Map) and _clock_field(value):
             # `runner.execute(event)` with `event = Event(timestamp=time.time(), ...)`: a record's
             # time stamp is metadata of what is handed over; the result is not known to contain it
@@ -168,6 +210,8 @@ def _unknown_call(ev: Evaluator, node: ast.Call, scope: Scope, extra: list[Value
         values.append(value)
     for kw in node.keywords:
         value = ordered(ev.eval(kw.value, scope))
+        if not keeps:
+            value = unproven_volatile(value, why)
         if (
             kw.arg is not None
             and not renders
@@ -262,16 +306,19 @@ def follow(ev: Evaluator, ref: Ref, node: ast.Call, scope: Scope) -> Value:
     """Evaluate a call of a project function by evaluating its return expression."""
     fn = ref.node
     if isinstance(fn, ast.ClassDef) or scope.depth >= MAX_CALL_DEPTH:
-        return _unknown_call(ev, node, scope)
+        return _unknown_call(ev, node, scope, carried=True)
     ret = ref.module.return_expr(fn)
     if ret is None:
-        return _unknown_call(ev, node, scope)
+        return _unknown_call(ev, node, scope, carried=True)
     bound = bind_arguments(ev, ref, node, scope)
     ev.consumed.add(id(fn))
     ret, value = eval_returns(
         ev, ref.module, fn, ret, Scope(ref.module, fn, ref.owner, args=bound, depth=scope.depth + 1)
     )
     value = with_step(value, Location(ref.module.path, ref.module.span(ret), f"returned by `{fn.name}()`"))
+    if runs_once_per_process(scope):
+        # `PROMPT = f"Time: {get_time()}"` at module level: the call runs once, at import
+        value = unproven_volatile(value, f"read once at import by `{fn.name}()`", Stability.DEPLOYMENT)
     if ref.module is not scope.module:
         value = respan(value, scope.module.span(node), home_keys(bound))
     return value

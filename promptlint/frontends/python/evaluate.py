@@ -15,7 +15,7 @@ from dataclasses import replace
 
 from promptlint.diagnostics import Applicability, Edit, Fix, Location, Span
 from promptlint.frontends.python import attributes, bindings, calls, strings
-from promptlint.frontends.python.bindings import Scope
+from promptlint.frontends.python.bindings import Scope, runs_once_per_process
 from promptlint.frontends.python.modules import ModuleInfo, ModuleLoader, dotted, final_name
 from promptlint.frontends.python.values import (
     Map,
@@ -401,23 +401,6 @@ class Evaluator:
     def qualname(self, node: ast.expr, scope: Scope) -> str | None:
         """Fully qualified dotted name of a callee, with import aliases resolved."""
         return bindings.qualname(node, scope)
-
-
-_MEMOISING = frozenset({"cache", "lru_cache", "cached_property", "functools.cache", "functools.lru_cache"})
-
-
-def runs_once_per_process(scope: Scope) -> bool:
-    """Whether code evaluated in `scope` runs once per process: a module or class body, or the body
-    of a function memoised by `functools.cache`/`lru_cache` (called without varying arguments)."""
-    func = scope.func
-    if func is None:
-        return True
-    for deco in func.decorator_list:
-        target = deco.func if isinstance(deco, ast.Call) else deco
-        name = dotted(target) if isinstance(target, ast.Name | ast.Attribute) else None
-        if name in _MEMOISING and not [a for a in func.args.args if a.arg not in ("self", "cls")]:
-            return True
-    return False
 
 
 def _is_list_like(value: Value) -> bool:

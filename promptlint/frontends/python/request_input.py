@@ -75,14 +75,15 @@ def with_user_message_evidence(parts: tuple[Part, ...]) -> tuple[Part, ...]:
     """Values sent as the user's message are per-request; so are the same values elsewhere.
 
     The last user part of a request is the turn being asked. A parameter of unknown origin that is
-    that message (or part of it) is the request's input, and where the same parameter also appears
-    earlier in the request (a system prompt that repeats the question), it is per-request there too.
+    that message (or part of it) is the request's input, and where the same value of it also appears
+    earlier in the request (a system prompt that repeats the question), it is per-request there too;
+    other attributes of the same parameter (`req.system_prompt` beside `req.messages`) are not.
     """
     last_user = next((i for i in range(len(parts) - 1, -1, -1) if parts[i].role is Role.USER), None)
     if last_user is None or any(p.role is Role.ASSISTANT for p in parts[last_user + 1 :]):
         return parts
-    keys = {
-        seg.cause
+    keys = {  # by what is read of the parameter: `req.messages` is input, `req.system_prompt` may not be
+        (seg.cause, seg.label)
         for seg in parts[last_user].segments
         if isinstance(seg, Slot)
         and seg.stability is Stability.UNKNOWN
@@ -95,7 +96,7 @@ def with_user_message_evidence(parts: tuple[Part, ...]) -> tuple[Part, ...]:
     for part in parts:
         segments = tuple(
             replace(seg, stability=Stability.REQUEST, cause=f"{seg.cause} (sent as the user's message)")
-            if isinstance(seg, Slot) and seg.stability is Stability.UNKNOWN and seg.cause in keys
+            if isinstance(seg, Slot) and seg.stability is Stability.UNKNOWN and (seg.cause, seg.label) in keys
             else seg
             for seg in part.segments
         )

@@ -381,6 +381,37 @@ def frozen_clocks(value: Value, why: str) -> Value:
     return value
 
 
+def unproven_volatile(value: Value, why: str, to: Stability = Stability.UNKNOWN) -> Value:
+    """The value with every per-call value (clock, id, random, order) made `to`: unknown when handed
+    to a call that is not known to put it in its result (`route(evidence, local_datetime=now)` returns
+    a verdict, not the time), once per process when read by a call made at import; other ingredients
+    unchanged."""
+
+    def demote(seg: Segment) -> Segment:
+        if isinstance(seg, Slot) and seg.stability is Stability.VOLATILE:
+            return replace(seg, stability=to, cause=f"{seg.cause}, {why}", fix=None)
+        return seg
+
+    if isinstance(value, Opaque):
+        if value.stability is Stability.VOLATILE:
+            return replace(value, stability=to, cause=f"{value.cause}, {why}", fix=None)
+        return value
+    if isinstance(value, Str):
+        return Str(tuple(demote(seg) for seg in value.segments))
+    if isinstance(value, Seq):
+        return Seq(tuple(unproven_volatile(v, why, to) for v in value.items), value.span)
+    if isinstance(value, Map):
+        entries = tuple(
+            MapEntry(e.key, unproven_volatile(e.value, why, to), e.key_span) for e in value.entries
+        )
+        dyn = value.dynamic
+        demoted = unproven_volatile(dyn, why, to) if dyn is not None else None
+        return Map(entries, value.span, demoted if isinstance(demoted, Opaque) else dyn)
+    if isinstance(value, Msg):
+        return Msg(value.role, unproven_volatile(value.content, why, to), value.span)
+    return value
+
+
 def respan(value: Value, span: Span, keep: frozenset[tuple[object, ...]] = frozenset()) -> Value:
     """Move every position of a value from another module to `span` in this one (origins are kept).
 

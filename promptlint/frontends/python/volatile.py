@@ -37,6 +37,7 @@ class _Packaged:
     exceptions: frozenset[str]
     measures: frozenset[str]
     reference_keywords: frozenset[str]
+    carriers: re.Pattern[str]
 
 
 def _source(entry: Mapping[str, object]) -> VolatileSource:
@@ -65,6 +66,7 @@ def _packaged() -> _Packaged:
         frozenset(data.get("exceptions", {}).get("names", [])),
         frozenset(data.get("measures", {}).get("names", [])),
         frozenset(data.get("reference_keywords", {}).get("names", [])),
+        re.compile(str(data.get("carriers", {}).get("pattern", "(?!)"))),
     )
 
 
@@ -87,6 +89,11 @@ class VolatileTable:
     def measures(self, final_name: str) -> bool:
         """A call by this final name returns a size of its arguments (`len`, `count_tokens`)."""
         return final_name in _packaged().measures
+
+    def carries(self, final_name: str) -> bool:
+        """A call promptlint cannot follow by this final name is known to put a per-call value it is
+        given into its result (`str`, `format_time`, `render`); others are not (`route(now)`)."""
+        return _packaged().carriers.search(final_name) is not None
 
     def reference_keyword(self, keyword: str) -> bool:
         """A clock passed under this keyword is a reference time (`now=`, `since=`)."""

@@ -29,8 +29,14 @@ _PROMPT_NAME = re.compile(r"(?i)(prompt|system|instruction)")
 _NOT_PROMPT_NAME = re.compile(
     r"(?i)(hash|digest|_key\b|key$|_id\b|debug|log|path|file|dir|url"
     r"|(?:^|[_.])(?:tokens?|costs?|prices?|counts?|len|length|size|embeddings?|scores?|ms|seconds|latency)$"
+    r"|status|health|metrics|stats"
     r"|(?:^|\.)(?:is|has|should|num)_)"
 )
+
+
+# A function's name must say it makes a prompt: `system` alone is too often about the machine
+# (`get_system_status`, `check_system`); `system_prompt()`, `system_message()`, `build_system()` do.
+_PROMPT_FUNCTION = re.compile(r"(?i)(prompt|instruction|system_?(message|msg|text|content)|system$)")
 
 
 @dataclass
@@ -189,7 +195,7 @@ def _visit(
                     found.add_history([window], func, cls)
     elif kind is ast.FunctionDef or kind is ast.AsyncFunctionDef:
         fn: FunctionNode = node  # type: ignore[assignment]
-        if _PROMPT_NAME.search(fn.name) and not _NOT_PROMPT_NAME.search(fn.name):
+        if _PROMPT_FUNCTION.search(fn.name) and not _NOT_PROMPT_NAME.search(fn.name):
             found.functions.append((fn, cls))
         func = fn
     elif kind is ast.ClassDef:
