@@ -258,6 +258,7 @@ class HistoryOp:
     span: Span
     target: str
     detail: str = ""
+    chain: tuple[Location, ...] = ()  # where the changed list is sent, when known
 
 
 @dataclass(frozen=True, slots=True)

@@ -85,6 +85,7 @@ class HistoryFrontTruncation(FactsRule):
                 ctx.report(
                     op.span,
                     fix=self.guidance,
+                    chain=op.chain,
                     target=op.target,
                     what=_KINDS[op.kind],
                     detail=_short(op.detail),

@@ -70,6 +70,7 @@ def extract_python(source: SourceFile, ctx: PythonContext) -> FileFacts:
         evaluator,
         sites.sent_lists,
         sites.history_lists,
+        sites.sent_at,
     )
     return FileFacts(
         prompts=tuple(prompts),

@@ -14,8 +14,9 @@ call): putting the same system message in front of a rebuilt list keeps the pref
 from __future__ import annotations
 
 import ast
+from dataclasses import replace
 
-from promptlint.diagnostics import Span
+from promptlint.diagnostics import Location, Span
 from promptlint.frontends.python.bindings import Scope
 from promptlint.frontends.python.evaluate import SENT_SUBSCRIPT, Evaluator
 from promptlint.frontends.python.history import outlives_call
@@ -35,6 +36,7 @@ def sent_history_ops(
     ev: Evaluator | None = None,
     sent_lists: set[Span] | None = None,
     history_lists: set[Span] | None = None,
+    sent_at: dict[Span, Span] | None = None,
 ) -> list[HistoryOp]:
     """The operations with evidence; RESERIALISE facts are prompt facts and pass through.
 
@@ -69,8 +71,22 @@ def sent_history_ops(
         if op.kind in _REWRITES and not outlives_call(base, func, module):
             if ev is None or func is None or not _written_value_varies(op, func, cls, module, ev):
                 continue
-        out.append(op)
+        out.append(_with_chain(op, func, module, sent_at or {}))
     return _one_per_window(out, ops, scopes)
+
+
+def _with_chain(
+    op: HistoryOp, func: FunctionNode | None, module: ModuleInfo, sent_at: dict[Span, Span]
+) -> HistoryOp:
+    """The operation with the request that sends the list it changes, when one is known here."""
+    if op.kind is not HistoryOpKind.FRONT_SLICE:
+        return op
+    root: ast.AST = func if func is not None else module.tree
+    spans = sorted(_carried_spans(op.span, root, module), key=lambda s: s.start)
+    site = next((sent_at[s] for s in spans if s in sent_at), None)
+    if site is None:
+        return op
+    return replace(op, chain=(Location(module.path, site, "the cut list is sent in this request"),))
 
 
 _CUTS = frozenset({HistoryOpKind.FRONT_SLICE, HistoryOpKind.POP_FRONT, HistoryOpKind.DELETE_EARLY})

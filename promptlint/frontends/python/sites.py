@@ -89,6 +89,8 @@ class SiteBuilder:
         # and what project wrappers are given as `messages=` (PC401 needs the cut list to be one).
         self.sent_lists: set[Span] = set()
         self.history_lists: set[Span] = set()
+        # Where each sent list is sent: its slot's span -> the request (or wrapper call) span.
+        self.sent_at: dict[Span, Span] = {}
 
     def build(self, found: Candidates) -> list[Prompt]:
         prompts: list[Prompt] = []
@@ -119,16 +121,18 @@ class SiteBuilder:
                     if kw.arg in _HISTORY_SINK_KEYWORDS:
                         value = self.ev.eval(kw.value, scope)
                         items = value.items if isinstance(value, Seq) else (value,)
-                        self.sent_lists.update(v.span for v in items if isinstance(v, Opaque))
+                        for v in items:
+                            if isinstance(v, Opaque):
+                                self.sent_lists.add(v.span)
+                                self.sent_at.setdefault(v.span, self.module.span(call))
         self.sent = self.ev.sent
         self.ev.sent = None
-        self.sent_lists.update(
-            seg.span
-            for prompt in prompts
-            for part in prompt.parts
-            for seg in part.segments
-            if isinstance(seg, Slot)
-        )
+        for prompt in prompts:
+            for part in prompt.parts:
+                for seg in part.segments:
+                    if isinstance(seg, Slot):
+                        self.sent_lists.add(seg.span)
+                        self.sent_at.setdefault(seg.span, prompt.site)
         # The conversations among them: slots of history parts (a window carried through a
         # conditional or a filter must arrive as one, not as text).
         self.history_lists.update(
