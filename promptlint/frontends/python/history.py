@@ -15,7 +15,9 @@ import re
 from promptlint.frontends.python.modules import FunctionNode, ModuleInfo, dotted
 from promptlint.ir import HistoryOp, HistoryOpKind
 
-HISTORY_NAME = re.compile(r"(?i)(history|messages|conversation|chat_log|memory|transcript|turns|dialog)")
+HISTORY_NAME = re.compile(
+    r"(?i)(history|messages|message_list|msgs|conversation|chat_log|memory|transcript|turns|dialog)"
+)
 # Functions that compact a history (replace old turns by a summary): what they cut is done once, when
 # the history is too long, and the prefix is stable again until the next compaction.
 COMPACTING = re.compile(r"(?i)(summar|compact|compress|condens)")

@@ -338,17 +338,24 @@ def _history_read_as_list(
 
 
 def _makes_message(node: ast.AST, item: str | None = None) -> bool:
-    """A message built in a loop body: a dict with a "role" key, a `...Message(...)` object, or the
-    loop's item itself appended to a list (`recent.append(entry)`)."""
+    """A message built in a loop body: a dict with a "role" key, a `...Message(...)` object, the
+    loop's item itself appended to a list (`recent.append(entry)`), or a list extended with the
+    item's messages (`chat.extend(turn.ask)`, `chat.extend(turn["messages"])`)."""
     if (
         item is not None
         and isinstance(node, ast.Call)
         and isinstance(node.func, ast.Attribute)
-        and node.func.attr == "append"
+        and node.func.attr in ("append", "extend")
         and len(node.args) == 1
-        and dotted(node.args[0]) == item
     ):
-        return True
+        first = node.args[0]
+        if node.func.attr == "append":
+            if dotted(first) == item:
+                return True
+        else:
+            name = dotted(first.value if isinstance(first, ast.Subscript) else first) or ""
+            if name == item or name.startswith(item + "."):
+                return True
     if isinstance(node, ast.Dict):
         return any(isinstance(k, ast.Constant) and k.value == "role" for k in node.keys)
     if isinstance(node, ast.Call):

@@ -64,6 +64,12 @@ class Candidates:
     in_if: int = 0
     repeating: int = 0  # depth of enclosing loops and `if` blocks that test a size (`len(h) > MAX`)
     runners: Mapping[str, int] = field(default_factory=dict)
+    in_except: int = 0  # depth of enclosing `except` handlers
+
+    def one_off(self, node: ast.AST) -> bool:
+        """A cut made once, not every turn: a compaction (`[summary] + h[-k:]` under an `if`) or a
+        retry in an `except` handler."""
+        return id(node) in self.compaction or self.in_except > 0
 
     def add_history(self, ops: list[HistoryOp], func: FunctionNode | None, cls: ast.ClassDef | None) -> None:
         """Record history operations, leaving out what cannot shift the prefix every turn: any
@@ -190,7 +196,7 @@ def _visit(
             found.add_history([op], func, cls)
         for kw in call.keywords:  # `history=session[-50:]`: the keyword names the window
             if kw.arg and isinstance(kw.value, ast.Subscript) and history.unnamed_list(kw.value):
-                window = history.slice_op(kw.value, module, id(kw.value) in found.compaction, kw.arg)
+                window = history.slice_op(kw.value, module, found.one_off(kw.value), kw.arg)
                 if window is not None:
                     found.add_history([window], func, cls)
     elif kind is ast.FunctionDef or kind is ast.AsyncFunctionDef:
@@ -211,6 +217,13 @@ def _visit(
         found.in_if -= 1
         found.guarded -= guard
         found.repeating -= sized
+        return
+    elif kind is ast.ExceptHandler:
+        # a retry after an error (`except ContextLengthExceeded: history = history[-10:]`) cuts once,
+        # when the request failed, like a compaction: not every turn
+        found.in_except += 1
+        _children(node, func, cls, found, module)
+        found.in_except -= 1
         return
     elif kind is ast.While or kind is ast.For or kind is ast.AsyncFor:
         found.repeating += 1
@@ -244,7 +257,7 @@ def _visit(
         read = header_read(sub, module) if found.llm else None
         if read is not None:
             found.headers.append(read)
-        window = history.slice_op(sub, module, id(sub) in found.compaction)
+        window = history.slice_op(sub, module, found.one_off(sub))
         if window is not None:
             found.add_history([window], func, cls)
     _children(node, func, cls, found, module)
@@ -267,7 +280,7 @@ def _assignment(
     name = (dotted(targets[0]) or "") if len(targets) == 1 else ""
     value = node.value
     if name and isinstance(value, ast.Subscript) and history.unnamed_list(value):  # `history = turns[-20:]`
-        window = history.slice_op(value, module, id(value) in found.compaction, name)
+        window = history.slice_op(value, module, found.one_off(value), name)
         if window is not None:
             found.add_history([window], func, cls)
     if _PROMPT_NAME.search(name) and not _NOT_PROMPT_NAME.search(name) and node.value is not None:
