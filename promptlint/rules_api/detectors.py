@@ -146,12 +146,21 @@ def dynamic_slots(
 def broken_before(prompt: Prompt, part: int, segment: int, coarsest: Granularity) -> bool:
     """Whether a value proven to change per request (or per call) comes before (part, segment) outside
     the history: from there on nothing was reusable anyway, whatever follows. A clock that changes
-    less often than `coarsest` (a date, with the default `clock-granularity`) does not count."""
+    less often than `coarsest` (a date, with the default `clock-granularity`) does not count. In the
+    last user message, a parameter before it counts too: that message is the request's own input
+    (`f"ORIGINAL QUERY: {query} ... {shuffled}"`)."""
+    last_user = max((i for i, p in enumerate(prompt.parts) if p.role is Role.USER), default=-1)
     for pi, si, seg in prompt.before(part, segment):
         if (pi, si) == (part, segment):
             break
         if prompt.parts[pi].role is Role.HISTORY or not isinstance(seg, Slot):
             continue
+        if (
+            pi == part == last_user
+            and seg.stability is Stability.UNKNOWN
+            and seg.cause.startswith("parameter ")
+        ):
+            return True
         if seg.stability < Stability.REQUEST or seg.cause.startswith(RESERIALISED):
             continue
         if seg.granularity is None or seg.granularity <= coarsest:
