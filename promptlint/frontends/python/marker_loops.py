@@ -321,10 +321,16 @@ def repeated_breakpoints(
     """
     if KEY not in module.source.text:
         return []
-    scan = _Scan(module, marker_calls, translated, _functions(module.tree))
+    functions = list(_all_functions(module.tree))
+    texts = {id(fn): module.text_of(fn) for fn in functions}
+    # Only a function that names the key, or calls one that does, can repeat a marker.
+    marking = {f"{fn.name}(" for fn in functions if KEY in texts[id(fn)]}
+    scan = _Scan(module, marker_calls, translated, _functions(functions))
     out = list(scan.scan(None, [s for s in module.tree.body if not isinstance(s, _DEFS)]))
-    for fn in _all_functions(module.tree):
-        out.extend(scan.scan(fn, fn.body))
+    for fn in functions:
+        text = texts[id(fn)]
+        if KEY in text or any(call in text for call in marking):
+            out.extend(scan.scan(fn, fn.body))
     return sorted(out, key=lambda f: f.span.start)
 
 
@@ -611,10 +617,10 @@ def _final_name(func: ast.expr) -> str | None:
     return None
 
 
-def _functions(tree: ast.Module) -> dict[str, FunctionNode]:
+def _functions(functions: list[FunctionNode]) -> dict[str, FunctionNode]:
     """Functions and methods of the module by name (the first definition of a name wins)."""
     out: dict[str, FunctionNode] = {}
-    for fn in _all_functions(tree):
+    for fn in functions:
         out.setdefault(fn.name, fn)
     return out
 

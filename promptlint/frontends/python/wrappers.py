@@ -275,8 +275,16 @@ def instance_class(ev: Evaluator, node: ast.expr, scope: Scope) -> Ref | None:
             for binding in scope.module.function_bindings(init).get(chain, []):
                 made = binding.value
     elif "." not in chain and len(scope.module.bindings.get(chain, [])) == 1:
-        made = scope.module.bindings[chain][0].value
-        where = Scope(scope.module, None, None)
+        key = ("global-instance", chain)  # module-level: the same answer for every read of it
+        if key not in scope.module.syntax_memo:
+            found = scope.module.bindings[chain][0].value
+            scope.module.syntax_memo[key] = _made_by_class(ev, found, Scope(scope.module, None, None))
+        memo = scope.module.syntax_memo[key]
+        return memo if isinstance(memo, Ref) else None
+    return _made_by_class(ev, made, where)
+
+
+def _made_by_class(ev: Evaluator, made: ast.expr | None, where: Scope) -> Ref | None:
     if not isinstance(made, ast.Call) or not isinstance(made.func, ast.Name | ast.Attribute):
         return None
     value = ev.eval(made.func, where)
