@@ -124,7 +124,7 @@ class VolatileSlotRule(PromptRule):
                 culprit=seg.cause or seg.label,
                 granularity=granularity_phrase(seg.granularity),
                 role=role_label(prompt.parts[pi]),
-                tail=tail.describe(),
+                tail=tail.describe() + more_phrase(_later_volatile(prompt, pi, si), "per-call value"),
             )
 
 
@@ -141,6 +141,18 @@ def dynamic_slots(
         if min_stability <= seg.stability < Stability.VOLATILE:
             out.append((pi, si, seg))
     return out
+
+
+def _later_volatile(prompt: Prompt, part: int, segment: int) -> int:
+    """Per-call values after (part, segment) outside the history: they are not reported on their
+    own (the first one is the root cause), so the finding names how many there are."""
+    return sum(
+        1
+        for pi, _si, seg in prompt.after(part, segment)
+        if prompt.parts[pi].role is not Role.HISTORY
+        and isinstance(seg, Slot)
+        and seg.stability is Stability.VOLATILE
+    )
 
 
 def broken_before(prompt: Prompt, part: int, segment: int, coarsest: Granularity) -> bool:
