@@ -366,19 +366,19 @@ class Evaluator:
             items = made.items if isinstance(made, Seq) else (made,)
             return Seq(items, scope.module.span(node), self.order_culprit(node, scope, "set", with_fix=False))
         target = gen.target.id if isinstance(gen.target, ast.Name) else None
-        if (
-            isinstance(source, Seq)
-            and target
-            and len(node.generators) == 1
-            and not gen.ifs
-            and len(source.items) <= 64
-        ):
+        if isinstance(source, Seq) and target and len(node.generators) == 1 and len(source.items) <= 64:
+            # `"\n\n".join(b for b in blocks if b.strip())`: each item, as far as promptlint can
+            # tell; a filter drops only what is provably empty (a blank constant), the rest may pass
             base = dict(scope.args or {})
             results = []
             for item in source.items:
                 bound = replace(scope, args={**base, target: item}, loop_names=scope.loop_names | {target})
                 results.append(self.eval(node.elt, bound))
-            return Seq(tuple(results), scope.module.span(node))
+            if not gen.ifs:
+                return Seq(tuple(results), scope.module.span(node))
+            if all(isinstance(v, Str) for v in results):  # text blocks only: messages may be filtered by role
+                kept = [v for v in results if not _blank(v)]
+                return Seq(tuple(kept), scope.module.span(node))
         inner = self.eval(node.elt, scope)
         made = self.combine([source, inner], node, scope, Stability.STATIC)
         if (
@@ -405,6 +405,12 @@ class Evaluator:
 
 def _is_list_like(value: Value) -> bool:
     return isinstance(value, Seq) or (isinstance(value, Opaque) and value.iterable_of_messages)
+
+
+def _blank(value: Value) -> bool:
+    """A constant of only whitespace: what a truthiness or `.strip()` filter drops."""
+    text = static_text(value) if isinstance(value, Str) else None
+    return text is not None and not text.strip()
 
 
 def _shifted_time(left: Value, right: ast.expr) -> bool:
