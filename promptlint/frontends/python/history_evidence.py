@@ -62,6 +62,13 @@ def sent_history_ops(
             and not _sent_as_messages(op, func, cls, module, sent_lists, history_lists or set())
         ):
             continue
+        if (
+            op.kind in (HistoryOpKind.POP_FRONT, HistoryOpKind.DELETE_EARLY)
+            and sent_lists is not None
+            and not _history_read_as_list(base, func, cls, module, history_lists or set())
+            and not _returned(base, func, module)
+        ):
+            continue  # a buffer flushed elsewhere (`del self.records[:n]` after an upload), not a sent list
         if op.kind in _REWRITES and _fresh_copy(base, func, module):
             continue
         if op.kind in _REWRITES and _rebuilt_before_each_call(base, func, cls):
@@ -323,6 +330,18 @@ def _reads_until_rebound(
         and isinstance(n.ctx, ast.Load)
         and start < (n.lineno, n.col_offset) < end
     ]
+
+
+def _returned(name: str, func: FunctionNode | None, module: ModuleInfo) -> bool:
+    """Whether `func` returns the list (`return system + history` in a trim helper): its caller
+    sends it."""
+    if func is None:
+        return False
+    return any(
+        isinstance(node, ast.Name | ast.Attribute) and dotted(node) == name
+        for ret in module.return_exprs(func)
+        for node in ast.walk(ret)
+    )
 
 
 def _history_read_as_list(

@@ -124,6 +124,7 @@ class SiteBuilder:
                         for v in items:
                             if isinstance(v, Opaque):
                                 self.sent_lists.add(v.span)
+                                self.history_lists.add(v.span)  # given to a wrapper as the conversation
                                 self.sent_at.setdefault(v.span, self.module.span(call))
         self.sent = self.ev.sent
         self.ev.sent = None
