@@ -29,6 +29,8 @@ class MissEvent:
     money_lost: float
     currency: str
     findings: tuple[Mapping[str, object], ...] = ()
+    #: True when `--source` was given: an empty `findings` then means no finding matched this request.
+    source_checked: bool = False
 
 
 @dataclass(slots=True)

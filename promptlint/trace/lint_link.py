@@ -6,9 +6,11 @@ statically. Findings become plain dicts (code, location, message).
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
+
+from promptlint.trace.normalise import Item
 
 from promptlint.engine.runner import lint_paths
 from promptlint.source import LineIndex
@@ -22,6 +24,24 @@ CAUSE_CODES: Mapping[str, tuple[str, ...]] = {
     "history-edited": ("PC402",),
     "breakpoint": ("PC503", "PC502"),
 }
+
+
+class SourceLinks(Protocol):
+    """Findings of a linted source tree, looked up for one logged request."""
+
+    def for_request(self, cause: str, items: Sequence[Item]) -> tuple[Mapping[str, object], ...]:
+        """The findings that detect `cause` statically and whose prompt is the one in `items`."""
+        ...
+
+
+class ByCause:
+    """Every finding of the rules that detect a cause, whatever the request (the old behaviour)."""
+
+    def __init__(self, table: Mapping[str, tuple[Mapping[str, object], ...]]) -> None:
+        self.table = table
+
+    def for_request(self, cause: str, items: Sequence[Item]) -> tuple[Mapping[str, object], ...]:
+        return tuple(self.table.get(cause, ()))
 
 
 def findings_by_cause(source_dir: str) -> dict[str, tuple[dict[str, object], ...]]:

@@ -83,6 +83,8 @@ class TextWriter:
             lines.append(
                 f"  source: {finding.get('code')} {finding.get('location')} {finding.get('message')}"
             )
+        if event.source_checked and not event.findings and event.cause is not None:
+            lines.append("  source: no finding in the linted tree matches this request's prompt")
         self._write("\n".join(lines) + "\n")
 
     def malformed(self, record: MalformedLine) -> None:

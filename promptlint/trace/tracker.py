@@ -16,6 +16,7 @@ import os
 from collections import OrderedDict
 from collections.abc import Mapping
 from dataclasses import replace
+from typing import TYPE_CHECKING
 
 from promptlint.providers import ProviderProfile, profile_for
 from promptlint.trace.classify import classify_break, slid
@@ -23,6 +24,9 @@ from promptlint.trace.diverge import Divergence, first_divergence
 from promptlint.trace.events import MissEvent, TraceStats
 from promptlint.trace.expect import Snapshot, apply_rule, changed_params, expected_hit, expired, snapshot
 from promptlint.trace.normalise import Item, LoggedRequest
+
+if TYPE_CHECKING:
+    from promptlint.trace.lint_link import SourceLinks
 
 
 def _key(*parts: str) -> str:
@@ -54,12 +58,12 @@ class Tracker:
         max_conversations: int = 4096,
         tolerance: int = 64,
         redact: bool = False,
-        findings: Mapping[str, tuple[Mapping[str, object], ...]] | None = None,
+        findings: SourceLinks | None = None,
     ) -> None:
         self.profiles = profiles
         self.tolerance = tolerance
         self.redact = redact
-        self.findings = findings or {}
+        self.findings = findings
         self.stats = TraceStats()
         self._conv = _Lru(max_conversations)
         self._first_user = _Lru(max_conversations)
@@ -251,7 +255,8 @@ class Tracker:
             tokens_lost=lost,
             money_lost=round(lost * (price.miss - price.hit) / 1e6, 9),
             currency=price.currency,
-            findings=self.findings.get(cause or "", ()),
+            findings=self._links(cause, new),
+            source_checked=self.findings is not None,
         )
 
     def _model_event(
@@ -283,8 +288,15 @@ class Tracker:
             tokens_lost=lost,
             money_lost=round(lost * (price.miss - price.hit) / 1e6, 9),
             currency=price.currency,
-            findings=self.findings.get("model-changed", ()),
+            findings=(),
+            source_checked=self.findings is not None,
         )
+
+    def _links(self, cause: str | None, new: Snapshot) -> tuple[Mapping[str, object], ...]:
+        """The `--source` findings that explain `cause` and belong to this request's prompt."""
+        if self.findings is None or cause is None:
+            return ()
+        return self.findings.for_request(cause, new.items)
 
     def _param(self, value: str | None) -> str:
         if value is None:
