@@ -10,10 +10,9 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any, Protocol
 
-from promptlint.trace.normalise import Item
-
 from promptlint.engine.runner import lint_paths
 from promptlint.source import LineIndex
+from promptlint.trace.normalise import Item
 
 CAUSE_CODES: Mapping[str, tuple[str, ...]] = {
     "timestamp": ("PC101",),
