@@ -66,6 +66,25 @@ class ProviderProfile:
     #: Logical name (`hit`, `miss`, `read`, `write`, `input`) -> dotted path in the response body.
     usage_fields: Mapping[str, str] = field(default_factory=lambda: MappingProxyType({}))
     reviewed: str = ""
+    #: Which cache rules apply: `openai`, `anthropic`, `deepseek`, `vllm`, or `prefix` (token-exact
+    #: automatic prefix caching floored to `block_tokens`, as OpenAI-compatible vendors document it).
+    cache_model: str = ""
+    #: API hosts that identify the provider in a log (`api.groq.com`); a suffix match.
+    hosts: tuple[str, ...] = ()
+    #: A router's model-name prefix -> the profile that serves it (OpenRouter `anthropic/` -> anthropic).
+    model_routes: Mapping[str, str] = field(default_factory=lambda: MappingProxyType({}))
+    #: Tool types the provider runs itself (prefixes): their results are billed as input tokens that
+    #: the request body does not contain, so trace leaves them out of prefix arithmetic.
+    server_tool_types: tuple[str, ...] = ()
+
+    def runs_tools(self, tool_types: tuple[str, ...]) -> bool:
+        """Whether any of a request's tool types is one this provider runs server-side."""
+        return any(t.startswith(prefix) for t in tool_types for prefix in self.server_tool_types)
+
+    @property
+    def rules(self) -> str:
+        """The cache model this profile follows (its own name when not set)."""
+        return self.cache_model or self.name
 
     def minimum_for(self, model: str | None) -> int:
         """Minimum cacheable tokens for `model` (longest matching prefix), else the default."""
@@ -118,6 +137,10 @@ def build_profiles(data: Mapping[str, Any]) -> dict[str, ProviderProfile]:
             prices=MappingProxyType(_build_prices(raw.get("prices", {}))),
             usage_fields=MappingProxyType({str(k): str(v) for k, v in raw.get("usage-fields", {}).items()}),
             reviewed=str(raw.get("reviewed", "")),
+            cache_model=str(raw.get("cache-model", "")),
+            hosts=tuple(str(h).lower() for h in raw.get("hosts", ())),
+            model_routes=MappingProxyType({str(k): str(v) for k, v in raw.get("model-routes", {}).items()}),
+            server_tool_types=tuple(str(t) for t in raw.get("server-tool-types", ())),
         )
     return out
 
@@ -143,6 +166,27 @@ def profile_for(profiles: Mapping[str, ProviderProfile], provider: Provider | st
     """The profile of `provider`; litellm/langchain/unknown fall back to OpenAI's."""
     key = str(provider)
     return profiles.get(key) or profiles["openai"]
+
+
+def route(
+    profiles: Mapping[str, ProviderProfile], provider: str, model: str, host: str | None = None
+) -> tuple[ProviderProfile, str]:
+    """The profile whose cache serves a logged request, and the model name as that provider knows it.
+
+    A host named in a profile's `hosts` wins over the guessed provider; a router (OpenRouter) hands
+    `anthropic/claude-…` to the anthropic profile as `claude-…` (its `model-routes`).
+    """
+    if host:
+        host = host.lower()
+        for profile in profiles.values():
+            if any(host == h or host.endswith("." + h) for h in profile.hosts):
+                provider = profile.name
+                break
+    profile = profile_for(profiles, provider)
+    best = _longest_prefix(profile.model_routes, model)
+    if best and profile.model_routes[best] in profiles:
+        return profiles[profile.model_routes[best]], model[len(best) :]
+    return profile, model
 
 
 def merge_overrides(base: Mapping[str, Any], overrides: Mapping[str, Any]) -> dict[str, Any]:

@@ -33,7 +33,7 @@ def build_model(
 ) -> CacheModel:
     """The cache model for `profile.name` and `model` (unknown names: the generic longest-prefix model)."""
     options = options or ModelOptions()
-    name = profile.name
+    name = profile.rules
     minimum = profile.minimum_for(model)
     if name == "deepseek":
         return DeepSeekModel(

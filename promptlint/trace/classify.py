@@ -7,6 +7,7 @@ messages -> `sliding-window` when the history merely lost its oldest messages, e
 
 from __future__ import annotations
 
+from promptlint.providers import ProviderProfile
 from promptlint.trace.diverge import Divergence, content_cause, is_sliding_window
 from promptlint.trace.expect import Snapshot
 from promptlint.trace.normalise import Item
@@ -47,3 +48,28 @@ def messages_of(items: tuple[Item, ...]) -> list[str]:
         else:
             out[-1] += "\x1e" + item.text
     return out
+
+
+def breakpoint_cause(profile: ProviderProfile, prev: Snapshot, new: Snapshot, limit: int) -> str:
+    """Why Anthropic served less than the shared prefix (everything before item `limit`) allows.
+
+    `too-many-breakpoints`: more `cache_control` markers than the API accepts; `no-breakpoint`: a
+    request without markers writes and reads nothing; `breakpoint-too-late`: every entry the previous
+    request wrote ends at or after the first change, so it is written and never read;
+    `breakpoint-moved`: this request's markers all sit before the entries written last time;
+    `breakpoint-lookback`: an entry was written in the shared prefix but more than the lookback
+    window (20 blocks) before each marker; `breakpoint`: anything else (a prefix under the minimum).
+    """
+    if len(new.breakpoints) > (profile.max_breakpoints or 4):
+        return "too-many-breakpoints"
+    if not prev.breakpoints or not new.breakpoints:
+        return "no-breakpoint"
+    usable = [w for w in prev.breakpoints if w < limit]
+    if not usable:
+        return "breakpoint-too-late"
+    if all(bp < min(usable) for bp in new.breakpoints):
+        return "breakpoint-moved"
+    lookback = profile.lookback_blocks or 20
+    if not any(w <= bp < w + lookback for w in usable for bp in new.breakpoints):
+        return "breakpoint-lookback"
+    return "breakpoint"

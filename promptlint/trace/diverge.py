@@ -1,7 +1,9 @@
 """Where two related requests first differ, and which cause from the fixed vocabulary explains it.
 
 Causes: `timestamp`, `id`, `json-key-order`, `tools-changed`, `sliding-window`, `history-edited`,
-`system-changed`, `model-changed`, `below-minimum`, `breakpoint`. Content causes look at the text
+`system-changed`, `model-changed`, `below-minimum`, `breakpoint` (and its Anthropic cases
+`no-breakpoint`, `breakpoint-too-late`, `breakpoint-moved`, `breakpoint-lookback`,
+`too-many-breakpoints`), `ttl-expired`, `params-changed`. Content causes look at the text
 around the first differing character in both requests: a clock-like or id-like token spanning that
 point, or a JSON object that parses to the same value with its keys in another order.
 """
@@ -26,6 +28,11 @@ CAUSES = (
     "model-changed",
     "below-minimum",
     "breakpoint",
+    "no-breakpoint",
+    "breakpoint-too-late",
+    "breakpoint-moved",
+    "breakpoint-lookback",
+    "too-many-breakpoints",
     "ttl-expired",
     "params-changed",
 )

@@ -46,6 +46,18 @@ class TraceStats:
     expected_cached: int = 0
     with_usage: int = 0
     mismatches: int = 0
+    #: Requests with an earlier related request and reported usage: where the cache model can be wrong.
+    follow_ups: int = 0
+    follow_up_mismatches: int = 0
+    #: Of the mismatches: the provider reported more cached tokens than the model expects, or fewer.
+    cached_more: int = 0
+    cached_less: int = 0
+    #: Cache writes the provider reported (Anthropic `cache_creation_input_tokens`), and how many of
+    #: them a later related request read: the rest paid the write premium for nothing.
+    #: Follow-ups whose reported hit reaches past the previous input into its reply (agreement).
+    output_reuse: int = 0
+    write_tokens: int = 0
+    write_tokens_read: int = 0
     tokens_lost: int = 0
     money_lost: dict[str, float] = field(default_factory=dict)
     causes: Counter[str] = field(default_factory=Counter)

@@ -36,6 +36,8 @@ class Snapshot:
     time: float | None = None
     params: tuple[tuple[str, str], ...] = ()
     conversation: str = ""  # the id reports use: the first key of the conversation, kept as it changes
+    written: int = 0  # cache-write tokens the provider reported for this request
+    output_tokens: int = 0  # tokens the model generated in reply (0 when the log does not say)
 
     def chars_before(self, item: int) -> int:
         return sum(len(it.text) for it in self.items[:item])
@@ -64,6 +66,8 @@ def snapshot(request: LoggedRequest, shared_chars: int) -> Snapshot:
         shared_chars=shared_chars,
         time=request.time,
         params=request.params,
+        written=request.usage.write_tokens or 0,
+        output_tokens=request.usage.output_tokens or 0,
     )
 
 
@@ -80,13 +84,13 @@ def expired(profile: ProviderProfile, prev: Snapshot, new: Snapshot) -> bool:
 
 def apply_rule(profile: ProviderProfile, model: str, shared: int, total: int) -> int:
     """Tokens a cache could serve for `shared` reusable tokens, ignoring breakpoint placement."""
-    if profile.name == "vllm":
+    if profile.rules == "vllm":
         block = max(1, profile.block_tokens)
         return (max(0, min(shared, total - 1)) // block) * block
     minimum = profile.minimum_for(model)
     if shared < minimum:
         return 0
-    return floor_hit(shared, minimum, profile.block_tokens) if profile.name == "openai" else shared
+    return floor_hit(shared, minimum, profile.block_tokens)
 
 
 def deepseek_hit(profile: ProviderProfile, model: str, unit: int) -> int:
@@ -110,14 +114,14 @@ def expected_hit(
         shared = min(prev.prompt_tokens, new.prompt_tokens)
     else:
         shared = min(new.tokens(shared_chars), new.prompt_tokens)
-    if profile.name == "deepseek":
+    if profile.rules == "deepseek":
         if divergence_item is not None:
             # Two requests that diverge persist their common prefix as a unit; a later request that
             # contains that unit hits it (DeepSeek's worked example 2: A+B, A+C miss, A+D hits A).
             persisted = prev.shared_chars
             shared = new.tokens(persisted) if persisted and shared_chars >= persisted else 0
         return deepseek_hit(profile, new.model, min(shared, new.prompt_tokens))
-    if profile.name == "anthropic":
+    if profile.rules == "anthropic":
         return _anthropic(profile, prev, new, divergence_item)
     return apply_rule(profile, new.model, shared, new.prompt_tokens)
 

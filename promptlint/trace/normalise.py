@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import datetime
 import json
+import urllib.parse
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -43,6 +44,8 @@ class Usage:
     prompt_tokens: int | None = None
     cached_tokens: int | None = None
     write_tokens: int | None = None
+    #: Tokens the model generated (with reasoning): what a provider that caches its own output can add.
+    output_tokens: int | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -62,6 +65,11 @@ class LoggedRequest:
     time: float | None = None
     #: Request parameters that change what is cached or how it is looked up, as `name=value` pairs.
     params: tuple[tuple[str, str], ...] = ()
+    #: The API host the request went to, when the log says (`url`, `host`, `base_url` fields).
+    host: str | None = None
+    #: The `type` of each tool that is not a plain function (`web_search_20250305`, `mcp`, Gemini's
+    #: `googleSearch`): the provider may run it itself and bill its results as input.
+    tool_types: tuple[str, ...] = ()
 
     @property
     def total_chars(self) -> int:
@@ -83,10 +91,10 @@ def parse_line(line: int, obj: Any, provider_hint: str | None = None) -> LoggedR
     response = obj.get("response") if "request" in obj else None
     if not isinstance(request, Mapping):
         raise MalformedRecord("`request` is not an object")
-    if not any(k in request for k in ("messages", "input", "instructions", "system")):
-        raise MalformedRecord("no `messages`, `input`, `instructions` or `system` in the request")
+    if not any(k in request for k in ("messages", "input", "instructions", "system", "contents")):
+        raise MalformedRecord("no `messages`, `input`, `instructions`, `system` or `contents` in the request")
     usage_obj = _usage_object(response, obj)
-    model = str(request.get("model") or (response or {}).get("model") or "")
+    model = _model(obj, request, response)
     provider = provider_hint or _provider(obj, request, usage_obj, model)
     explicit = _explicit_id(obj, request)
     return LoggedRequest(
@@ -100,12 +108,56 @@ def parse_line(line: int, obj: Any, provider_hint: str | None = None) -> LoggedR
         automatic_breakpoint=isinstance(request.get("cache_control"), Mapping),
         time=_time(obj, response),
         params=_params(request),
+        host=_host(obj),
+        tool_types=_tool_types(request),
     )
+
+
+def _tool_types(request: Mapping[str, Any]) -> tuple[str, ...]:
+    found: list[str] = []
+    tools = request.get("tools")
+    for tool in tools if isinstance(tools, list) else ():
+        if not isinstance(tool, Mapping):
+            continue
+        kind = tool.get("type")
+        if isinstance(kind, str) and kind not in ("function", "custom"):
+            found.append(kind)
+        elif (
+            kind is None
+        ):  # Gemini: {"googleSearch": {}}, {"codeExecution": {}}, {"functionDeclarations": [...]}
+            found.extend(k for k in tool if k not in ("functionDeclarations", "function_declarations"))
+    if request.get("mcp_servers"):
+        found.append("mcp")
+    return tuple(found)
+
+
+_HOST_FIELDS = ("url", "host", "base_url", "api_base", "endpoint")
+
+
+def _host(obj: Mapping[str, Any]) -> str | None:
+    """The API host of the request: a wrapper field holding a URL or a bare host name."""
+    for key in _HOST_FIELDS:
+        value = obj.get(key)
+        if isinstance(value, str) and value:
+            parsed = urllib.parse.urlsplit(value if "//" in value else "//" + value)
+            if parsed.hostname:
+                return parsed.hostname
+    return None
 
 
 # Parameters whose change makes the next request miss although the prompt text is the same: the tool
 # choice and thinking settings are part of Anthropic's cached prefix, OpenAI routes by prompt_cache_key.
-CACHE_PARAMETERS = ("tool_choice", "thinking", "reasoning_effort", "effort", "reasoning", "prompt_cache_key")
+CACHE_PARAMETERS = (
+    "tool_choice",
+    "thinking",
+    "reasoning_effort",
+    "effort",
+    "reasoning",
+    "prompt_cache_key",
+    "cachedContent",  # Gemini explicit cache: another cached content is another prefix
+    "cached_content",
+    "toolConfig",
+)
 
 
 def _params(request: Mapping[str, Any]) -> tuple[tuple[str, str], ...]:
@@ -153,8 +205,24 @@ def _as_epoch(value: Any) -> float | None:
     return None
 
 
+def _model(obj: Mapping[str, Any], request: Mapping[str, Any], response: Any) -> str:
+    """The model: the request's, the response's (`modelVersion` for Gemini), or a Gemini URL's
+    `models/NAME:generateContent` path."""
+    reply = response if isinstance(response, Mapping) else {}
+    for value in (request.get("model"), obj.get("model"), reply.get("model"), reply.get("modelVersion")):
+        if isinstance(value, str) and value:
+            return value.removeprefix("models/")
+    for key in _HOST_FIELDS:
+        url = obj.get(key)
+        if isinstance(url, str) and "/models/" in url:
+            return url.split("/models/", 1)[1].split(":", 1)[0].split("?", 1)[0]
+    return ""
+
+
 def request_items(request: Mapping[str, Any]) -> list[Item]:
     """The prefix items of a request body, in the order the provider caches them."""
+    if "contents" in request and "messages" not in request:
+        return _gemini_items(request)
     items: list[Item] = []
     tools = request.get("tools")
     if tools:
@@ -182,6 +250,45 @@ def request_items(request: Mapping[str, Any]) -> list[Item]:
         for m, message in enumerate(messages):
             items.extend(_message_items(m, message))
     return items
+
+
+def _gemini_items(request: Mapping[str, Any]) -> list[Item]:
+    """A Gemini `generateContent` body: tools, system instruction, then `contents` turns of `parts`
+    (camelCase as the REST API spells it, snake_case as the Python SDK logs it)."""
+    items: list[Item] = []
+    tools = request.get("tools")
+    if tools:
+        items.append(Item("tools", "tools", _dump(tools)))
+    config = request.get("generationConfig") or request.get("generation_config")
+    if isinstance(config, Mapping):
+        schema = config.get("responseSchema") or config.get("response_schema")
+        if schema:
+            items.append(Item("schema", "schema", _dump(schema)))
+    system = request.get("systemInstruction") or request.get("system_instruction")
+    if isinstance(system, str):
+        items.append(Item("system", "system", system))
+    elif isinstance(system, Mapping):
+        for b, part in enumerate(system.get("parts") or ()):
+            items.append(_part_item("system", "system", None, b, part))
+    contents = request.get("contents")
+    if isinstance(contents, str):
+        contents = [{"role": "user", "parts": [{"text": contents}]}]
+    for m, turn in enumerate(contents if isinstance(contents, list) else ()):
+        if not isinstance(turn, Mapping):
+            items.append(Item("messages", "?", _dump(turn), index=m, block=0))
+            continue
+        role = {"model": "assistant"}.get(str(turn.get("role") or "user"), str(turn.get("role") or "user"))
+        parts = turn.get("parts") or ()
+        items.extend(_part_item("messages", role, m, b, part) for b, part in enumerate(parts))
+        if not parts:
+            items.append(Item("messages", role, "", index=m, block=0))
+    return items
+
+
+def _part_item(section: str, role: str, index: int | None, b: int, part: Any) -> Item:
+    if isinstance(part, Mapping) and isinstance(part.get("text"), str) and len(part) == 1:
+        return Item(section, role, part["text"], index=index, block=b)
+    return Item(section, role, part if isinstance(part, str) else _dump(part), index=index, block=b)
 
 
 def _message_items(index: int, message: Any) -> list[Item]:
@@ -225,6 +332,19 @@ def _usage_object(response: Any, obj: Mapping[str, Any]) -> Mapping[str, Any]:
 
 
 def _usage(u: Mapping[str, Any]) -> Usage:
+    found = _input_usage(u)
+    out = _int(u.get("completion_tokens"))
+    if out is None:
+        out = _int(u.get("output_tokens"))
+    if out is None:
+        parts = [_int(u.get(k)) for k in ("candidatesTokenCount", "candidates_token_count")]
+        thoughts = [_int(u.get(k)) for k in ("thoughtsTokenCount", "thoughts_token_count")]
+        if any(p is not None for p in parts):
+            out = sum(p or 0 for p in parts + thoughts)
+    return found if out is None else Usage(found.prompt_tokens, found.cached_tokens, found.write_tokens, out)
+
+
+def _input_usage(u: Mapping[str, Any]) -> Usage:
     if "prompt_cache_hit_tokens" in u:  # DeepSeek
         hit = _int(u.get("prompt_cache_hit_tokens")) or 0
         miss = _int(u.get("prompt_cache_miss_tokens"))
@@ -261,6 +381,7 @@ def _provider(
         return "anthropic"
     if (
         model.startswith("gemini")
+        or "contents" in request
         or "cached_content_token_count" in usage
         or "cachedContentTokenCount" in usage
     ):

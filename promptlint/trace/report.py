@@ -36,6 +36,16 @@ def summary(stats: TraceStats) -> dict[str, object]:
         "expected_cached_tokens": stats.expected_cached,
         "requests_with_usage": stats.with_usage,
         "expected_vs_reported_mismatches": stats.mismatches,
+        "follow_up_requests_with_usage": stats.follow_ups,
+        "follow_up_mismatches": stats.follow_up_mismatches,
+        "follow_up_agreement": round(1 - stats.follow_up_mismatches / stats.follow_ups, 6)
+        if stats.follow_ups
+        else None,
+        "provider_cached_more_than_expected": stats.cached_more,
+        "provider_cached_less_than_expected": stats.cached_less,
+        "output_reuse": stats.output_reuse,
+        "cache_write_tokens": stats.write_tokens,
+        "cache_write_tokens_never_read": max(0, stats.write_tokens - stats.write_tokens_read),
         "reported_hit_ratio": round(ratio, 6),
         "tokens_lost": stats.tokens_lost,
         "money_lost": {k: round(v, 9) for k, v in sorted(stats.money_lost.items())},
@@ -99,9 +109,24 @@ class TextWriter:
             f"{data['cold_requests']} with no earlier related request), {data['misses']} misses explained\n"
             f"cached tokens: reported {stats.reported_cached:,} of {stats.prompt_tokens:,} prompt tokens "
             f"({data['reported_hit_ratio']:.1%}); expected by the cache model {stats.expected_cached:,}; "
-            f"{stats.mismatches} requests differ from the model\n"
+            f"{stats.mismatches} requests differ from the model "
+            f"(provider cached more: {stats.cached_more}, less: {stats.cached_less}); "
+            f"follow-ups agreeing: {_agreement(stats)}\n"
             f"lost: {stats.tokens_lost:,} tokens, {money}\ncauses: {causes}\n"
+            + (
+                f"cache writes: {stats.write_tokens:,} tokens, "
+                f"{max(0, stats.write_tokens - stats.write_tokens_read):,} never read by a later request\n"
+                if stats.write_tokens
+                else ""
+            )
         )
+
+
+def _agreement(stats: TraceStats) -> str:
+    if not stats.follow_ups:
+        return "n/a"
+    agree = stats.follow_ups - stats.follow_up_mismatches
+    return f"{agree} of {stats.follow_ups} ({agree / stats.follow_ups:.1%})"
 
 
 def _where(event: MissEvent) -> str:

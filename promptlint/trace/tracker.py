@@ -18,11 +18,19 @@ from collections.abc import Mapping
 from dataclasses import replace
 from typing import TYPE_CHECKING
 
-from promptlint.providers import ProviderProfile, profile_for
-from promptlint.trace.classify import classify_break, slid
+from promptlint.providers import ProviderProfile, route
+from promptlint.trace.classify import breakpoint_cause, classify_break, slid
 from promptlint.trace.diverge import Divergence, first_divergence
 from promptlint.trace.events import MissEvent, TraceStats
-from promptlint.trace.expect import Snapshot, apply_rule, changed_params, expected_hit, expired, snapshot
+from promptlint.trace.expect import (
+    DEFAULT_CHARS_PER_TOKEN,
+    Snapshot,
+    apply_rule,
+    changed_params,
+    expected_hit,
+    expired,
+    snapshot,
+)
 from promptlint.trace.normalise import Item, LoggedRequest
 
 if TYPE_CHECKING:
@@ -71,11 +79,17 @@ class Tracker:
         # the most similar of them (the same application), never merely with the last one.
         self._model: OrderedDict[str, tuple[Snapshot, ...]] = OrderedDict()
         self._model_cap = max(64, max_conversations // 64)
+        # Lines whose cache write a later request already read (each write counts as read once).
+        self._writes_read: OrderedDict[int, None] = OrderedDict()
 
     def feed(self, request: LoggedRequest) -> MissEvent | None:
         stats = self.stats
         stats.requests += 1
-        profile = profile_for(self.profiles, request.provider)
+        profile, model = route(self.profiles, request.provider, request.model, request.host)
+        if (profile.name, model) != (request.provider, request.model):
+            request = replace(request, provider=profile.name, model=model)
+        if profile.runs_tools(request.tool_types):
+            request = _without_server_tool_tokens(request)
         first = request.first_user_item()
         first_text = request.items[first].text if first < len(request.items) else ""
         system = "\x1e".join(it.text for it in request.items[:first])
@@ -85,11 +99,14 @@ class Tracker:
         prev, same_conv = self._related(conv_key, fu_key, model_key, first_text, request)
         event: MissEvent | None = None
         expected = 0
+        reuse_ceiling = 0  # a pure extension may hit the previous input plus its reply
         if prev is None:
             stats.cold += 1
             new = snapshot(request, 0)
         else:
             div = first_divergence(prev.items, request.items)
+            if div is None:
+                reuse_ceiling = prev.prompt_tokens + prev.output_tokens
             shared_chars = _shared_chars(prev, div)
             new = snapshot(request, shared_chars)
             if same_conv and not request.explicit_id and prev.conversation:
@@ -102,7 +119,8 @@ class Tracker:
             )
         if not new.conversation:
             new = replace(new, conversation=conv_key)
-        self._count_usage(request, expected)
+        self._count_usage(request, expected, follow_up=prev is not None, reuse_ceiling=reuse_ceiling)
+        self._count_writes(request, prev)
         self._conv.put(conv_key, new)
         if first_text:
             self._first_user.put(fu_key, new)
@@ -136,7 +154,21 @@ class Tracker:
                 return prev, False
         return None, False
 
-    def _count_usage(self, request: LoggedRequest, expected: int) -> None:
+    def _count_writes(self, request: LoggedRequest, prev: Snapshot | None) -> None:
+        stats = self.stats
+        stats.write_tokens += request.usage.write_tokens or 0
+        if prev is None or not prev.written or not request.usage.cached_tokens:
+            return
+        if prev.line in self._writes_read:
+            return
+        stats.write_tokens_read += min(prev.written, request.usage.cached_tokens)
+        self._writes_read[prev.line] = None
+        if len(self._writes_read) > self._model_cap:
+            self._writes_read.popitem(last=False)
+
+    def _count_usage(
+        self, request: LoggedRequest, expected: int, *, follow_up: bool, reuse_ceiling: int = 0
+    ) -> None:
         stats = self.stats
         usage = request.usage
         if usage.prompt_tokens is not None:
@@ -146,8 +178,20 @@ class Tracker:
         stats.with_usage += 1
         stats.reported_cached += usage.cached_tokens
         stats.expected_cached += expected
-        if abs(expected - usage.cached_tokens) > max(self.tolerance, 0.05 * (usage.prompt_tokens or 0)):
+        stats.follow_ups += follow_up
+        slack = max(self.tolerance, 0.05 * (usage.prompt_tokens or 0))
+        if expected < usage.cached_tokens <= reuse_ceiling + slack:
+            # Output reuse: the provider cached past the previous input, into the reply this request
+            # replays (reasoning models on the Responses API, engines caching generated tokens).
+            stats.output_reuse += 1
+            return
+        if abs(expected - usage.cached_tokens) > slack:
             stats.mismatches += 1
+            stats.follow_up_mismatches += follow_up
+            if usage.cached_tokens > expected:
+                stats.cached_more += 1
+            else:
+                stats.cached_less += 1
 
     def _explain(
         self,
@@ -189,7 +233,7 @@ class Tracker:
         elif (
             new.prompt_tokens < minimum
             and potential_raw > 0
-            and profile.name != "vllm"
+            and profile.rules != "vllm"
             and not reported  # the provider reported a hit: its minimum was evidently met
         ):
             cause, lost = "below-minimum", min(potential_raw, new.prompt_tokens)
@@ -197,10 +241,13 @@ class Tracker:
             cause = "params-changed"  # same prompt text, another tool_choice / thinking / cache key
         elif broke and div is not None:
             cause = classify_break(prev, new, div)
-        elif profile.name == "anthropic" and got + self.tolerance < potential:
-            cause = "breakpoint"
+        elif profile.rules == "anthropic" and got + self.tolerance < potential:
+            limit = len(prev.items) if div is None else div.item
+            cause = breakpoint_cause(profile, prev, new, limit)
         elif reported is not None and reported + self.tolerance < expected:
-            cause, lost = None, expected - reported
+            # Nothing changed before the reusable prefix's end: a later divergence is not the reason,
+            # so it is not shown as where the miss happened.
+            cause, lost, div = None, expected - reported, None
         else:
             return None
         if cause is not None and cause != "below-minimum" and lost <= 0:
@@ -322,6 +369,16 @@ class Tracker:
         start = max(0, offset - 30)
         end = min(len(text), offset + 50)
         return ("…" if start else "") + text[start:end] + ("…" if end < len(text) else "")
+
+
+def _without_server_tool_tokens(request: LoggedRequest) -> LoggedRequest:
+    """A request whose provider ran tools itself: the reported input counts the tools' results and
+    every internal turn, which the body does not hold. Prefix arithmetic then uses the body's own
+    size (4 characters a token), and a reported hit is capped to it."""
+    usage = request.usage
+    body = int(request.total_chars / DEFAULT_CHARS_PER_TOKEN)
+    cached = None if usage.cached_tokens is None else min(usage.cached_tokens, body)
+    return replace(request, usage=replace(usage, prompt_tokens=None, cached_tokens=cached))
 
 
 def _shared_chars(prev: Snapshot, div: Divergence | None) -> int:

@@ -13,6 +13,7 @@ from click.testing import CliRunner
 from promptlint.providers import build_profiles, default_profile_data
 from promptlint.trace.command import run_trace, trace
 from promptlint.trace.diverge import content_cause, is_sliding_window
+from promptlint.trace.lint_link import ByCause
 from promptlint.trace.normalise import parse_line
 from promptlint.trace.report import JsonWriter
 from promptlint.trace.tracker import Tracker
@@ -61,7 +62,13 @@ def test_responses_api_request_id() -> None:
 
 def test_anthropic_breakpoint_model_change_and_minimum() -> None:
     data = run_json("anthropic_messages.jsonl")
-    assert misses(data) == [(2, "breakpoint"), (3, "breakpoint"), (4, "model-changed"), (6, "below-minimum")]
+    # the only marker is on the varying user message: each request writes an entry nobody reads
+    assert misses(data) == [
+        (2, "breakpoint-too-late"),
+        (3, "breakpoint-too-late"),
+        (4, "model-changed"),
+        (6, "below-minimum"),
+    ]
     model_event = data["events"][2]
     assert (model_event["was"], model_event["now"]) == (
         "claude-sonnet-4-5-20250929",
@@ -187,7 +194,8 @@ def test_lru_caps_tracked_conversations() -> None:
 
 def test_source_findings_attached(monkeypatch: pytest.MonkeyPatch) -> None:
     finding = {"code": "PC101", "location": "app.py:3:5", "message": "Clock value in system prompt"}
-    monkeypatch.setattr("promptlint.trace.command.findings_by_cause", lambda _d: {"timestamp": (finding,)})
+    links = ByCause({"timestamp": (finding,)})
+    monkeypatch.setattr("promptlint.trace.command.prompt_links", lambda _d: links)
     result = CliRunner().invoke(
         trace,
         [str(FIXTURES / "openai_chat_timestamp.jsonl"), "--source", str(FIXTURES), "--output-format", "json"],
