@@ -114,6 +114,11 @@ def default_profile_data() -> dict[str, Any]:
     return tomllib.loads(text)
 
 
+def profile_names() -> tuple[str, ...]:
+    """The shipped profiles, in the table's order (the choices of `--provider`)."""
+    return tuple(default_profile_data())
+
+
 def build_profiles(data: Mapping[str, Any]) -> dict[str, ProviderProfile]:
     """Turn a (possibly config-merged) profile table into `ProviderProfile`s."""
     out: dict[str, ProviderProfile] = {}

@@ -8,7 +8,7 @@ from typing import Any
 
 from promptlint.errors import ConfigError
 from promptlint.ir import VolatileKind
-from promptlint.providers import build_profiles, default_profile_data, merge_overrides
+from promptlint.providers import build_profiles, default_profile_data, merge_overrides, profile_names
 
 PROVIDERS = ("openai", "deepseek", "anthropic", "gemini", "vllm")
 
@@ -165,11 +165,10 @@ def _providers(key: str, value: Any, where: str) -> tuple[tuple[str, tuple[tuple
             f"{where}: `{key}` must be a table of provider tables",
             hint=f"e.g. [tool.promptlint.{key}.anthropic] minimum-tokens = 2048",
         )
+    known = profile_names()
     for name in value:
-        if name not in PROVIDERS:
-            raise ConfigError(
-                f"{where}: unknown provider `{key}.{name}`", hint=_did_you_mean(name, PROVIDERS)
-            )
+        if name not in known:
+            raise ConfigError(f"{where}: unknown provider `{key}.{name}`", hint=_did_you_mean(name, known))
     defaults = default_profile_data()
     for name, table in value.items():
         _check_shape(table, defaults.get(name, {}), f"{key}.{name}", where, open_keys=False)

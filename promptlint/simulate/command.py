@@ -15,7 +15,7 @@ from typing import Any
 import click
 
 from promptlint.ir import Prompt
-from promptlint.providers import build_profiles, default_profile_data, profile_for
+from promptlint.providers import build_profiles, default_profile_data, profile_for, profile_names
 from promptlint.simulate.base import RejectedRequest
 from promptlint.simulate.factory import ModelOptions
 from promptlint.simulate.report import render_html, render_json, render_table
@@ -23,7 +23,7 @@ from promptlint.simulate.run import Comparison, Rejected, compare
 from promptlint.simulate.synth import SynthOptions
 from promptlint.tokens import load_encoding
 
-_PROVIDERS = ("openai", "deepseek", "anthropic", "gemini", "vllm")
+_PROVIDERS = profile_names()
 
 
 def run_simulation(
