@@ -8,7 +8,7 @@ the number of files; source text is kept only for files that have diagnostics (f
 from __future__ import annotations
 
 import os
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field, replace
 
@@ -378,12 +378,20 @@ def _attach_related_sources(run: RunResult) -> None:
                     run.sources[loc.path] = source
 
 
-def extract_prompts(paths: list[str], config: str | None = None) -> list[tuple[SourceFile, Prompt]]:
-    """Every prompt the frontends find under `paths` (for `simulate`), in file order."""
+def extract_prompts(
+    paths: list[str], config: str | None = None, only: Collection[str] | None = None
+) -> list[tuple[SourceFile, Prompt]]:
+    """Every prompt the frontends find under `paths` (for `simulate`, `trace --source`), in file order.
+
+    With `only` (absolute paths), just those files are parsed; the project roots stay those of `paths`,
+    so a prompt reads imported constants as it does in a lint of `paths`.
+    """
     resolver = ConfigResolver(config)
     state = new_state(tuple(os.path.abspath(p) for p in paths if os.path.isdir(p)))
     out: list[tuple[SourceFile, Prompt]] = []
     for task in collect_tasks(paths, resolver, Selection()):
+        if only is not None and os.path.abspath(task.path) not in only:
+            continue
         source = read_source(task.path, task.kind)
         if isinstance(source, Diagnostic):
             continue

@@ -11,7 +11,7 @@ import click
 from promptlint.errors import PromptlintError
 from promptlint.providers import build_profiles, default_profile_data
 from promptlint.trace.diverge import CAUSES
-from promptlint.trace.lint_link import ByCause, findings_by_cause
+from promptlint.trace.lint_link import prompt_links
 from promptlint.trace.reader import MalformedLine, read_log
 from promptlint.trace.report import JsonWriter, TextWriter, TraceWriter
 from promptlint.trace.tracker import Tracker
@@ -71,7 +71,7 @@ def trace(
     """Explain each cache miss in LOG (JSONL of request/response pairs or request bodies)."""
     wanted = _fail_causes(fail_on)
     try:
-        findings = ByCause(findings_by_cause(source)) if source else None
+        findings = prompt_links(source) if source else None
     except PromptlintError as exc:
         raise click.UsageError(exc.message) from None
     tracker = Tracker(

@@ -17,7 +17,7 @@ APP = """import datetime
 from openai import OpenAI
 
 client = OpenAI()
-POLICY = "Rule: answer politely, cite the order number, never promise refunds over the limit.\\n" * 120
+POLICY = "cite the order number, never promise refunds above the documented limit, and escalate\\n" * 120
 
 
 def answer(question: str) -> str:
