@@ -61,3 +61,7 @@ class TraceStats:
     tokens_lost: int = 0
     money_lost: dict[str, float] = field(default_factory=dict)
     causes: Counter[str] = field(default_factory=Counter)
+    #: Loss per cause and per conversation in uncached-input-token equivalents (tokens lost times the
+    #: discount a hit would have given), comparable across providers and currencies; for the ranking.
+    loss_by_cause: dict[str, float] = field(default_factory=dict)
+    loss_by_conversation: dict[str, float] = field(default_factory=dict)

@@ -7,7 +7,7 @@ JSON shape: `{"events": [{"kind": "miss", ...} | {"kind": "malformed", "line", "
 from __future__ import annotations
 
 import json
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import asdict
 from typing import Protocol
 
@@ -50,7 +50,25 @@ def summary(stats: TraceStats) -> dict[str, object]:
         "tokens_lost": stats.tokens_lost,
         "money_lost": {k: round(v, 9) for k, v in sorted(stats.money_lost.items())},
         "causes": dict(sorted(stats.causes.items())),
+        "ranked": {
+            "causes": [
+                {"cause": cause, "misses": stats.causes[cause], "input_token_equivalents": round(loss)}
+                for cause, loss in _ranked(stats.loss_by_cause)
+            ],
+            "conversations": [
+                {"conversation": conv, "input_token_equivalents": round(loss)}
+                for conv, loss in _ranked(stats.loss_by_conversation)[:TOP_CONVERSATIONS]
+            ],
+        },
     }
+
+
+TOP_CONVERSATIONS = 10
+
+
+def _ranked(losses: Mapping[str, float]) -> list[tuple[str, float]]:
+    """Largest loss first; ties by name, so the order is deterministic."""
+    return sorted(losses.items(), key=lambda kv: (-kv[1], kv[0]))
 
 
 class JsonWriter:
@@ -113,6 +131,7 @@ class TextWriter:
             f"(provider cached more: {stats.cached_more}, less: {stats.cached_less}); "
             f"follow-ups agreeing: {_agreement(stats)}\n"
             f"lost: {stats.tokens_lost:,} tokens, {money}\ncauses: {causes}\n"
+            + _ranking(stats)
             + (
                 f"cache writes: {stats.write_tokens:,} tokens, "
                 f"{max(0, stats.write_tokens - stats.write_tokens_read):,} never read by a later request\n"
@@ -120,6 +139,15 @@ class TextWriter:
                 else ""
             )
         )
+
+
+def _ranking(stats: TraceStats) -> str:
+    """The causes and the conversations that cost most, in uncached-input-token equivalents."""
+    if not stats.loss_by_cause:
+        return ""
+    causes = ", ".join(f"{cause} {loss:,.0f}" for cause, loss in _ranked(stats.loss_by_cause))
+    convs = ", ".join(f"{conv} {loss:,.0f}" for conv, loss in _ranked(stats.loss_by_conversation)[:3])
+    return f"costliest causes (input-token equivalents): {causes}\ncostliest conversations: {convs}\n"
 
 
 def _agreement(stats: TraceStats) -> str:

@@ -133,6 +133,14 @@ class Tracker:
             stats.tokens_lost += event.tokens_lost
             stats.money_lost[event.currency] = stats.money_lost.get(event.currency, 0.0) + event.money_lost
             stats.causes[event.cause or "unexplained"] += 1
+            saved = 1.0 - profile.price_for(request.model).relative_hit
+            cause = event.cause or "unexplained"
+            stats.loss_by_cause[cause] = stats.loss_by_cause.get(cause, 0.0) + event.tokens_lost * saved
+            by_conv = stats.loss_by_conversation
+            by_conv[event.conversation] = by_conv.get(event.conversation, 0.0) + event.tokens_lost * saved
+            if len(by_conv) > 2 * self._conv.cap:  # bounded: keep the largest
+                kept = sorted(by_conv.items(), key=lambda kv: (-kv[1], kv[0]))[: self._conv.cap]
+                stats.loss_by_conversation = dict(kept)
         return event
 
     def _related(

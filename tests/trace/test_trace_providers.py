@@ -232,3 +232,23 @@ def test_an_unexplained_miss_names_no_place(tmp_path: Path) -> None:
     assert "(no prefix change)" in text.splitlines()[0] and "char" not in text.splitlines()[0]
     assert data["summary"]["follow_up_agreement"] == 0.0
     assert data["summary"]["provider_cached_less_than_expected"] == 1
+
+
+def test_the_summary_ranks_causes_and_conversations_by_loss(tmp_path: Path) -> None:
+    clock = [{"role": "system", "content": "Now 10:00. " + POLICY}, {"role": "user", "content": "hi"}]
+    later = [{"role": "system", "content": "Now 10:01. " + POLICY}, {"role": "user", "content": "hi"}]
+    small = [{"role": "system", "content": POLICY[:4400]}, {"role": "user", "content": "x"}]
+    small_edit = [{"role": "system", "content": "Note. " + POLICY[:4400]}, {"role": "user", "content": "x"}]
+    rows = [
+        chat("gpt-4o", clock, 2600, 0, conversation_id="big"),
+        chat("gpt-4o", later, 2600, 0, conversation_id="big"),
+        chat("gpt-4o", small, 1100, 0, conversation_id="small"),
+        chat("gpt-4o", small_edit, 1100, 0, conversation_id="small"),
+    ]
+    ranked = run(tmp_path, rows)["summary"]["ranked"]
+    assert [c["cause"] for c in ranked["causes"]] == ["timestamp", "system-changed"]
+    assert [c["conversation"] for c in ranked["conversations"]] == [
+        "conversation_id=big",
+        "conversation_id=small",
+    ]
+    assert ranked["causes"][0]["input_token_equivalents"] > ranked["causes"][1]["input_token_equivalents"] > 0
