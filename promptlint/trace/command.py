@@ -9,14 +9,14 @@ from typing import IO
 import click
 
 from promptlint.errors import PromptlintError
-from promptlint.providers import build_profiles, default_profile_data
+from promptlint.providers import build_profiles, default_profile_data, profile_names
 from promptlint.trace.diverge import CAUSES
 from promptlint.trace.lint_link import prompt_links
 from promptlint.trace.reader import MalformedLine, read_log
 from promptlint.trace.report import JsonWriter, TextWriter, TraceWriter
 from promptlint.trace.tracker import Tracker
 
-_PROVIDERS = ("openai", "deepseek", "anthropic", "gemini", "vllm")
+_PROVIDERS = profile_names()
 
 
 def run_trace(
@@ -111,4 +111,7 @@ def _fail_causes(value: str | None) -> frozenset[str] | None:
 
 
 def _matches(cause: str | None, wanted: frozenset[str]) -> bool:
-    return "any" in wanted or (cause is None and "unexplained" in wanted) or cause in wanted
+    """`breakpoint` also names its Anthropic cases (`no-breakpoint`, `breakpoint-moved`, ...)."""
+    if "any" in wanted or (cause is None and "unexplained" in wanted) or cause in wanted:
+        return True
+    return cause is not None and "breakpoint" in wanted and "breakpoint" in cause

@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import Protocol
 
 from promptlint.diagnostics import Diagnostic, Location, Span
-from promptlint.engine.runner import extract_prompts, lint_paths
+from promptlint.engine.runner import Selection, extract_prompts, lint_paths
 from promptlint.ir import Part, Prompt, Role, Text
 from promptlint.source import LineIndex, SourceFile
 from promptlint.trace.normalise import Item
@@ -144,9 +144,11 @@ def prompt_links(source_dir: str) -> PromptLinks:
     Raises:
         PromptlintError: the tree's config is invalid.
     """
-    result = lint_paths([source_dir])
-    root = os.path.realpath(source_dir)
     codes = {code for group in CAUSE_CODES.values() for code in group}
+    # The rules that explain a cause run even when they are preview rules (off by default): an
+    # observed miss of that cause is the evidence a preview finding lacks on its own.
+    result = lint_paths([source_dir], selection=Selection(extend_select=tuple(sorted(codes))))
+    root = os.path.realpath(source_dir)
     wanted = [d for d in sorted(result.diagnostics, key=Diagnostic.sort_key) if d.code in codes]
     files = {_key(loc.path) for d in wanted for loc in _locations(d) if _inside(loc.path, root)}
     prompts = PromptIndex(extract_prompts([source_dir], only=files) if files else [])

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -125,6 +127,35 @@ def test_only_the_support_bots_clock_is_linked(tmp_path: Path, tree: Path) -> No
     assert found[0]["location"].endswith(":19:26") and found[1]["location"].endswith(":10:39")
     assert found[0]["shared_chars"] > found[1]["shared_chars"] >= 24
     assert found[0]["prompt"].endswith("bot.py:20:12")
+
+
+def test_the_installed_command_links_preview_rules_too(tmp_path: Path, tree: Path) -> None:
+    # PC101 is a preview rule (off by default); the test suite turns every rule on, so this runs the
+    # installed command, where the default selection applies: the cause's rules must still be linked.
+    log = _log(
+        tmp_path,
+        (_support_system("2026-03-01 09:00:00.120311"), _support_system("2026-03-01 09:04:51.002417")),
+    )
+    done = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "promptlint",
+            "trace",
+            str(log),
+            "--source",
+            str(tree),
+            "--output-format",
+            "json",
+        ],
+        capture_output=True,
+        text=True,
+        check=False,
+        cwd=tmp_path,
+    )
+    assert done.returncode == 0, done.stderr
+    (event,) = json.loads(done.stdout)["events"]
+    assert [f["code"] for f in event["findings"]] == ["PC101", "PC101"]
 
 
 def test_an_unlinted_app_gets_no_findings(tmp_path: Path, tree: Path) -> None:
