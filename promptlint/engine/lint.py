@@ -242,8 +242,19 @@ def merge_project(diagnostics: list[Diagnostic]) -> list[Diagnostic]:
             key = (diag.code, norm(origin.path), origin.span.start, origin.span.end)
             if key in primary:
                 extra.setdefault(key, []).append(Location(diag.path, diag.span, "reaches a prompt here"))
+                held = primary[key]
+                if len(diag.chain) > len(held.chain):
+                    # The other file followed the value further (to the request that sends it): its
+                    # chain and wording are the better evidence for the culprit's own report.
+                    primary[key] = replace(
+                        held, chain=diag.chain, message=diag.message, cache_impact=diag.cache_impact
+                    )
                 continue
         out.append(diag)
+    out = [
+        primary.get((d.code, norm(d.path), d.span.start, d.span.end), d) if d.origin is not None else d
+        for d in out
+    ]
     if extra:
         out = [
             replace(d, related=d.related + tuple(extra[k]))

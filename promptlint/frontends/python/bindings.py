@@ -259,7 +259,7 @@ def apply_mutation(ev: Evaluator, value: Value, mutation: Binding, scope: Scope)
         return with_key(value, MapEntry(str(target.slice.value), added, span), span)
     items: list[Value] = list(value.items) if isinstance(value, Seq) else [value]
     if mutation.kind == "append":
-        items.append(_replayed_turn(ev, added, mutation, scope))
+        items.append(_replayed_turn(ev, added, mutation, scope, value))
     elif mutation.kind == "extend":
         items.extend(
             added.items
@@ -281,13 +281,22 @@ def apply_mutation(ev: Evaluator, value: Value, mutation: Binding, scope: Scope)
     return Seq(tuple(items), value.span if isinstance(value, Seq) else span, order)
 
 
-def _replayed_turn(ev: Evaluator, added: Value, mutation: Binding, scope: Scope) -> Value:
+def _replayed_turn(
+    ev: Evaluator, added: Value, mutation: Binding, scope: Scope, value_before: Value | None = None
+) -> Value:
     """`for turn in history: messages.append({"role": "user", "content": turn["user"]})`: a message
-    appended in a loop over a conversation is that conversation, replayed into the request."""
+    appended in a loop over a conversation is that conversation, replayed into the request. So is
+    an item of unknown shape made from the loop's item (`messages.append(to_message(turn))`) when
+    the list already holds a message (the system message the conversation follows)."""
     loop = mutation.condition if mutation.branch == "for" else None
-    if loop is None and mutation.branch == "if" and scope.func is not None:
-        loop = _enclosing_loop(mutation.stmt, scope.func)  # under an `if` inside the loop (the role test)
-    if loop is None or not _is_message(added):
+    if loop is None and mutation.branch and scope.func is not None:
+        # under an `if` (the role test) or a `try`/`else` inside the loop
+        loop = _enclosing_loop(mutation.stmt, scope.func)
+    if loop is None:
+        return added
+    if not _is_message(added) and not (
+        not isinstance(added, Str | Seq) and _holds_message(value_before) and _from_loop_item(mutation, scope)
+    ):
         return added
     source = ev.eval(loop, scope)
     if isinstance(source, Opaque) and source.iterable_of_messages:
@@ -299,8 +308,44 @@ def _replayed_turn(ev: Evaluator, added: Value, mutation: Binding, scope: Scope)
     return added
 
 
+def _holds_message(value: Value | None) -> bool:
+    return isinstance(value, Seq) and any(_is_message(item) for item in value.items)
+
+
+def _from_loop_item(mutation: Binding, scope: Scope) -> bool:
+    """Whether the appended expression is the loop's item, or a name the loop body binds from an
+    expression that reads it (`msg = convert(item)`; `append(msg)`)."""
+    if scope.func is None or mutation.value is None:
+        return False
+    loop = _enclosing_for(mutation.stmt, scope.func)
+    if loop is None:
+        return False
+    targets = {n.id for n in ast.walk(loop.target) if isinstance(n, ast.Name)}
+    if _reads(mutation.value, targets):
+        return True
+    if not isinstance(mutation.value, ast.Name):
+        return False
+    for node in ast.walk(loop):
+        if isinstance(node, ast.Assign) and any(
+            isinstance(t, ast.Name) and t.id == mutation.value.id for t in node.targets
+        ):
+            if _reads(node.value, targets):
+                return True
+    return False
+
+
+def _reads(node: ast.AST, names: set[str]) -> bool:
+    return any(isinstance(n, ast.Name) and n.id in names for n in ast.walk(node))
+
+
 def _enclosing_loop(stmt: ast.AST, func: FunctionNode) -> ast.expr | None:
     """The iterable of the innermost `for` loop of `func` around `stmt` (by position)."""
+    found = _enclosing_for(stmt, func)
+    return found.iter if found is not None else None
+
+
+def _enclosing_for(stmt: ast.AST, func: FunctionNode) -> ast.For | ast.AsyncFor | None:
+    """The innermost `for` loop of `func` around `stmt` (by position)."""
     line = getattr(stmt, "lineno", 0)
     best: ast.For | ast.AsyncFor | None = None
     for node in ast.walk(func):
@@ -308,7 +353,7 @@ def _enclosing_loop(stmt: ast.AST, func: FunctionNode) -> ast.expr | None:
             if node.body[0].lineno <= line <= (node.end_lineno or 0):
                 if best is None or node.lineno > best.lineno:
                     best = node
-    return best.iter if best is not None else None
+    return best
 
 
 def _names_conversation(node: ast.expr) -> bool:

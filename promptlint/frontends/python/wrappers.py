@@ -260,7 +260,10 @@ def callee_ref(ev: Evaluator, call: ast.Call, scope: Scope) -> Ref | None:
 
 def instance_class(ev: Evaluator, node: ast.expr, scope: Scope) -> Ref | None:
     """The project class of `x` or `self.x` when it is assigned `ProjectClass(...)` (in this
-    function, in `__init__` for `self.x`, or once at module level for a global `x`)."""
+    function, in `__init__` for `self.x`, or once at module level for a global `x`), or when it is
+    that call itself (`ProjectClass(user_id=uid).read()`)."""
+    if isinstance(node, ast.Call):
+        return _made_by_class(ev, node, scope)
     chain = dotted(node)
     if chain is None:
         return None

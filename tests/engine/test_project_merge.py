@@ -1,0 +1,72 @@
+"""Across files: the culprit's own report absorbs the reports of other files and keeps the longest
+evidence chain (the one that reaches the request), whatever the batch."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from promptlint.engine.runner import Selection, lint_paths
+
+CLOCK = """import time
+
+RULES = "Speak plainly, cite the catalogue, quote prices with tax, and ask before ordering. " * 20
+
+
+def stamp():
+    return time.strftime("%Y-%m-%d %H:%M:%S", time.localtime())
+
+
+class Instructions:
+    def __init__(self, user_id: str) -> None:
+        self.user_id = user_id
+
+    def read_instruction(self) -> str:
+        return f"Now={stamp()}\\n{RULES}"
+"""
+
+SENDER = """from openai import OpenAI
+
+from shop.instruction import Instructions
+
+client = OpenAI()
+
+
+def answer(uid: str, question: str):
+    system_prompt = Instructions(user_id=uid).read_instruction()
+    messages = [{"role": "system", "content": system_prompt}, {"role": "user", "content": question}]
+    return client.chat.completions.create(model="gpt-4o", messages=messages)
+"""
+
+
+@pytest.fixture
+def project(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    (tmp_path / "shop").mkdir()
+    (tmp_path / "shop" / "__init__.py").write_text("")
+    (tmp_path / "shop" / "instruction.py").write_text(CLOCK)
+    (tmp_path / "shop" / "sender.py").write_text(SENDER)
+    monkeypatch.chdir(tmp_path)
+    return tmp_path
+
+
+def _pc101(paths: list[str]) -> list[tuple[str, int, tuple[str, ...]]]:
+    run = lint_paths(paths, selection=Selection(select=("PC101",)))
+    return [
+        (Path(d.path).name, d.span.start, tuple(Path(step.path).name for step in d.chain))
+        for d in run.diagnostics
+        if d.code == "PC101"
+    ]
+
+
+def test_the_culprit_keeps_the_chain_that_reaches_the_request(project: Path) -> None:
+    (found,) = _pc101(["shop"])
+    name, _, chain = found
+    assert name == "instruction.py"
+    assert chain[0] == "instruction.py" and chain[-1] == "sender.py"  # the clock, ..., the request
+
+
+def test_the_sender_alone_reports_the_same_chain(project: Path) -> None:
+    (alone,) = _pc101(["shop/sender.py"])
+    (together,) = _pc101(["shop"])
+    assert alone[2] == together[2]
