@@ -73,6 +73,11 @@ class ProviderProfile:
     hosts: tuple[str, ...] = ()
     #: A router's model-name prefix -> the profile that serves it (OpenRouter `anthropic/` -> anthropic).
     model_routes: Mapping[str, str] = field(default_factory=lambda: MappingProxyType({}))
+    #: Model-name prefixes of this provider's models: how a request to an unknown host or provider
+    #: (a gateway, a cloud marketplace) finds the rules of the model's maker.
+    model_prefixes: tuple[str, ...] = ()
+    #: Model-name prefixes that have no automatic cache at all (Gemini before 2.5): nothing is expected.
+    uncached_models: tuple[str, ...] = ()
     #: Tool types the provider runs itself (prefixes): their results are billed as input tokens that
     #: the request body does not contain, so trace leaves them out of prefix arithmetic.
     server_tool_types: tuple[str, ...] = ()
@@ -146,6 +151,8 @@ def build_profiles(data: Mapping[str, Any]) -> dict[str, ProviderProfile]:
             hosts=tuple(str(h).lower() for h in raw.get("hosts", ())),
             model_routes=MappingProxyType({str(k): str(v) for k, v in raw.get("model-routes", {}).items()}),
             server_tool_types=tuple(str(t) for t in raw.get("server-tool-types", ())),
+            model_prefixes=tuple(str(t) for t in raw.get("model-prefixes", ())),
+            uncached_models=tuple(str(t) for t in raw.get("uncached-models", ())),
         )
     return out
 
@@ -178,8 +185,10 @@ def route(
 ) -> tuple[ProviderProfile, str]:
     """The profile whose cache serves a logged request, and the model name as that provider knows it.
 
-    A host named in a profile's `hosts` wins over the guessed provider; a router (OpenRouter) hands
-    `anthropic/claude-…` to the anthropic profile as `claude-…` (its `model-routes`).
+    A host named in a profile's `hosts` wins over the guessed provider; a provider no profile knows
+    (an Azure marketplace host, a gateway) gets the profile whose `model-prefixes` name the model; a
+    router (OpenRouter) hands `anthropic/claude-…` to the anthropic profile as `claude-…` (its
+    `model-routes`).
     """
     if host:
         host = host.lower()
@@ -187,6 +196,19 @@ def route(
             if any(host == h or host.endswith("." + h) for h in profile.hosts):
                 provider = profile.name
                 break
+    if provider not in profiles and model:
+        maker = max(
+            (
+                (prefix, p.name)
+                for p in profiles.values()
+                for prefix in p.model_prefixes
+                if model.startswith(prefix)
+            ),
+            default=None,
+            key=lambda found: len(found[0]),
+        )
+        if maker is not None:
+            provider = maker[1]
     profile = profile_for(profiles, provider)
     best = _longest_prefix(profile.model_routes, model)
     if best and profile.model_routes[best] in profiles:

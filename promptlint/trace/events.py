@@ -54,6 +54,8 @@ class TraceStats:
     cached_less: int = 0
     #: Cache writes the provider reported (Anthropic `cache_creation_input_tokens`), and how many of
     #: them a later related request read: the rest paid the write premium for nothing.
+    #: Requests under the provider's minimum whose related request was too: nothing to cache, no miss.
+    below_minimum: int = 0
     #: Follow-ups whose reported hit reaches past the previous input into its reply (agreement).
     output_reuse: int = 0
     write_tokens: int = 0

@@ -356,7 +356,10 @@ def _input_usage(u: Mapping[str, Any]) -> Usage:
         return Usage((_int(u.get("input_tokens")) or 0) + read + write, read, write)
     if "prompt_tokens" in u:  # Chat Completions (OpenAI, vLLM)
         details = u.get("prompt_tokens_details") or {}
-        return Usage(_int(u.get("prompt_tokens")), _int(details.get("cached_tokens")) or 0)
+        prompt, cached = _int(u.get("prompt_tokens")), _int(details.get("cached_tokens")) or 0
+        if prompt is not None and cached > prompt:
+            prompt += cached  # a gateway that counts only the uncached input as prompt tokens
+        return Usage(prompt, cached)
     if "input_tokens" in u:  # Responses
         details = u.get("input_tokens_details") or {}
         return Usage(_int(u.get("input_tokens")), _int(details.get("cached_tokens")) or 0)

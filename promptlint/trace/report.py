@@ -44,6 +44,7 @@ def summary(stats: TraceStats) -> dict[str, object]:
         "provider_cached_more_than_expected": stats.cached_more,
         "provider_cached_less_than_expected": stats.cached_less,
         "output_reuse": stats.output_reuse,
+        "below_minimum_requests": stats.below_minimum,
         "cache_write_tokens": stats.write_tokens,
         "cache_write_tokens_never_read": max(0, stats.write_tokens - stats.write_tokens_read),
         "reported_hit_ratio": round(ratio, 6),
@@ -131,6 +132,11 @@ class TextWriter:
             f"(provider cached more: {stats.cached_more}, less: {stats.cached_less}); "
             f"follow-ups agreeing: {_agreement(stats)}\n"
             f"lost: {stats.tokens_lost:,} tokens, {money}\ncauses: {causes}\n"
+            + (
+                f"{stats.below_minimum:,} requests too short to cache, as were the requests before them\n"
+                if stats.below_minimum
+                else ""
+            )
             + _ranking(stats)
             + (
                 f"cache writes: {stats.write_tokens:,} tokens, "

@@ -103,6 +103,7 @@ class Tracker:
         if prev is None:
             stats.cold += 1
             new = snapshot(request, 0)
+            expected = self._best_recent(profile, model_key, None, new, 0)
         else:
             div = first_divergence(prev.items, request.items)
             if div is None:
@@ -114,6 +115,7 @@ class Tracker:
                 new = replace(new, conversation=prev.conversation)
             if prev.model == new.model and not expired(profile, prev, new):
                 expected = expected_hit(profile, prev, new, None if div is None else div.item, shared_chars)
+            expected = self._best_recent(profile, model_key, prev, new, expected)
             event = self._explain(
                 profile, prev, new, request, div, same_conv, new.conversation or conv_key, expected
             )
@@ -142,6 +144,21 @@ class Tracker:
                 kept = sorted(by_conv.items(), key=lambda kv: (-kv[1], kv[0]))[: self._conv.cap]
                 stats.loss_by_conversation = dict(kept)
         return event
+
+    def _best_recent(
+        self, profile: ProviderProfile, model_key: str, prev: Snapshot | None, new: Snapshot, best: int
+    ) -> int:
+        """The hit the cache can serve from any recent request of the model, not only the related
+        one: a provider keeps every recent prefix (a shared tool list, an earlier conversation)."""
+        for other in self._model.get(model_key, ()):
+            if other is prev or other.model != new.model or expired(profile, other, new):
+                continue
+            div = first_divergence(other.items, new.items)
+            found = expected_hit(
+                profile, other, new, None if div is None else div.item, _shared_chars(other, div)
+            )
+            best = max(best, found)
+        return best
 
     def _related(
         self, conv_key: str, fu_key: str, model_key: str, first_text: str, request: LoggedRequest
@@ -214,6 +231,18 @@ class Tracker:
     ) -> MissEvent | None:
         reported = request.usage.cached_tokens
         minimum = profile.minimum_for(request.model)
+        if any(request.model.startswith(prefix) for prefix in profile.uncached_models):
+            return None  # the model has no automatic cache: nothing was there to miss
+        if (
+            new.prompt_tokens < minimum
+            and prev.prompt_tokens < minimum
+            and profile.rules != "vllm"
+            and not reported
+        ):
+            # Too short to cache, as the related request was: not a miss, a prompt under the
+            # minimum (counted in the summary instead of flooding the report).
+            self.stats.below_minimum += 1
+            return None
         if same_conv:
             potential_raw = prev.prompt_tokens
         else:
@@ -235,6 +264,8 @@ class Tracker:
         broke = div is not None and div.item < expected_break_item
         cause: str | None
         if prev.model != new.model:
+            if reported:
+                return None  # the hit came from another request of this model: nothing to compare
             cause = "model-changed"
         elif expired(profile, prev, new) and not reported:
             cause = "ttl-expired"  # the entry was gone, whatever the prompt looked like
@@ -245,7 +276,7 @@ class Tracker:
             and not reported  # the provider reported a hit: its minimum was evidently met
         ):
             cause, lost = "below-minimum", min(potential_raw, new.prompt_tokens)
-        elif changed_params(prev, new) and not broke and got + self.tolerance < potential:
+        elif changed_params(prev, new) and not broke and not reported and got + self.tolerance < potential:
             cause = "params-changed"  # same prompt text, another tool_choice / thinking / cache key
         elif broke and div is not None:
             cause = classify_break(prev, new, div)

@@ -252,3 +252,59 @@ def test_the_summary_ranks_causes_and_conversations_by_loss(tmp_path: Path) -> N
         "conversation_id=small",
     ]
     assert ranked["causes"][0]["input_token_equivalents"] > ranked["causes"][1]["input_token_equivalents"] > 0
+
+
+def test_below_minimum_is_a_miss_only_when_the_prompt_fell_under_it(tmp_path: Path) -> None:
+    short = [{"role": "system", "content": "Be brief."}, {"role": "user", "content": "hi"}]
+    always_short = [
+        chat("gpt-4o", short, 40, 0),
+        chat("gpt-4o", [*short[:1], {"role": "user", "content": "yo"}], 40, 0),
+    ]
+    data = run(tmp_path, always_short)
+    assert misses(data) == [] and data["summary"]["below_minimum_requests"] == 1
+    long_system = [{"role": "system", "content": POLICY}, {"role": "user", "content": "hi"}]
+    cut = [{"role": "system", "content": POLICY[:1500]}, {"role": "user", "content": "hi"}]
+    shrank = [
+        chat("gpt-4o", long_system, 1300, 0, conversation_id="c"),
+        chat("gpt-4o", cut, 400, 0, conversation_id="c"),
+    ]
+    assert misses(run(tmp_path, shrank)) == [(2, "below-minimum")]
+
+
+def test_a_model_without_implicit_caching_expects_nothing(tmp_path: Path) -> None:
+    rows = [gemini(["hi"], 1300, 0), gemini(["hi", "hello", "more"], 1310, 0)]
+    for row in rows:
+        row["url"] = row["url"].replace("gemini-2.5-flash", "gemini-2.0-flash")
+    data = run(tmp_path, rows)
+    assert misses(data) == [] and data["summary"]["expected_cached_tokens"] == 0
+    assert data["summary"]["follow_up_mismatches"] == 0
+
+
+def test_an_unknown_host_gets_the_rules_of_the_models_maker_and_gateway_usage_is_read() -> None:
+    profiles = build_profiles(default_profile_data())
+    profile, _ = route(profiles, "models.example-cloud.net", "grok-4-fast")
+    assert profile.name == "xai"
+    assert route(profiles, "models.example-cloud.net", "claude-sonnet-4-5")[0].name == "anthropic"
+    # a gateway that counts only the uncached input as prompt tokens: the total is both
+    usage = parse_line(1, chat("grok-4-fast", turns(0), 7, 161)).usage
+    assert (usage.prompt_tokens, usage.cached_tokens) == (168, 161)
+
+
+def test_a_hit_from_an_earlier_unrelated_request_is_expected(tmp_path: Path) -> None:
+    # Two apps share a long tool list; the cache keeps the first app's whole prefix, so the third
+    # request (the first app again, after the second) hits it although its related request is the
+    # second one, which shares only the tools.
+    tools = [
+        {"type": "function", "function": {"name": f"tool_{i}", "description": "Look up a record. " * 20}}
+        for i in range(12)
+    ]
+
+    def row(system: str, user: str, prompt: int, cached: int) -> dict[str, Any]:
+        messages = [{"role": "system", "content": system}, {"role": "user", "content": user}]
+        out = chat("gpt-4o", messages, prompt, cached)
+        out["request"]["tools"] = tools
+        return out
+
+    rows = [row(POLICY, "a", 2600, 0), row("Returns desk.", "b", 1300, 1280), row(POLICY, "c", 2600, 2560)]
+    summary = run(tmp_path, rows)["summary"]
+    assert summary["follow_up_mismatches"] == 0
