@@ -296,18 +296,9 @@ class SiteBuilder:
     def _http_site(self, call: ast.Call, scope: Scope) -> Prompt | None:
         """`httpx.post(f"{base}/v1/chat/completions", json=payload)`: a raw request to a model API
         (paths in `data/sinks.toml` [http]); the payload is read like an SDK call's arguments."""
-        url = call.args[0] if call.args else next((k.value for k in call.keywords if k.arg == "url"), None)
         payload = next((k.value for k in call.keywords if k.arg == "json"), None)
-        if url is None or payload is None:
-            return None
-        address = self.ev.eval(url, scope)
-        known = (
-            "".join(s.text for s in address.segments if isinstance(s, Text))
-            if isinstance(address, Str)
-            else ""
-        )
-        api = self.ev.sinks.http_api(known)
-        if api is None:
+        api = http_api_of(self.ev, call, scope)
+        if api is None or payload is None:
             return None
         seen = set(self.ev.consumed)
         body = self.ev.eval(payload, scope)
@@ -501,10 +492,25 @@ def _attr_chain(node: ast.expr) -> tuple[str, ...]:
     return tuple(reversed(names))
 
 
+def http_api_of(ev: Evaluator, call: ast.Call, scope: Scope) -> str | None:
+    """The model API a raw `post(url, json=...)` calls (`openai`, `anthropic`), from the URL's known
+    text and the paths of `data/sinks.toml` [http]; None when it is not one."""
+    url = call.args[0] if call.args else next((k.value for k in call.keywords if k.arg == "url"), None)
+    if url is None or not any(k.arg == "json" for k in call.keywords):
+        return None
+    address = ev.eval(url, scope)
+    known = (
+        "".join(s.text for s in address.segments if isinstance(s, Text)) if isinstance(address, Str) else ""
+    )
+    return ev.sinks.http_api(known)
+
+
 def is_provider_call(ev: Evaluator, call: ast.Call, scope: Scope) -> bool:
     """Whether `call` is a provider SDK request that `SiteBuilder._site` builds a prompt for."""
     func = call.func
     method = func.attr if type(func) is ast.Attribute else func.id if type(func) is ast.Name else None
+    if method == "post":
+        return http_api_of(ev, call, scope) is not None
     if method not in _SITE_METHODS:
         return False
     chain = _attr_chain(func)

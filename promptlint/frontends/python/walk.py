@@ -302,9 +302,19 @@ def _children(
                 if kind in _DECORATED:
                     if not _mentions(child, prefix):
                         continue
-                elif prefix[child.end_lineno or child.lineno] == prefix[child.lineno - 1]:
+                elif prefix[child.end_lineno or child.lineno] == prefix[child.lineno - 1] and not (
+                    found.llm and _posts(child, module)
+                ):
                     continue
             _visit(child, func, cls, found, module)
+
+
+def _posts(node: ast.AST, module: ModuleInfo) -> bool:
+    """In a module that names an LLM API: a statement or expression whose first line makes an HTTP
+    POST (`session.post(url, json=payload)`), which may send a model request with no prompt word on
+    its lines (the URL and the payload are built above it)."""
+    line = getattr(node, "lineno", 0)
+    return line > 0 and ".post(" in module.source.lines.line_text(line - 1)
 
 
 _REQUEST_KEYWORDS = frozenset({"messages", "system", "prompt", "contents", "input", "instructions"})
