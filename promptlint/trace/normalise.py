@@ -122,9 +122,9 @@ def _tool_types(request: Mapping[str, Any]) -> tuple[str, ...]:
         kind = tool.get("type")
         if isinstance(kind, str) and kind not in ("function", "custom"):
             found.append(kind)
-        elif (
-            kind is None
-        ):  # Gemini: {"googleSearch": {}}, {"codeExecution": {}}, {"functionDeclarations": [...]}
+        elif kind is None and not {"name", "function", "input_schema"} & tool.keys():
+            # Gemini: {"googleSearch": {}}, {"codeExecution": {}}, {"functionDeclarations": [...]}
+            # (an Anthropic custom tool has no `type` but a `name`)
             found.extend(k for k in tool if k not in ("functionDeclarations", "function_declarations"))
     if request.get("mcp_servers"):
         found.append("mcp")

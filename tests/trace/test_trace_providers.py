@@ -308,3 +308,15 @@ def test_a_hit_from_an_earlier_unrelated_request_is_expected(tmp_path: Path) -> 
     rows = [row(POLICY, "a", 2600, 0), row("Returns desk.", "b", 1300, 1280), row(POLICY, "c", 2600, 2560)]
     summary = run(tmp_path, rows)["summary"]
     assert summary["follow_up_mismatches"] == 0
+
+
+def test_tool_types_name_only_tools_the_provider_runs() -> None:
+    anthropic_custom = {"name": "lookup", "description": "Find an order.", "input_schema": {"type": "object"}}
+    body = {
+        "model": "claude-sonnet-4-5",
+        "tools": [anthropic_custom, {"type": "web_search_20250305", "name": "web_search"}],
+        "messages": [],
+    }
+    assert parse_line(1, body).tool_types == ("web_search_20250305",)
+    gemini_body = {"contents": "hi", "tools": [{"functionDeclarations": []}, {"googleSearch": {}}]}
+    assert parse_line(1, gemini_body).tool_types == ("googleSearch",)
