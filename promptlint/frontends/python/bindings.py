@@ -288,15 +288,14 @@ def _replayed_turn(
     appended in a loop over a conversation is that conversation, replayed into the request. So is
     an item of unknown shape made from the loop's item (`messages.append(to_message(turn))`) when
     the list already holds a message (the system message the conversation follows)."""
+    message = _is_message(added)
+    if not message and (isinstance(added, Str | Seq) or not _holds_message(value_before)):
+        return added  # (checked first: finding the loop walks the function)
     loop = mutation.condition if mutation.branch == "for" else None
     if loop is None and mutation.branch and scope.func is not None:
         # under an `if` (the role test) or a `try`/`else` inside the loop
         loop = _enclosing_loop(mutation.stmt, scope.func)
-    if loop is None:
-        return added
-    if not _is_message(added) and not (
-        not isinstance(added, Str | Seq) and _holds_message(value_before) and _from_loop_item(mutation, scope)
-    ):
+    if loop is None or (not message and not _from_loop_item(mutation, scope)):
         return added
     source = ev.eval(loop, scope)
     if isinstance(source, Opaque) and source.iterable_of_messages:
