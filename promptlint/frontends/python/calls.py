@@ -29,6 +29,7 @@ from promptlint.frontends.python.values import (
     Seq,
     Str,
     Value,
+    concat,
     home_keys,
     opaque_parts,
     ordered,
@@ -91,6 +92,9 @@ def eval_call(ev: Evaluator, node: ast.Call, scope: Scope) -> Value:
         handled = _known_function(ev, qual, node, scope)
         if handled is not None:
             return handled
+    built = _fluent_message(ev, node, scope)
+    if built is not None:
+        return built
     if _model_reply(ev, node, scope, last):
         # a model's reply is text of its own: what the request held (a clock, an id) is not in it
         return ev.opaque(Stability.UNKNOWN, node, scope, cause=f"the reply of `{last}()`")
@@ -296,6 +300,47 @@ def _langchain_message(ev: Evaluator, qual: str, node: ast.Call, scope: Scope) -
     if "Template" in cls and isinstance(content, Str):
         content = template_fields(content)
     return Msg(_role_name(role or "user"), content, scope.module.span(node))
+
+
+_BUILD_METHODS = frozenset({"build", "to_message", "to_dict", "message"})
+_ROLE_SETTERS = frozenset({"set_role", "role", "with_role"})
+_CONTENT_SETTER = re.compile(r"^(?:add|set|with)?_?(?:text|content)(?:_content)?$|^add_text_content$")
+_ROLE_WORDS = {
+    "system": "system",
+    "developer": "system",
+    "user": "user",
+    "human": "user",
+    "assistant": "assistant",
+    "ai": "assistant",
+    "bot": "assistant",
+    "model": "assistant",
+    "tool": "tool",
+}
+
+
+def _fluent_message(ev: Evaluator, node: ast.Call, scope: Scope) -> Msg | None:
+    """`MessageBuilder().set_role(RoleType.System).add_text_content(text).build()`: a message built
+    fluently, with its role from the setter's constant or enum member and its content from the text
+    setters; None for anything else (no role named: the message is not guessed)."""
+    func = node.func
+    if not isinstance(func, ast.Attribute) or func.attr not in _BUILD_METHODS:
+        return None
+    role: str | None = None
+    contents: list[ast.expr] = []
+    cur: ast.expr = func.value
+    while isinstance(cur, ast.Call) and isinstance(cur.func, ast.Attribute):
+        method, args = cur.func.attr, cur.args
+        if method in _ROLE_SETTERS and len(args) == 1:
+            word = args[0].value if isinstance(args[0], ast.Constant) else final_name(args[0])
+            role = _ROLE_WORDS.get(str(word).lower()) if word is not None else None
+        elif _CONTENT_SETTER.match(method) and len(args) == 1:
+            contents.append(args[0])
+        cur = cur.func.value
+    root = final_name(cur.func) if isinstance(cur, ast.Call) else ""
+    if role is None or not contents or "Message" not in (root or ""):
+        return None
+    parts = [ev.to_str(ev.eval(c, scope), c, scope) for c in reversed(contents)]
+    return Msg(role, concat(*parts), scope.module.span(node))
 
 
 def _role_name(role: str) -> str:
