@@ -358,6 +358,8 @@ def _enclosing_for(stmt: ast.AST, func: FunctionNode) -> ast.For | ast.AsyncFor 
 def _names_conversation(node: ast.expr) -> bool:
     from promptlint.frontends.python.history import HISTORY_NAME
 
+    while isinstance(node, ast.Subscript):  # `history[-5:]`: a window of the conversation is of it
+        node = node.value
     name = dotted(node)
     return name is not None and HISTORY_NAME.search(name.rsplit(".", 1)[-1]) is not None
 
