@@ -78,8 +78,10 @@ def sent_history_ops(
         if op.kind in _REWRITES and not outlives_call(base, func, module):
             if ev is None or func is None or not _written_value_varies(op, func, cls, module, ev):
                 continue
-        out.append(_with_chain(op, func, module, sent_at or {}))
-    return _one_per_window(out, ops, scopes)
+        out.append(op)
+    # The chain is added last: `_one_per_window` finds each operation's scope by its identity.
+    where = {id(op): func for op, (func, _cls) in zip(ops, scopes, strict=True)}
+    return [_with_chain(op, where[id(op)], module, sent_at or {}) for op in _one_per_window(out, ops, scopes)]
 
 
 def _with_chain(
