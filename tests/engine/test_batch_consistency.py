@@ -74,3 +74,35 @@ def test_a_template_alone_gets_the_renderers_findings(project: Path) -> None:
     assert {code for _path, _start, code, _msg in alone} == {"PC101"}
     # rendered with a constant date elsewhere: no by-name guess about `today`
     assert findings(["prompts/calm.j2"]) == set()
+
+
+def test_a_long_import_chain_gives_the_same_findings_alone_and_together(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # The clock is eight modules away from one sender and four from another; which modules a run
+    # has already parsed for other files must not change what each file reports.
+    pkg = tmp_path / "chain"
+    pkg.mkdir()
+    (pkg / "__init__.py").write_text("")
+    (pkg / "m7.py").write_text(
+        "import datetime\n\n\ndef stamp():\n    return datetime.datetime.now().isoformat()\n"
+    )
+    for i in range(7):
+        (pkg / f"m{i}.py").write_text(
+            f"from chain import m{i + 1}\n\n\ndef stamp():\n    return m{i + 1}.stamp()\n"
+        )
+    sender = (
+        "from openai import OpenAI\n\nfrom chain import {mod}\n\nclient = OpenAI()\nPOLICY = {policy!r}\n\n\n"
+        "def answer(question):\n"
+        "    system = f'Now {{{mod}.stamp()}}. ' + POLICY\n"
+        "    messages = [{{'role': 'system', 'content': system}}, {{'role': 'user', 'content': question}}]\n"
+        "    return client.chat.completions.create(model='gpt-4o', messages=messages)\n"
+    )
+    (tmp_path / "far.py").write_text(sender.format(mod="m0", policy=POLICY))
+    (tmp_path / "near.py").write_text(sender.format(mod="m4", policy=POLICY))
+    monkeypatch.chdir(tmp_path)
+    whole = findings(["."])
+    for name in ("far.py", "near.py"):
+        alone = findings([name])
+        assert alone == {f for f in whole if f[0] == name}, name
+    assert any(f[0] == "near.py" and f[2] == "PC101" for f in whole)
