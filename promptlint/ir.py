@@ -246,6 +246,7 @@ class HistoryOpKind(enum.StrEnum):
     DELETE_EARLY = "delete-early"
     BOUNDED_DEQUE = "bounded-deque"
     EARLY_INSERT = "early-insert"
+    HEAD_RESAVED = "head-resaved"  # a head put before a kept history that is then saved back
     REWRITE = "rewrite"
     RESERIALISE = "reserialise"
 

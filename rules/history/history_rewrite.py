@@ -4,7 +4,10 @@
 Flags `insert(0, ...)`/`insert(1, ...)` into a history outside set-up code, and assignments to an
 early message (`messages[0]["content"] = ...`, `history[1] = {...}`) with a non-constant value.
 Inserting once per conversation (in `__init__`, `reset()`, or under an `if not history:` guard) is not
-reported. Also flags the whole history re-serialised into one message (`"\\n".join(f"{m['role']}: ..."
+reported. Also flags a head (a system message) put in front of a history the object keeps
+(`messages.append(system); messages.extend(self.history.get())`) when the list is sent and then saved
+back into that history (`self.history.set(messages)`): the next turn adds another head before the
+saved one, so the second message changes every turn. Also flags the whole history re-serialised into one message (`"\\n".join(f"{m['role']}: ..."
 for m in history)`, `json.dumps(history)`) when at least `min-static-tokens` static tokens follow it in
 the prompt and the history is one kept across requests (`self.x`, a global, or a parameter the
 function appends to): that text is recomputed every turn because the transcript before it grows.
@@ -43,6 +46,7 @@ from promptlint.api import (
 _KINDS = {
     HistoryOpKind.EARLY_INSERT: "inserts before earlier messages",
     HistoryOpKind.REWRITE: "rewrites an earlier message",
+    HistoryOpKind.HEAD_RESAVED: "is put before the saved messages",
 }
 
 
@@ -117,6 +121,7 @@ class HistoryRewrite(FactsRule, PromptRule):
                 ctx.report(
                     op.span,
                     fix=self.guidance,
+                    chain=op.chain,
                     target=op.target,
                     what=_KINDS[op.kind],
                     detail=detail[:50],

@@ -13,6 +13,7 @@ from promptlint.diagnostics import Span
 from promptlint.frontends.python import walk
 from promptlint.frontends.python.evaluate import Evaluator
 from promptlint.frontends.python.history_evidence import sent_history_ops
+from promptlint.frontends.python.history_roundtrip import reinserted_heads
 from promptlint.frontends.python.marker_loops import repeated_breakpoints
 from promptlint.frontends.python.modules import ModuleLoader, build_module
 from promptlint.frontends.python.needles import NeedleLines
@@ -72,6 +73,7 @@ def extract_python(source: SourceFile, ctx: PythonContext) -> FileFacts:
         sites.history_lists,
         sites.sent_at,
     )
+    history = [*history, *reinserted_heads(module, sites.sent)]
     return FileFacts(
         prompts=tuple(prompts),
         headers=tuple(found.headers),

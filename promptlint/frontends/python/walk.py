@@ -320,16 +320,28 @@ def _posts(node: ast.AST, module: ModuleInfo) -> bool:
 _REQUEST_KEYWORDS = frozenset({"messages", "system", "prompt", "contents", "input", "instructions"})
 
 
+_REQUEST_METHODS = ("completions.create", "messages.create", "responses.create", "chat.completions.parse")
+
+
+def _names_request(ref: ast.Attribute) -> bool:
+    """`openai_client.chat.completions.create` given as a value (`executor.execute(that, **args)`):
+    a reference to an SDK request method, whatever keywords (or `**arguments`) follow it."""
+    chain = dotted(ref) or ""
+    return chain.endswith(_REQUEST_METHODS)
+
+
 def run_call(call: ast.Call, runners: Mapping[str, int]) -> ast.Call | None:
     """The call a runner makes: `to_thread(client.chat.completions.create, model=m, messages=p)` is
     `client.chat.completions.create(model=m, messages=p)` (at the runner's position). Also a call
     whose first argument is a method reference and that passes request keywords
-    (`self._with_retry(self.client.messages.create, messages=...)`). None for anything else."""
+    (`self._with_retry(self.client.messages.create, messages=...)`), or whose first argument is an
+    SDK request method (`executor.execute(client.chat.completions.create, **arguments)`). None for
+    anything else."""
     index = runners.get(final_name(call.func))
     if index is None:
         if not (call.args and isinstance(call.args[0], ast.Attribute)):
             return None
-        if not any(kw.arg in _REQUEST_KEYWORDS for kw in call.keywords):
+        if not any(kw.arg in _REQUEST_KEYWORDS for kw in call.keywords) and not _names_request(call.args[0]):
             return None
         index = 0
     if len(call.args) <= index or not isinstance(call.args[index], ast.Attribute | ast.Name):

@@ -1,0 +1,192 @@
+"""A kept history saved back with a head the method put in front of it: the head repeats every turn.
+
+Owns `reinserted_heads`. In one method, a local list `L` gets an element (`L.append(system)`, or it is
+made as `[system]`) before the contents of a history the object keeps (`L.extend(self.history)`,
+`L.extend(self.history.get())`, `L += self.memory.load()`), is sent (a sink read it), and is then
+written back into that same history (`self.history = L`, `self.history.set(L)`, `.save(L)`). The next
+turn puts another head in front of the saved one, so message 1 changes every turn and the whole
+conversation after it is recomputed. A head added only while the list is empty (`if not messages:`,
+`if len(history) == 0:`) or a write-back that drops it (`self.history.set(L[1:])`) is silent.
+"""
+
+from __future__ import annotations
+
+import ast
+from collections.abc import Iterator
+
+from promptlint.diagnostics import Location
+from promptlint.frontends.python.modules import FunctionNode, ModuleInfo, dotted
+from promptlint.ir import HistoryOp, HistoryOpKind
+
+_READERS = frozenset({"get", "load", "read", "messages", "get_messages", "all", "copy"})
+_WRITERS = frozenset({"set", "save", "store", "update", "replace", "set_messages", "write"})
+_COPIES = frozenset({"list", "copy", "deepcopy"})
+
+
+def reinserted_heads(module: ModuleInfo, sent: set[tuple[str, int]]) -> list[HistoryOp]:
+    """The head re-prepended by each method of the module's classes (see the module docstring)."""
+    text = module.source.text
+    if ".extend(" not in text and "+=" not in text:
+        return []
+    out: list[HistoryOp] = []
+    for cls in module.tree.body:
+        if not isinstance(cls, ast.ClassDef):
+            continue
+        for fn in cls.body:
+            if isinstance(fn, ast.FunctionDef | ast.AsyncFunctionDef):
+                out.extend(_in_method(fn, module, sent))
+    return out
+
+
+def _in_method(fn: FunctionNode, module: ModuleInfo, sent: set[tuple[str, int]]) -> Iterator[HistoryOp]:
+    heads: dict[str, ast.stmt] = {}  # local list -> the first statement that puts a head in it
+    reads: dict[str, tuple[str, int]] = {}  # local list -> (kept history, line it is read in)
+    for stmt, tests in _statements(fn.body, ()):
+        line = stmt.lineno
+        if isinstance(stmt, ast.Assign) and len(stmt.targets) == 1:
+            target, value = stmt.targets[0], stmt.value
+            if isinstance(target, ast.Name) and isinstance(value, ast.List) and value.elts:
+                name = target.id
+                kept = next(
+                    (k for e in value.elts if isinstance(e, ast.Starred) and (k := _kept(e.value))), None
+                )
+                if kept is None and name not in heads and not _guarded(tests, name):
+                    heads[name] = stmt
+                elif kept is not None and not isinstance(value.elts[0], ast.Starred):
+                    heads[name], reads[name] = stmt, (kept, line)  # `[system, *self.history]`
+            back = _written_back(stmt)
+            if back is not None:
+                yield from _report(back, stmt, heads, reads, fn, module, sent)
+        elif isinstance(stmt, ast.Expr) and isinstance(stmt.value, ast.Call):
+            call = stmt.value
+            owner = dotted(call.func.value) if isinstance(call.func, ast.Attribute) else None
+            method = call.func.attr if isinstance(call.func, ast.Attribute) else ""
+            if owner is None:
+                continue
+            if method in ("append", "insert") and "." not in owner and owner not in heads:
+                if not _guarded(tests, owner):
+                    heads[owner] = stmt
+            elif method == "extend" and "." not in owner and call.args:
+                kept = _kept(call.args[0])
+                if kept is not None and owner not in reads:
+                    reads[owner] = (kept, line)
+            elif method in _WRITERS and call.args and owner.startswith("self."):
+                yield from _report_call(owner, call, stmt, heads, reads, fn, module, sent)
+        elif isinstance(stmt, ast.AugAssign) and isinstance(stmt.target, ast.Name):
+            kept = _kept(stmt.value)
+            if kept is not None and stmt.target.id not in reads:
+                reads[stmt.target.id] = (kept, line)
+
+
+def _report_call(
+    owner: str,
+    call: ast.Call,
+    stmt: ast.stmt,
+    heads: dict[str, ast.stmt],
+    reads: dict[str, tuple[str, int]],
+    fn: FunctionNode,
+    module: ModuleInfo,
+    sent: set[tuple[str, int]],
+) -> Iterator[HistoryOp]:
+    written = _list_name(call.args[0])
+    if written is not None and written in reads and reads[written][0] == owner:
+        yield from _emit(written, owner, stmt, heads, reads, fn, module, sent)
+
+
+def _report(
+    kept: tuple[str, str],
+    stmt: ast.stmt,
+    heads: dict[str, ast.stmt],
+    reads: dict[str, tuple[str, int]],
+    fn: FunctionNode,
+    module: ModuleInfo,
+    sent: set[tuple[str, int]],
+) -> Iterator[HistoryOp]:
+    history, written = kept
+    if written in reads and reads[written][0] == history:
+        yield from _emit(written, history, stmt, heads, reads, fn, module, sent)
+
+
+def _emit(
+    local: str,
+    history: str,
+    write: ast.stmt,
+    heads: dict[str, ast.stmt],
+    reads: dict[str, tuple[str, int]],
+    fn: FunctionNode,
+    module: ModuleInfo,
+    sent: set[tuple[str, int]],
+) -> Iterator[HistoryOp]:
+    head = heads.get(local)
+    if head is None or head.lineno > reads[local][1] or (local, id(fn)) not in sent:
+        return
+    yield HistoryOp(
+        HistoryOpKind.HEAD_RESAVED,
+        module.span(head),
+        history,
+        module.text_of(head),
+        (Location(module.path, module.span(write), f"`{local}` is saved back into `{history}` here"),),
+    )
+
+
+def _kept(node: ast.expr) -> str | None:
+    """`self.history` for `self.history`, `self.history.get()`, `list(self.history)`."""
+    if isinstance(node, ast.Call):
+        func = node.func
+        if isinstance(func, ast.Name) and func.id in _COPIES and node.args:
+            return _kept(node.args[0])
+        if isinstance(func, ast.Attribute) and func.attr in _READERS:
+            node = func.value
+    chain = dotted(node)
+    return chain if chain is not None and chain.startswith("self.") and chain.count(".") == 1 else None
+
+
+def _list_name(node: ast.expr) -> str | None:
+    """`messages` for `messages`, `list(messages)`, `messages.copy()`; None for a slice or anything else."""
+    if isinstance(node, ast.Name):
+        return node.id
+    if isinstance(node, ast.Call) and not node.keywords:
+        func = node.func
+        if isinstance(func, ast.Name) and func.id in _COPIES and len(node.args) == 1:
+            return _list_name(node.args[0])
+        if isinstance(func, ast.Attribute) and func.attr == "copy" and not node.args:
+            return _list_name(func.value)
+    return None
+
+
+def _written_back(stmt: ast.Assign) -> tuple[str, str] | None:
+    """(`self.history`, `messages`) for `self.history = messages` (or a copy of it)."""
+    target = dotted(stmt.targets[0]) if stmt.targets else None
+    written = _list_name(stmt.value)
+    if target is None or written is None or not target.startswith("self.") or target.count(".") != 1:
+        return None
+    return target, written
+
+
+def _guarded(tests: tuple[ast.expr, ...], name: str) -> bool:
+    """Whether an enclosing `if` tests the list or its size (`if not messages:`, `if len(h) == 0:`)."""
+    for test in tests:
+        for node in ast.walk(test):
+            if isinstance(node, ast.Name) and (node.id == name or node.id == "len"):
+                return True
+    return False
+
+
+def _statements(
+    body: list[ast.stmt], tests: tuple[ast.expr, ...]
+) -> Iterator[tuple[ast.stmt, tuple[ast.expr, ...]]]:
+    """The statements of a method in source order, with the `if` tests around each (not into nested
+    definitions)."""
+    for stmt in body:
+        yield stmt, tests
+        if isinstance(stmt, ast.If):
+            yield from _statements(stmt.body, (*tests, stmt.test))
+            yield from _statements(stmt.orelse, (*tests, stmt.test))
+        elif isinstance(stmt, ast.For | ast.AsyncFor | ast.While | ast.With | ast.AsyncWith):
+            yield from _statements(stmt.body, tests)
+            yield from _statements(getattr(stmt, "orelse", []), tests)
+        elif isinstance(stmt, ast.Try | ast.TryStar):
+            yield from _statements(stmt.body, tests)
+            for handler in stmt.handlers:
+                yield from _statements(handler.body, tests)
+            yield from _statements(stmt.orelse + stmt.finalbody, tests)
