@@ -187,6 +187,8 @@ def _binding_value(ev: Evaluator, binding: Binding, node: ast.expr, scope: Scope
     if binding.kind == "def":
         stmt = binding.stmt
         assert isinstance(stmt, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef)
+        if scope.func is not None and not isinstance(stmt, ast.ClassDef):
+            return Ref(stmt, module, scope.cls)  # a closure in a method sees the method's `self`
         return Ref(stmt, module)
     if binding.kind == "import":
         target = import_target(binding, binding.name, module)

@@ -71,6 +71,8 @@ class SinkTable:
     markers: re.Pattern[str] = re.compile("(?!)")  # final names of `cache_control` marker constructors
     translated_markers: re.Pattern[str] = re.compile("(?!)")  # tests that pick the caller's cache points
     runners: Mapping[str, int] = field(default_factory=dict)  # `to_thread(f, ...)`: callable's position
+    # Keywords that pass a callable returning the messages (`message_factory=build`), called back.
+    message_factories: frozenset[str] = frozenset()
 
     def extended(self, extra: tuple[tuple[tuple[str, tuple[str, ...]], ...], ...]) -> SinkTable:
         """This table with the config's `sinks` entries in front (they win over the packaged ones)."""
@@ -138,6 +140,7 @@ def parse_sink_table(data: dict[str, object]) -> SinkTable:
     http: dict[str, list[str]] = data.get("http", {})  # type: ignore[assignment]
     markers: dict[str, str] = data.get("markers", {})  # type: ignore[assignment]
     runners: dict[str, int] = data.get("runners", {})  # type: ignore[assignment]
+    factories = frozenset(str(k) for k in conv.get("message_factories", ()))  # type: ignore[attr-defined]
     return SinkTable(
         tuple(frameworks),
         convention,
@@ -148,6 +151,7 @@ def parse_sink_table(data: dict[str, object]) -> SinkTable:
         markers=re.compile(markers.get("constructors", "(?!)")),
         translated_markers=re.compile(markers.get("translated", "(?!)")),
         runners={str(k): int(v) for k, v in runners.items()},
+        message_factories=factories,
     )
 
 
@@ -199,6 +203,12 @@ def messages_sink(ev: Evaluator, call: ast.Call, scope: Scope) -> SinkArgs | Non
     node = next(
         (kw.value for kw in call.keywords if kw.arg and table.convention.get(kw.arg) == "messages"), None
     )
+    if node is None:
+        factory = next((kw.value for kw in call.keywords if kw.arg in table.message_factories), None)
+        if isinstance(factory, ast.Name | ast.Attribute):
+            # `generate_with_messages(message_factory=build)`: the callee calls it back for the messages
+            node = ast.copy_location(ast.Call(func=factory, args=[], keywords=[]), factory)
+            ast.fix_missing_locations(node)
     if node is None and call.args and not isinstance(call.args[0], ast.Starred):
         node = call.args[0]
     if node is None or not _holds_system_message(ev.eval(node, scope)):
