@@ -427,7 +427,7 @@ def _call_effects(ev: Evaluator, value: Value, mutation: Binding, scope: Scope) 
     fn = ref.node if ref is not None else None
     if ref is None or not isinstance(fn, ast.FunctionDef | ast.AsyncFunctionDef):
         return value
-    param = _parameter_for(fn, call, arg, ref.owner is not None)
+    param = _parameter_for(fn, call, arg, ref.is_method)
     if param is None:
         return value
     table = ref.module.function_bindings(fn)

@@ -417,7 +417,7 @@ def bind_arguments(ev: Evaluator, ref: Ref, node: ast.Call, scope: Scope) -> dic
     """The values of `ref`'s parameters in this call: its arguments, else the parameters' defaults."""
     fn = ref.node
     assert not isinstance(fn, ast.ClassDef)
-    params = positional_parameters(fn, ref.owner is not None)
+    params = positional_parameters(fn, ref.is_method)
     bound: dict[str, Value] = {}
     for param, arg in zip(params, node.args, strict=False):
         if isinstance(arg, ast.Starred):

@@ -116,7 +116,12 @@ class Ref:
 
     node: ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef
     module: ModuleInfo
-    owner: ast.ClassDef | None = None
+    owner: ast.ClassDef | None = None  # the class whose `self` the body reads
+
+    @property
+    def is_method(self) -> bool:
+        """A method of `owner` (its first parameter is `self`), not a closure defined inside one."""
+        return self.owner is not None and any(stmt is self.node for stmt in self.owner.body)
 
 
 Value = Opaque | Str | Seq | Map | Msg | Ref
