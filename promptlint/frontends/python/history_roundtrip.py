@@ -56,7 +56,7 @@ def _in_method(fn: FunctionNode, module: ModuleInfo, sent: set[tuple[str, int]])
                     heads[name], reads[name] = stmt, (kept, line)  # `[system, *self.history]`
             back = _written_back(stmt)
             if back is not None:
-                yield from _report(back, stmt, heads, reads, fn, module, sent)
+                yield from _emit(back[1], back[0], stmt, heads, reads, fn, module, sent)
         elif isinstance(stmt, ast.Expr) and isinstance(stmt.value, ast.Call):
             call = stmt.value
             owner = dotted(call.func.value) if isinstance(call.func, ast.Attribute) else None
@@ -71,40 +71,13 @@ def _in_method(fn: FunctionNode, module: ModuleInfo, sent: set[tuple[str, int]])
                 if kept is not None and owner not in reads:
                     reads[owner] = (kept, line)
             elif method in _WRITERS and call.args and owner.startswith("self."):
-                yield from _report_call(owner, call, stmt, heads, reads, fn, module, sent)
+                written = _list_name(call.args[0])
+                if written is not None:
+                    yield from _emit(written, owner, stmt, heads, reads, fn, module, sent)
         elif isinstance(stmt, ast.AugAssign) and isinstance(stmt.target, ast.Name):
             kept = _kept(stmt.value)
             if kept is not None and stmt.target.id not in reads:
                 reads[stmt.target.id] = (kept, line)
-
-
-def _report_call(
-    owner: str,
-    call: ast.Call,
-    stmt: ast.stmt,
-    heads: dict[str, ast.stmt],
-    reads: dict[str, tuple[str, int]],
-    fn: FunctionNode,
-    module: ModuleInfo,
-    sent: set[tuple[str, int]],
-) -> Iterator[HistoryOp]:
-    written = _list_name(call.args[0])
-    if written is not None and written in reads and reads[written][0] == owner:
-        yield from _emit(written, owner, stmt, heads, reads, fn, module, sent)
-
-
-def _report(
-    kept: tuple[str, str],
-    stmt: ast.stmt,
-    heads: dict[str, ast.stmt],
-    reads: dict[str, tuple[str, int]],
-    fn: FunctionNode,
-    module: ModuleInfo,
-    sent: set[tuple[str, int]],
-) -> Iterator[HistoryOp]:
-    history, written = kept
-    if written in reads and reads[written][0] == history:
-        yield from _emit(written, history, stmt, heads, reads, fn, module, sent)
 
 
 def _emit(
@@ -117,8 +90,11 @@ def _emit(
     module: ModuleInfo,
     sent: set[tuple[str, int]],
 ) -> Iterator[HistoryOp]:
+    """The head of `local`, when `local` read `history`, was sent, and is written back by `write`."""
     head = heads.get(local)
-    if head is None or head.lineno > reads[local][1] or (local, id(fn)) not in sent:
+    if local not in reads or reads[local][0] != history or head is None:
+        return
+    if head.lineno > reads[local][1] or (local, id(fn)) not in sent:
         return
     yield HistoryOp(
         HistoryOpKind.HEAD_RESAVED,
