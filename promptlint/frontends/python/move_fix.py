@@ -117,6 +117,13 @@ def _build(
     if quote[0] in fragment:
         return None  # the line crosses into another literal of an implicit concatenation
     core = fragment.removesuffix("\\n").removesuffix("\n").removesuffix("\r")
+    if start == body[0]:
+        # The value's line opens the text: a blank line after it separated it from the rest, and
+        # would now open the text (`f"\\n{RULES}"`), so it goes too.
+        for gap in ("\\n", "\r\n", "\n"):
+            if text.startswith(gap, end) and end + len(gap) <= body[1]:
+                end += len(gap)
+                break
     appended = _append_edit(user, core, quote, module)
     if appended is None or not core.strip():
         return None
