@@ -27,7 +27,7 @@ SHAPES = {
     "triple-quoted first line": "    system = f'''Current time: {datetime.now()}\n{RULES}'''\n",
     "middle line": "    system = f'You are Ada.\\nRequest {uuid.uuid4()}\\n{RULES}'\n",
     "own line before a blank line": "    system = f'Now: {datetime.now()}\\n\\n{RULES}'\n",
-    "triple-quoted, before a blank line": "    system = f\'\'\'Now: {datetime.now()}\n\n{RULES}\'\'\'\n",
+    "triple-quoted, before a blank line": "    system = f'''Now: {datetime.now()}\n\n{RULES}'''\n",
 }
 
 
