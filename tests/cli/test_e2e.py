@@ -65,6 +65,22 @@ def test_bad_config_is_exit_2_one_line(tmp_path: Path) -> None:
     assert "Traceback" not in proc.stderr
 
 
+@pytest.mark.parametrize(
+    "config",
+    [
+        '[tool.promptlint.per-file-ignores]\n"tests/*" = ["PC1O1"]\n',
+        '[tool.promptlint]\nignore = ["PC9999"]\n',
+    ],
+)
+def test_a_misspelt_code_in_the_config_is_exit_2(tmp_path: Path, config: str) -> None:
+    # issue 13: a code that names no rule was accepted silently (and ignored nothing)
+    (tmp_path / "pyproject.toml").write_text(config)
+    (tmp_path / "app.py").write_text(APP)
+    proc = run("check", cwd=tmp_path)
+    assert proc.returncode == 2 and "unknown rule selector" in proc.stderr and "hint:" in proc.stderr
+    assert proc.stderr.count("\n") == 2 and "Traceback" not in proc.stderr
+
+
 def test_unknown_selector_is_exit_2(tmp_path: Path) -> None:
     proc = run("check", "--select", "PC999", cwd=tmp_path)
     assert proc.returncode == 2 and "unknown rule selector" in proc.stderr

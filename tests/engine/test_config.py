@@ -63,6 +63,12 @@ def test_a_broken_pyproject_that_configures_no_promptlint_is_skipped(tmp_path: P
             "[tool.promptlint",
         ),
         ("[tool.promptlint.providers.anthropic.model-minimum-tokens]\nclaude-x = 2048\n", None, None),
+        # issue 13: values that were accepted silently
+        (
+            '[tool.promptlint]\nvolatile-functions = ["mylib.now:clok"]\n',
+            "unknown kind `clok`",
+            "mylib.now:time",
+        ),
     ],
 )
 def test_bad_config_is_one_line_with_hint(
