@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import argparse
 import base64
+import email.utils
 import fnmatch
 import gzip
 import json
@@ -439,12 +440,24 @@ def export_interaction(
         stats.undecodable += 1
         return None
     provider = provider_of(parts.hostname or uri.split("/", 1)[0])  # or a `<PLACEHOLDER>` base
-    return {
+    line: dict[str, Any] = {
         "request": body,
         "response": reply,
         "provider": provider,
         "source": {**source, "uri": f"{parts.scheme}://{parts.netloc}{parts.path}"},
     }
+    recorded = interaction.get("recorded_at")  # Ruby VCR records when each request was made
+    if isinstance(recorded, str) and recorded:
+        line["timestamp"] = _iso(recorded)
+    return line
+
+
+def _iso(recorded: str) -> str:
+    """Ruby VCR's `Tue, 02 Sep 2025 10:11:12 GMT` as ISO 8601 (trace reads ISO or epoch times)."""
+    try:
+        return email.utils.parsedate_to_datetime(recorded).isoformat()
+    except (TypeError, ValueError, IndexError):
+        return recorded
 
 
 def export_repo(entry: Entry, mirror: Path, stats: Stats) -> list[dict[str, Any]]:
