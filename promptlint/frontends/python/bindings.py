@@ -204,13 +204,6 @@ def _binding_value(ev: Evaluator, binding: Binding, node: ast.expr, scope: Scope
         step = Location(module.path, module.span(binding.stmt), f"assigned to `{binding.name}`")
         value = with_step(value, step)
     if binding.kind == "for":
-        # The loop variable is one element per pass: over a set, which element comes first is the
-        # set's order, but each element is only itself. What the passes build together follows the
-        # order: a list filled or a text grown in the loop (see `apply_mutation`), a join.
-        if isinstance(value, Seq) and value.unordered is not None:
-            return ev.combine(list(value.items), node, scope, Stability.STATIC)
-        if isinstance(value, Opaque) and value.kind is VolatileKind.ORDER and value.cause == "set":
-            return ev.opaque(Stability.UNKNOWN, node, scope, cause="an element of a set")
         value = ev.iterate(value, binding.value, scope)
         return ev.combine([value], node, scope, Stability.STATIC)
     if binding.kind == "with":
@@ -254,12 +247,6 @@ def apply_mutation(ev: Evaluator, value: Value, mutation: Binding, scope: Scope)
     if isinstance(mutation.stmt, ast.Call) and mutation.kind in ("append", "extend", "insert"):
         ev.consumed.add(id(mutation.value))
     if mutation.kind == "aug":
-        order = _set_order(ev, mutation, scope) if mutation.branch == "for" else None
-        if order is not None:  # `for t in tool_set: text += t`: the text grows in the set's order
-            # What each pass adds is an element of the set: its own origin is the set's, and the
-            # order is what varies; a value proven to vary in it (a clock) is kept beside the order.
-            proven = stability_of(added) >= Stability.SESSION
-            added = ev.add(order, added, node, scope) if proven else order
         if mutation.branch and isinstance(value, Str):
             control = Control(mutation.branch, span, stability=_condition_stability(ev, mutation, scope))
             return concat(value, Str((control,)), ev.to_str(added, node, scope))
@@ -381,20 +368,6 @@ def _names_conversation(node: ast.expr) -> bool:
 
 def _is_message(value: Value) -> bool:
     return isinstance(value, Msg) or (isinstance(value, Map) and value.get("role") is not None)
-
-
-def _set_order(ev: Evaluator, mutation: Binding, scope: Scope) -> Value | None:
-    """The order culprit of a loop over a set (whose loop variable is only an element, see
-    `_binding_value`); None for any other loop (an ordered one, or one whose items carry it)."""
-    loop = mutation.condition
-    if loop is None:
-        return None
-    source = ev.eval(loop, scope)
-    if (isinstance(source, Seq) and source.unordered is not None) or (
-        isinstance(source, Opaque) and source.kind is VolatileKind.ORDER and source.cause == "set"
-    ):
-        return ev.iterate(source, loop, scope)
-    return None
 
 
 def _loop_order(ev: Evaluator, mutation: Binding, scope: Scope) -> Opaque | None:
