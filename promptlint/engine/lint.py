@@ -226,6 +226,10 @@ def dedupe(diagnostics: list[Diagnostic]) -> list[Diagnostic]:
     return sorted(merged.values(), key=Diagnostic.sort_key)
 
 
+def _tokens_after(diag: Diagnostic) -> int:
+    return diag.cache_impact.tokens_after if diag.cache_impact is not None else 0
+
+
 def merge_project(diagnostics: list[Diagnostic]) -> list[Diagnostic]:
     """Across files: a culprit reported in its own file absorbs reports of it from other files."""
     norm = os.path.abspath  # the loader reports absolute paths, the command line may not
@@ -243,9 +247,10 @@ def merge_project(diagnostics: list[Diagnostic]) -> list[Diagnostic]:
             if key in primary:
                 extra.setdefault(key, []).append(Location(diag.path, diag.span, "reaches a prompt here"))
                 held = primary[key]
-                if len(diag.chain) > len(held.chain):
+                if len(diag.chain) > len(held.chain) and _tokens_after(diag) >= _tokens_after(held):
                     # The other file followed the value further (to the request that sends it): its
-                    # chain and wording are the better evidence for the culprit's own report.
+                    # chain and wording are the better evidence for the culprit's own report, unless
+                    # it describes a smaller request (the cache impact is never lowered).
                     primary[key] = replace(
                         held, chain=diag.chain, message=diag.message, cache_impact=diag.cache_impact
                     )

@@ -139,9 +139,13 @@ def _host(obj: Mapping[str, Any]) -> str | None:
     for key in _HOST_FIELDS:
         value = obj.get(key)
         if isinstance(value, str) and value:
-            parsed = urllib.parse.urlsplit(value if "//" in value else "//" + value)
-            if parsed.hostname:
-                return parsed.hostname
+            try:
+                parsed = urllib.parse.urlsplit(value if "//" in value else "//" + value)
+                host = parsed.hostname
+            except ValueError:  # `http://[api.openai.com/...`: not a URL; the line is still read
+                continue
+            if host:
+                return host
     return None
 
 

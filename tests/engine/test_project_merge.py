@@ -70,3 +70,29 @@ def test_the_sender_alone_reports_the_same_chain(project: Path) -> None:
     (alone,) = _pc101(["shop/sender.py"])
     (together,) = _pc101(["shop"])
     assert alone[2] == together[2]
+
+
+OWN_REQUEST = (
+    CLOCK
+    + """
+
+from openai import OpenAI
+
+client = OpenAI()
+
+
+def own(question: str):
+    system = Instructions("u").read_instruction() + RULES * 3
+    messages = [{"role": "system", "content": system}, {"role": "user", "content": question}]
+    return client.chat.completions.create(model="gpt-4o", messages=messages)
+"""
+)
+
+
+def test_a_longer_chain_to_a_smaller_request_does_not_replace_the_culprits_own_report(project: Path) -> None:
+    (project / "shop" / "instruction.py").write_text(OWN_REQUEST)
+    alone = lint_paths(["shop/instruction.py"], selection=Selection(select=("PC101",))).diagnostics
+    together = lint_paths(["shop"], selection=Selection(select=("PC101",))).diagnostics
+    mine = [d for d in together if d.path.endswith("instruction.py")]
+    assert alone and mine and alone[0].cache_impact is not None and mine[0].cache_impact is not None
+    assert mine[0].cache_impact.tokens_after >= alone[0].cache_impact.tokens_after

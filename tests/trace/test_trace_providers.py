@@ -320,3 +320,11 @@ def test_tool_types_name_only_tools_the_provider_runs() -> None:
     assert parse_line(1, body).tool_types == ("web_search_20250305",)
     gemini_body = {"contents": "hi", "tools": [{"functionDeclarations": []}, {"googleSearch": {}}]}
     assert parse_line(1, gemini_body).tool_types == ("googleSearch",)
+
+
+def test_a_malformed_url_field_does_not_stop_the_log(tmp_path: Path) -> None:
+    rows = [
+        chat("gpt-4o", turns(0), 100, 0, url="http://[api.openai.com/v1/chat"),
+        chat("gpt-4o", turns(1), 120, 0),
+    ]
+    assert run(tmp_path, rows)["summary"]["requests"] == 2

@@ -40,6 +40,7 @@ def reinserted_heads(module: ModuleInfo, sent: set[tuple[str, int]]) -> list[His
 
 def _in_method(fn: FunctionNode, module: ModuleInfo, sent: set[tuple[str, int]]) -> Iterator[HistoryOp]:
     heads: dict[str, ast.stmt] = {}  # local list -> the first statement that puts a head in it
+    head_tests: dict[str, tuple[ast.expr, ...]] = {}  # the `if` tests around that statement
     reads: dict[str, tuple[str, int]] = {}  # local list -> (kept history, line it is read in)
     for stmt, tests in _statements(fn.body, ()):
         line = stmt.lineno
@@ -52,11 +53,20 @@ def _in_method(fn: FunctionNode, module: ModuleInfo, sent: set[tuple[str, int]])
                 )
                 if kept is None and name not in heads and not _guarded(tests, name):
                     heads[name] = stmt
+                    head_tests[name] = tests
                 elif kept is not None and not isinstance(value.elts[0], ast.Starred):
                     heads[name], reads[name] = stmt, (kept, line)  # `[system, *self.history]`
+            elif (
+                isinstance(target, ast.Name) and target.id in heads and stmt.lineno > heads[target.id].lineno
+            ):
+                # `messages = messages[1:]`: the list is rebuilt after the head went in; its head is
+                # no longer known to be the one added
+                heads.pop(target.id)
+                continue
             back = _written_back(stmt)
             if back is not None:
-                yield from _emit(back[1], back[0], stmt, heads, reads, fn, module, sent)
+                if not _tests_read(head_tests.get(back[1], ()), back[0]):
+                    yield from _emit(back[1], back[0], stmt, heads, reads, fn, module, sent)
         elif isinstance(stmt, ast.Expr) and isinstance(stmt.value, ast.Call):
             call = stmt.value
             owner = dotted(call.func.value) if isinstance(call.func, ast.Attribute) else None
@@ -66,14 +76,21 @@ def _in_method(fn: FunctionNode, module: ModuleInfo, sent: set[tuple[str, int]])
             if method in ("append", "insert") and "." not in owner and owner not in heads:
                 if not _guarded(tests, owner):
                     heads[owner] = stmt
+                    head_tests[owner] = tests
+            elif method in ("pop", "remove") and owner in heads and (method == "remove" or call.args):
+                heads.pop(owner)  # `messages.pop(0)` before saving: the head is taken off again
             elif method == "extend" and "." not in owner and call.args:
                 kept = _kept(call.args[0])
                 if kept is not None and owner not in reads:
                     reads[owner] = (kept, line)
             elif method in _WRITERS and call.args and owner.startswith("self."):
                 written = _list_name(call.args[0])
-                if written is not None:
+                if written is not None and not _tests_read(head_tests.get(written, ()), owner):
                     yield from _emit(written, owner, stmt, heads, reads, fn, module, sent)
+        elif isinstance(stmt, ast.Delete):
+            for target in stmt.targets:  # `del messages[0]`: the head is taken off again
+                if isinstance(target, ast.Subscript) and isinstance(target.value, ast.Name):
+                    heads.pop(target.value.id, None)
         elif isinstance(stmt, ast.AugAssign) and isinstance(stmt.target, ast.Name):
             kept = _kept(stmt.value)
             if kept is not None and stmt.target.id not in reads:
@@ -137,6 +154,17 @@ def _written_back(stmt: ast.Assign) -> tuple[str, str] | None:
     if target is None or written is None or not target.startswith("self.") or target.count(".") != 1:
         return None
     return target, written
+
+
+def _tests_read(tests: tuple[ast.expr, ...], history: str) -> bool:
+    """Whether an `if` around the head reads the kept history (`if not self.memory.get():`): the
+    head goes in only while the history is empty."""
+    return any(
+        dotted(node) == history
+        for test in tests
+        for node in ast.walk(test)
+        if isinstance(node, ast.Attribute)
+    )
 
 
 def _guarded(tests: tuple[ast.expr, ...], name: str) -> bool:

@@ -207,8 +207,15 @@ def messages_sink(ev: Evaluator, call: ast.Call, scope: Scope) -> SinkArgs | Non
         factory = next((kw.value for kw in call.keywords if kw.arg in table.message_factories), None)
         if isinstance(factory, ast.Name | ast.Attribute):
             # `generate_with_messages(message_factory=build)`: the callee calls it back for the messages
-            node = ast.copy_location(ast.Call(func=factory, args=[], keywords=[]), factory)
-            ast.fix_missing_locations(node)
+            # One synthetic call per factory node, kept with the module: the evaluator memoises by
+            # node identity, and a thrown-away node's id could be reused by the next one.
+            key = ("factory-call", id(factory))
+            made = scope.module.syntax_memo.get(key)
+            if not isinstance(made, ast.Call):
+                made = ast.copy_location(ast.Call(func=factory, args=[], keywords=[]), factory)
+                ast.fix_missing_locations(made)
+                scope.module.syntax_memo[key] = made
+            node = made
     if node is None and call.args and not isinstance(call.args[0], ast.Starred):
         node = call.args[0]
     if node is None or not _holds_system_message(ev.eval(node, scope)):
