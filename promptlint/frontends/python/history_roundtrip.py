@@ -39,8 +39,8 @@ def reinserted_heads(module: ModuleInfo, sent: set[tuple[str, int]]) -> list[His
 
 
 def _in_method(fn: FunctionNode, module: ModuleInfo, sent: set[tuple[str, int]]) -> Iterator[HistoryOp]:
-    heads: dict[str, ast.stmt] = {}  # local list -> the first statement that puts a head in it
-    head_tests: dict[str, tuple[ast.expr, ...]] = {}  # the `if` tests around that statement
+    # local list -> the first statement that puts a head in it, and the `if` tests around it
+    heads: dict[str, tuple[ast.stmt, tuple[ast.expr, ...]]] = {}
     reads: dict[str, tuple[str, int]] = {}  # local list -> (kept history, line it is read in)
     for stmt, tests in _statements(fn.body, ()):
         line = stmt.lineno
@@ -52,21 +52,18 @@ def _in_method(fn: FunctionNode, module: ModuleInfo, sent: set[tuple[str, int]])
                     (k for e in value.elts if isinstance(e, ast.Starred) and (k := _kept(e.value))), None
                 )
                 if kept is None and name not in heads and not _guarded(tests, name):
-                    heads[name] = stmt
-                    head_tests[name] = tests
+                    heads[name] = (stmt, tests)
                 elif kept is not None and not isinstance(value.elts[0], ast.Starred):
-                    heads[name], reads[name] = stmt, (kept, line)  # `[system, *self.history]`
-            elif (
-                isinstance(target, ast.Name) and target.id in heads and stmt.lineno > heads[target.id].lineno
-            ):
+                    heads[name], reads[name] = (stmt, ()), (kept, line)  # `[system, *self.history]`
+            elif isinstance(target, ast.Name) and target.id in heads and line > heads[target.id][0].lineno:
                 # `messages = messages[1:]`: the list is rebuilt after the head went in; its head is
                 # no longer known to be the one added
                 heads.pop(target.id)
                 continue
             back = _written_back(stmt)
-            if back is not None:
-                if not _tests_read(head_tests.get(back[1], ()), back[0]):
-                    yield from _emit(back[1], back[0], stmt, heads, reads, fn, module, sent)
+            found = _emit(back[1], back[0], stmt, heads, reads, fn, module, sent) if back else None
+            if found is not None:
+                yield found
         elif isinstance(stmt, ast.Expr) and isinstance(stmt.value, ast.Call):
             call = stmt.value
             owner = dotted(call.func.value) if isinstance(call.func, ast.Attribute) else None
@@ -75,8 +72,7 @@ def _in_method(fn: FunctionNode, module: ModuleInfo, sent: set[tuple[str, int]])
                 continue
             if method in ("append", "insert") and "." not in owner and owner not in heads:
                 if not _guarded(tests, owner):
-                    heads[owner] = stmt
-                    head_tests[owner] = tests
+                    heads[owner] = (stmt, tests)
             elif method in ("pop", "remove") and owner in heads and (method == "remove" or call.args):
                 heads.pop(owner)  # `messages.pop(0)` before saving: the head is taken off again
             elif method == "extend" and "." not in owner and call.args:
@@ -85,8 +81,9 @@ def _in_method(fn: FunctionNode, module: ModuleInfo, sent: set[tuple[str, int]])
                     reads[owner] = (kept, line)
             elif method in _WRITERS and call.args and owner.startswith("self."):
                 written = _list_name(call.args[0])
-                if written is not None and not _tests_read(head_tests.get(written, ()), owner):
-                    yield from _emit(written, owner, stmt, heads, reads, fn, module, sent)
+                found = _emit(written, owner, stmt, heads, reads, fn, module, sent) if written else None
+                if found is not None:
+                    yield found
         elif isinstance(stmt, ast.Delete):
             for target in stmt.targets:  # `del messages[0]`: the head is taken off again
                 if isinstance(target, ast.Subscript) and isinstance(target.value, ast.Name):
@@ -101,19 +98,20 @@ def _emit(
     local: str,
     history: str,
     write: ast.stmt,
-    heads: dict[str, ast.stmt],
+    heads: dict[str, tuple[ast.stmt, tuple[ast.expr, ...]]],
     reads: dict[str, tuple[str, int]],
     fn: FunctionNode,
     module: ModuleInfo,
     sent: set[tuple[str, int]],
-) -> Iterator[HistoryOp]:
-    """The head of `local`, when `local` read `history`, was sent, and is written back by `write`."""
-    head = heads.get(local)
-    if local not in reads or reads[local][0] != history or head is None:
-        return
-    if head.lineno > reads[local][1] or (local, id(fn)) not in sent:
-        return
-    yield HistoryOp(
+) -> HistoryOp | None:
+    """The head of `local`, when `local` read `history` after it, was sent, and is written back by
+    `write`, and the head is not added only while `history` is empty (`if not self.memory.get():`)."""
+    if local not in heads or local not in reads or reads[local][0] != history:
+        return None
+    head, tests = heads[local]
+    if head.lineno > reads[local][1] or (local, id(fn)) not in sent or _tests_read(tests, history):
+        return None
+    return HistoryOp(
         HistoryOpKind.HEAD_RESAVED,
         module.span(head),
         history,
