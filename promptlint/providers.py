@@ -82,6 +82,10 @@ class ProviderProfile:
     #: the request body does not contain, so trace leaves them out of prefix arithmetic.
     server_tool_types: tuple[str, ...] = ()
 
+    def caches(self, model: str) -> bool:
+        """Whether `model` has an automatic cache at all (not one of `uncached_models`)."""
+        return not any(model.startswith(prefix) for prefix in self.uncached_models)
+
     def runs_tools(self, tool_types: tuple[str, ...]) -> bool:
         """Whether any of a request's tool types is one this provider runs server-side."""
         return any(t.startswith(prefix) for t in tool_types for prefix in self.server_tool_types)

@@ -33,6 +33,11 @@ class MissEvent:
     source_checked: bool = False
 
 
+def ranked(losses: Mapping[str, float]) -> list[tuple[str, float]]:
+    """Largest loss first; ties by name, so the order is deterministic."""
+    return sorted(losses.items(), key=lambda kv: (-kv[1], kv[0]))
+
+
 @dataclass(slots=True)
 class TraceStats:
     """Running totals (constant size)."""
@@ -67,3 +72,8 @@ class TraceStats:
     #: discount a hit would have given), comparable across providers and currencies; for the ranking.
     loss_by_cause: dict[str, float] = field(default_factory=dict)
     loss_by_conversation: dict[str, float] = field(default_factory=dict)
+
+    @property
+    def writes_never_read(self) -> int:
+        """Cache-write tokens no later related request read (the write premium paid for nothing)."""
+        return max(0, self.write_tokens - self.write_tokens_read)

@@ -110,7 +110,7 @@ def expected_hit(
     shared_chars: int,
 ) -> int:
     """Hit the provider's rules predict for `new` after `prev` (shared prefix `shared_chars`)."""
-    if any(new.model.startswith(prefix) for prefix in profile.uncached_models):
+    if not profile.caches(new.model):
         return 0
     if divergence_item is None:  # pure extension: the previous input is exactly reusable
         shared = min(prev.prompt_tokens, new.prompt_tokens)

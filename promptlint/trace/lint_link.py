@@ -51,16 +51,6 @@ class SourceLinks(Protocol):
         ...
 
 
-class ByCause:
-    """Every finding of the rules that detect a cause, whatever the request (no prompt matching)."""
-
-    def __init__(self, table: Mapping[str, tuple[Mapping[str, object], ...]]) -> None:
-        self.table = table
-
-    def for_request(self, cause: str, items: Sequence[Item]) -> tuple[Mapping[str, object], ...]:
-        return tuple(self.table.get(cause, ()))
-
-
 @dataclass(frozen=True, slots=True)
 class Signature:
     """One prompt's distinctive static text: the whitespace-normalised lines of its constant text

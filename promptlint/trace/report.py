@@ -7,12 +7,12 @@ JSON shape: `{"events": [{"kind": "miss", ...} | {"kind": "malformed", "line", "
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Mapping
+from collections.abc import Callable
 from dataclasses import asdict
 from typing import Protocol
 
 from promptlint.providers import RELATIVE
-from promptlint.trace.events import MissEvent, TraceStats
+from promptlint.trace.events import MissEvent, TraceStats, ranked
 from promptlint.trace.reader import MalformedLine
 
 Write = Callable[[str], object]
@@ -46,7 +46,7 @@ def summary(stats: TraceStats) -> dict[str, object]:
         "output_reuse": stats.output_reuse,
         "below_minimum_requests": stats.below_minimum,
         "cache_write_tokens": stats.write_tokens,
-        "cache_write_tokens_never_read": max(0, stats.write_tokens - stats.write_tokens_read),
+        "cache_write_tokens_never_read": stats.writes_never_read,
         "reported_hit_ratio": round(ratio, 6),
         "tokens_lost": stats.tokens_lost,
         "money_lost": {k: round(v, 9) for k, v in sorted(stats.money_lost.items())},
@@ -54,22 +54,17 @@ def summary(stats: TraceStats) -> dict[str, object]:
         "ranked": {
             "causes": [
                 {"cause": cause, "misses": stats.causes[cause], "input_token_equivalents": round(loss)}
-                for cause, loss in _ranked(stats.loss_by_cause)
+                for cause, loss in ranked(stats.loss_by_cause)
             ],
             "conversations": [
                 {"conversation": conv, "input_token_equivalents": round(loss)}
-                for conv, loss in _ranked(stats.loss_by_conversation)[:TOP_CONVERSATIONS]
+                for conv, loss in ranked(stats.loss_by_conversation)[:TOP_CONVERSATIONS]
             ],
         },
     }
 
 
 TOP_CONVERSATIONS = 10
-
-
-def _ranked(losses: Mapping[str, float]) -> list[tuple[str, float]]:
-    """Largest loss first; ties by name, so the order is deterministic."""
-    return sorted(losses.items(), key=lambda kv: (-kv[1], kv[0]))
 
 
 class JsonWriter:
@@ -140,7 +135,7 @@ class TextWriter:
             + _ranking(stats)
             + (
                 f"cache writes: {stats.write_tokens:,} tokens, "
-                f"{max(0, stats.write_tokens - stats.write_tokens_read):,} never read by a later request\n"
+                f"{stats.writes_never_read:,} never read by a later request\n"
                 if stats.write_tokens
                 else ""
             )
@@ -151,8 +146,8 @@ def _ranking(stats: TraceStats) -> str:
     """The causes and the conversations that cost most, in uncached-input-token equivalents."""
     if not stats.loss_by_cause:
         return ""
-    causes = ", ".join(f"{cause} {loss:,.0f}" for cause, loss in _ranked(stats.loss_by_cause))
-    convs = ", ".join(f"{conv} {loss:,.0f}" for conv, loss in _ranked(stats.loss_by_conversation)[:3])
+    causes = ", ".join(f"{cause} {loss:,.0f}" for cause, loss in ranked(stats.loss_by_cause))
+    convs = ", ".join(f"{conv} {loss:,.0f}" for conv, loss in ranked(stats.loss_by_conversation)[:3])
     return f"costliest causes (input-token equivalents): {causes}\ncostliest conversations: {convs}\n"
 
 

@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING
 from promptlint.providers import ProviderProfile, route
 from promptlint.trace.classify import breakpoint_cause, classify_break, slid
 from promptlint.trace.diverge import Divergence, first_divergence
-from promptlint.trace.events import MissEvent, TraceStats
+from promptlint.trace.events import MissEvent, TraceStats, ranked
 from promptlint.trace.expect import (
     DEFAULT_CHARS_PER_TOKEN,
     Snapshot,
@@ -134,15 +134,14 @@ class Tracker:
             stats.misses += 1
             stats.tokens_lost += event.tokens_lost
             stats.money_lost[event.currency] = stats.money_lost.get(event.currency, 0.0) + event.money_lost
-            stats.causes[event.cause or "unexplained"] += 1
-            saved = 1.0 - profile.price_for(request.model).relative_hit
             cause = event.cause or "unexplained"
+            stats.causes[cause] += 1
+            saved = 1.0 - profile.price_for(request.model).relative_hit
             stats.loss_by_cause[cause] = stats.loss_by_cause.get(cause, 0.0) + event.tokens_lost * saved
             by_conv = stats.loss_by_conversation
             by_conv[event.conversation] = by_conv.get(event.conversation, 0.0) + event.tokens_lost * saved
             if len(by_conv) > 2 * self._conv.cap:  # bounded: keep the largest
-                kept = sorted(by_conv.items(), key=lambda kv: (-kv[1], kv[0]))[: self._conv.cap]
-                stats.loss_by_conversation = dict(kept)
+                stats.loss_by_conversation = dict(ranked(by_conv)[: self._conv.cap])
         return event
 
     def _best_recent(
@@ -231,7 +230,7 @@ class Tracker:
     ) -> MissEvent | None:
         reported = request.usage.cached_tokens
         minimum = profile.minimum_for(request.model)
-        if any(request.model.startswith(prefix) for prefix in profile.uncached_models):
+        if not profile.caches(request.model):
             return None  # the model has no automatic cache: nothing was there to miss
         if (
             new.prompt_tokens < minimum

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import json
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -13,8 +14,7 @@ from click.testing import CliRunner
 from promptlint.providers import build_profiles, default_profile_data
 from promptlint.trace.command import run_trace, trace
 from promptlint.trace.diverge import content_cause, is_sliding_window
-from promptlint.trace.lint_link import ByCause
-from promptlint.trace.normalise import parse_line
+from promptlint.trace.normalise import Item, parse_line
 from promptlint.trace.report import JsonWriter
 from promptlint.trace.tracker import Tracker
 
@@ -191,6 +191,16 @@ def test_lru_caps_tracked_conversations() -> None:
     run_trace(io.BytesIO("\n".join(order).encode()), JsonWriter(out.write), tracker)
     assert len(tracker._conv.data) == 8
     assert tracker.stats.requests == 100
+
+
+class ByCause:
+    """`--source` links that give every finding of a cause, whatever the request (a test seam)."""
+
+    def __init__(self, table: Mapping[str, tuple[Mapping[str, object], ...]]) -> None:
+        self.table = table
+
+    def for_request(self, cause: str, items: Sequence[Item]) -> tuple[Mapping[str, object], ...]:
+        return tuple(self.table.get(cause, ()))
 
 
 def test_source_findings_attached(monkeypatch: pytest.MonkeyPatch) -> None:
