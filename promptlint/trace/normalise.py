@@ -272,7 +272,7 @@ def _gemini_items(request: Mapping[str, Any]) -> list[Item]:
     if isinstance(system, str):
         items.append(Item("system", "system", system))
     elif isinstance(system, Mapping):
-        for b, part in enumerate(system.get("parts") or ()):
+        for b, part in enumerate(_as_list(system.get("parts"))):
             items.append(_part_item("system", "system", None, b, part))
     contents = request.get("contents")
     if isinstance(contents, str):
@@ -282,11 +282,18 @@ def _gemini_items(request: Mapping[str, Any]) -> list[Item]:
             items.append(Item("messages", "?", _dump(turn), index=m, block=0))
             continue
         role = {"model": "assistant"}.get(str(turn.get("role") or "user"), str(turn.get("role") or "user"))
-        parts = turn.get("parts") or ()
+        parts = _as_list(turn.get("parts"))
         items.extend(_part_item("messages", role, m, b, part) for b, part in enumerate(parts))
         if not parts:
             items.append(Item("messages", role, "", index=m, block=0))
     return items
+
+
+def _as_list(value: Any) -> list[Any]:
+    """A logged `parts` value as a list: a lone part (or a stray scalar) is one part."""
+    if value is None:
+        return []
+    return value if isinstance(value, list) else [value]
 
 
 def _part_item(section: str, role: str, index: int | None, b: int, part: Any) -> Item:

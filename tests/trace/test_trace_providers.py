@@ -328,3 +328,11 @@ def test_a_malformed_url_field_does_not_stop_the_log(tmp_path: Path) -> None:
         chat("gpt-4o", turns(1), 120, 0),
     ]
     assert run(tmp_path, rows)["summary"]["requests"] == 2
+
+
+def test_malformed_gemini_parts_are_read_not_crashed_on(tmp_path: Path) -> None:
+    rows = [
+        {"contents": [{"parts": 5}], "systemInstruction": {"parts": "be brief"}},
+        {"request": {"contents": [{"role": "user", "parts": {"text": "hi"}}, "stray"]}},
+    ]
+    assert run(tmp_path, rows)["summary"]["requests"] == 2
