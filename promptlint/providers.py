@@ -81,6 +81,9 @@ class ProviderProfile:
     #: Tool types the provider runs itself (prefixes): their results are billed as input tokens that
     #: the request body does not contain, so trace leaves them out of prefix arithmetic.
     server_tool_types: tuple[str, ...] = ()
+    #: Model-name prefix -> billed tokens per token the model reads for an image (gpt-4o-mini bills
+    #: images about 33x): the cache minimum applies to what the model reads.
+    image_token_multipliers: Mapping[str, float] = field(default_factory=lambda: MappingProxyType({}))
 
     def caches(self, model: str) -> bool:
         """Whether `model` has an automatic cache at all (not one of `uncached_models`)."""
@@ -99,6 +102,11 @@ class ProviderProfile:
         """Minimum cacheable tokens for `model` (longest matching prefix), else the default."""
         best = _longest_prefix(self.model_minimum_tokens, model)
         return self.model_minimum_tokens[best] if best else self.minimum_tokens
+
+    def image_multiplier_for(self, model: str | None) -> float:
+        """Billed tokens per read token of an image part for `model` (1.0 when not listed)."""
+        best = _longest_prefix(self.image_token_multipliers, model)
+        return self.image_token_multipliers[best] if best else 1.0
 
     def price_for(self, model: str | None) -> Price:
         """Prices for `model` (longest matching model-name prefix), else the `default` entry."""
@@ -157,6 +165,9 @@ def build_profiles(data: Mapping[str, Any]) -> dict[str, ProviderProfile]:
             server_tool_types=tuple(str(t) for t in raw.get("server-tool-types", ())),
             model_prefixes=tuple(str(t) for t in raw.get("model-prefixes", ())),
             uncached_models=tuple(str(t) for t in raw.get("uncached-models", ())),
+            image_token_multipliers=MappingProxyType(
+                {str(k): float(v) for k, v in raw.get("image-token-multipliers", {}).items()}
+            ),
         )
     return out
 

@@ -38,6 +38,13 @@ class Snapshot:
     conversation: str = ""  # the id reports use: the first key of the conversation, kept as it changes
     written: int = 0  # cache-write tokens the provider reported for this request
     output_tokens: int = 0  # tokens the model generated in reply (0 when the log does not say)
+    #: Tokens the model reads per billed token: below 1 when image parts are billed at a multiple of
+    #: what the model reads (gpt-4o-mini); the cache minimum applies to what it reads.
+    read_scale: float = 1.0
+
+    @property
+    def read_tokens(self) -> int:
+        return int(self.prompt_tokens * self.read_scale)
 
     def chars_before(self, item: int) -> int:
         return sum(len(it.text) for it in self.items[:item])
@@ -46,11 +53,12 @@ class Snapshot:
         return int(chars * self.tokens_per_char)
 
 
-def snapshot(request: LoggedRequest, shared_chars: int) -> Snapshot:
+def snapshot(request: LoggedRequest, shared_chars: int, image_multiplier: float = 1.0) -> Snapshot:
     chars = request.total_chars
     reported = request.usage.prompt_tokens
     ratio = (reported / chars) if reported and chars else 1.0 / DEFAULT_CHARS_PER_TOKEN
     prompt_tokens = reported if reported is not None else int(chars * ratio)
+    read_scale = _read_scale(request, prompt_tokens, image_multiplier)
     marks = [i for i, item in enumerate(request.items) if item.breakpoint]
     if request.automatic_breakpoint and request.items:
         marks.append(len(request.items) - 1)
@@ -68,7 +76,19 @@ def snapshot(request: LoggedRequest, shared_chars: int) -> Snapshot:
         params=request.params,
         written=request.usage.write_tokens or 0,
         output_tokens=request.usage.output_tokens or 0,
+        read_scale=read_scale,
     )
+
+
+def _read_scale(request: LoggedRequest, prompt_tokens: int, image_multiplier: float) -> float:
+    """Read tokens per billed token: the text is read as billed (4 characters a token), the rest of
+    the reported input is the image parts' billed size, read at 1/`image_multiplier` of it."""
+    if image_multiplier <= 1.0 or prompt_tokens <= 0 or not any(it.media for it in request.items):
+        return 1.0
+    text = min(
+        prompt_tokens, sum(len(it.text) for it in request.items if not it.media) / DEFAULT_CHARS_PER_TOKEN
+    )
+    return (text + (prompt_tokens - text) / image_multiplier) / prompt_tokens
 
 
 def changed_params(prev: Snapshot, new: Snapshot) -> list[str]:
@@ -82,13 +102,14 @@ def expired(profile: ProviderProfile, prev: Snapshot, new: Snapshot) -> bool:
     return prev.time is not None and new.time is not None and new.time - prev.time > profile.ttl_seconds
 
 
-def apply_rule(profile: ProviderProfile, model: str, shared: int, total: int) -> int:
-    """Tokens a cache could serve for `shared` reusable tokens, ignoring breakpoint placement."""
+def apply_rule(profile: ProviderProfile, model: str, shared: int, total: int, read_scale: float = 1.0) -> int:
+    """Tokens a cache could serve for `shared` reusable tokens, ignoring breakpoint placement
+    (`read_scale`: read tokens per billed token, which the minimum is compared with)."""
     if profile.rules == "vllm":
         block = max(1, profile.block_tokens)
         return (max(0, min(shared, total - 1)) // block) * block
     minimum = profile.minimum_for(model)
-    if shared < minimum:
+    if shared * read_scale < minimum:
         return 0
     return floor_hit(shared, minimum, profile.block_tokens)
 
@@ -125,7 +146,7 @@ def expected_hit(
         return deepseek_hit(profile, new.model, min(shared, new.prompt_tokens))
     if profile.rules == "anthropic":
         return _anthropic(profile, prev, new, divergence_item)
-    return apply_rule(profile, new.model, shared, new.prompt_tokens)
+    return apply_rule(profile, new.model, shared, new.prompt_tokens, new.read_scale)
 
 
 def _anthropic(profile: ProviderProfile, prev: Snapshot, new: Snapshot, divergence_item: int | None) -> int:

@@ -35,6 +35,7 @@ class Item:
     index: int | None = None
     block: int | None = None
     breakpoint: bool = False
+    media: bool = False  # an image, audio or file part: billed by its own rules, not by its text
 
 
 @dataclass(frozen=True, slots=True)
@@ -296,9 +297,22 @@ def _as_list(value: Any) -> list[Any]:
     return value if isinstance(value, list) else [value]
 
 
+_MEDIA_TYPES = frozenset(
+    {"image", "image_url", "input_image", "input_audio", "audio", "file", "input_file", "document"}
+)
+_MEDIA_KEYS = frozenset({"inline_data", "inlineData", "file_data", "fileData", "image_url", "input_audio"})
+
+
+def _is_media(part: Mapping[str, Any]) -> bool:
+    """Whether a content part carries an image, audio or file rather than text."""
+    return part.get("type") in _MEDIA_TYPES or not _MEDIA_KEYS.isdisjoint(part)
+
+
 def _part_item(section: str, role: str, index: int | None, b: int, part: Any) -> Item:
     if isinstance(part, Mapping) and isinstance(part.get("text"), str) and len(part) == 1:
         return Item(section, role, part["text"], index=index, block=b)
+    if isinstance(part, Mapping):
+        return Item(section, role, _dump(part), index=index, block=b, media=_is_media(part))
     return Item(section, role, part if isinstance(part, str) else _dump(part), index=index, block=b)
 
 
@@ -325,7 +339,9 @@ def _block_item(section: str, role: str, index: int | None, b: int, block: Any) 
         if isinstance(block.get("text"), str) and block.get("type") in ("text", "input_text", "output_text"):
             return Item(section, role, block["text"], index=index, block=b, breakpoint=marked)
         body = {k: v for k, v in block.items() if k != "cache_control"}
-        return Item(section, role, _dump(body), index=index, block=b, breakpoint=marked)
+        return Item(
+            section, role, _dump(body), index=index, block=b, breakpoint=marked, media=_is_media(body)
+        )
     return Item(section, role, block if isinstance(block, str) else _dump(block), index=index, block=b)
 
 

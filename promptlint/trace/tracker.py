@@ -97,19 +97,20 @@ class Tracker:
         fu_key = _key(request.provider, first_text)
         model_key = _key(request.provider, request.model)
         prev, same_conv = self._related(conv_key, fu_key, model_key, first_text, request)
+        multiplier = profile.image_multiplier_for(model)
         event: MissEvent | None = None
         expected = 0
         reuse_ceiling = 0  # a pure extension may hit the previous input plus its reply
         if prev is None:
             stats.cold += 1
-            new = snapshot(request, 0)
+            new = snapshot(request, 0, multiplier)
             expected = self._best_recent(profile, model_key, None, new, 0)
         else:
             div = first_divergence(prev.items, request.items)
             if div is None:
                 reuse_ceiling = prev.prompt_tokens + prev.output_tokens
             shared_chars = _shared_chars(prev, div)
-            new = snapshot(request, shared_chars)
+            new = snapshot(request, shared_chars, multiplier)
             if same_conv and not request.explicit_id and prev.conversation:
                 # One conversation keeps one id in the report even when its prefix breaks.
                 new = replace(new, conversation=prev.conversation)
@@ -233,8 +234,8 @@ class Tracker:
         if not profile.caches(request.model):
             return None  # the model has no automatic cache: nothing was there to miss
         if (
-            new.prompt_tokens < minimum
-            and prev.prompt_tokens < minimum
+            new.read_tokens < minimum
+            and prev.read_tokens < minimum
             and profile.rules != "vllm"
             and not reported
         ):
@@ -249,14 +250,18 @@ class Tracker:
                 min(new.chars_before(new.first_user), prev.chars_before(prev.first_user))
             )
         potential = apply_rule(
-            profile, request.model, min(potential_raw, new.prompt_tokens), new.prompt_tokens
+            profile, request.model, min(potential_raw, new.prompt_tokens), new.prompt_tokens, new.read_scale
         )
         got = reported if reported is not None else expected
         lost = max(0, potential - got)
         if not same_conv and div is not None and slid(prev, new):
             same_conv, potential_raw = True, prev.prompt_tokens
             potential = apply_rule(
-                profile, request.model, min(potential_raw, new.prompt_tokens), new.prompt_tokens
+                profile,
+                request.model,
+                min(potential_raw, new.prompt_tokens),
+                new.prompt_tokens,
+                new.read_scale,
             )
             lost = max(0, potential - got)
         expected_break_item = len(prev.items) if same_conv else new.first_user
@@ -269,7 +274,7 @@ class Tracker:
         elif expired(profile, prev, new) and not reported:
             cause = "ttl-expired"  # the entry was gone, whatever the prompt looked like
         elif (
-            new.prompt_tokens < minimum
+            new.read_tokens < minimum
             and potential_raw > 0
             and profile.rules != "vllm"
             and not reported  # the provider reported a hit: its minimum was evidently met

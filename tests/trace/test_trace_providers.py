@@ -336,3 +336,29 @@ def test_malformed_gemini_parts_are_read_not_crashed_on(tmp_path: Path) -> None:
         {"request": {"contents": [{"role": "user", "parts": {"text": "hi"}}, "stray"]}},
     ]
     assert run(tmp_path, rows)["summary"]["requests"] == 2
+
+
+# --- images billed above what the model reads ------------------------------------------------------
+
+
+def _image_turn(model: str, prompt: int, cached: int) -> dict[str, Any]:
+    image = {"type": "image_url", "image_url": {"url": "data:image/png;base64," + "iVBORw0KGgo" * 3000}}
+    messages = [
+        {"role": "system", "content": "You describe charts."},
+        {"role": "user", "content": [{"type": "text", "text": "Describe this image."}, image]},
+    ]
+    return chat(model, messages, prompt, cached)
+
+
+def test_an_image_billed_at_a_multiple_is_too_short_to_cache(tmp_path: Path) -> None:
+    # gpt-4o-mini bills an image at about 33x what the model reads: 14,213 billed tokens are about 470
+    # read ones, under the 1,024 minimum, so an identical repeat is not expected to hit (as recorded).
+    data = run(tmp_path, [_image_turn("gpt-4o-mini", 14213, 0), _image_turn("gpt-4o-mini", 14213, 0)])
+    assert misses(data) == []
+    assert data["summary"]["follow_up_mismatches"] == 0
+
+
+def test_the_same_image_on_a_model_billed_as_read_is_expected_to_hit(tmp_path: Path) -> None:
+    data = run(tmp_path, [_image_turn("gpt-4o", 14213, 0), _image_turn("gpt-4o", 14213, 0)])
+    assert data["summary"]["follow_up_mismatches"] == 1
+    assert [e["line"] for e in data["events"] if e["kind"] == "miss"] == [2]
