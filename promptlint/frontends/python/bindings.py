@@ -200,6 +200,13 @@ def _binding_value(ev: Evaluator, binding: Binding, node: ast.expr, scope: Scope
     if binding.index is not None and isinstance(value, Seq) and len(value.items) > binding.index:
         if value.unordered is None:
             value = value.items[binding.index]  # `items, note = f()`: each name its own item
+    if isinstance(binding.stmt, ast.AnnAssign) and _annotated_set(binding.stmt.annotation):
+        if not (isinstance(value, Seq) and value.unordered is not None):
+            # `loaded: set[str] = state.get("loaded") or set()`: declared a set, iterated in hash order
+            culprit = ev.order_culprit(binding.stmt.target, scope, "set", with_fix=False)
+            value = Seq(
+                value.items if isinstance(value, Seq) else (value,), module.span(binding.stmt), culprit
+            )
     if binding.kind == "assign":
         step = Location(module.path, module.span(binding.stmt), f"assigned to `{binding.name}`")
         value = with_step(value, step)
@@ -209,6 +216,15 @@ def _binding_value(ev: Evaluator, binding: Binding, node: ast.expr, scope: Scope
     if binding.kind == "with":
         return ev.combine([value], node, scope, Stability.DEPLOYMENT)
     return value
+
+
+_SET_ANNOTATION = re.compile(r"^(set|frozenset|Set|FrozenSet|AbstractSet|MutableSet)(\[|$)")
+
+
+def _annotated_set(annotation: ast.expr) -> bool:
+    """`set[str]`, `typing.Set[int]`, `frozenset`: a value declared to be a set."""
+    text = ast.unparse(annotation).replace("typing.", "").replace("collections.abc.", "").strip()
+    return bool(_SET_ANNOTATION.match(text))
 
 
 _MESSAGE_LIST = re.compile(r"(?i)^(list|sequence|iterable)\[[\w.]*message\w*\]$")
@@ -278,7 +294,7 @@ def apply_mutation(ev: Evaluator, value: Value, mutation: Binding, scope: Scope)
     else:
         return value
     order = value.unordered if isinstance(value, Seq) else None
-    if order is None and mutation.kind in ("append", "extend") and mutation.branch == "for":
+    if order is None and mutation.kind in ("append", "extend") and mutation.branch in ("for", "if"):
         order = _loop_order(ev, mutation, scope)
     return Seq(tuple(items), value.span if isinstance(value, Seq) else span, order)
 
@@ -372,8 +388,12 @@ def _is_message(value: Value) -> bool:
 
 def _loop_order(ev: Evaluator, mutation: Binding, scope: Scope) -> Opaque | None:
     """`for name in loaded: tools.append(index[name].tool)`: a list filled in a loop over a set
-    is in the set's order, whatever the appended value looks like."""
-    loop = mutation.condition
+    is in the set's order, whatever the appended value looks like (also under an `if` in the loop:
+    `if entry is not None: tools.append(entry.tool)`)."""
+    if mutation.branch == "for":
+        loop = mutation.condition
+    else:
+        loop = _enclosing_loop(mutation.stmt, scope.func) if scope.func is not None else None
     if loop is None:
         return None
     order = ev.iterate(ev.eval(loop, scope), loop, scope)

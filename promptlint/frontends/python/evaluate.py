@@ -177,6 +177,13 @@ class Evaluator:
             return self.combine(bounds, node, scope, Stability.STATIC)
         if isinstance(node, ast.Await):
             return self.eval(node.value, scope)
+        if isinstance(node, ast.BoolOp) and isinstance(node.op, ast.Or):
+            # `a or set()` evaluates to one of its operands: a set among them keeps its hash order
+            raw = [self.eval(c, scope) for c in node.values]
+            unordered = next((v for v in raw if isinstance(v, Seq) and v.unordered is not None), None)
+            if isinstance(unordered, Seq):
+                items = tuple(i for v in raw for i in (v.items if isinstance(v, Seq) else (v,)))
+                return Seq(items, scope.module.span(node), unordered.unordered)
         if isinstance(node, ast.BoolOp | ast.Compare | ast.UnaryOp):
             children = [c for c in ast.iter_child_nodes(node) if isinstance(c, ast.expr)]
             values = [ordered(self.eval(c, scope)) for c in children]  # membership ignores order

@@ -16,6 +16,7 @@ from dataclasses import replace
 from promptlint.diagnostics import Fix, Location, Span
 from promptlint.frontends.python.calls import eval_returns
 from promptlint.frontends.python.evaluate import Evaluator, Scope
+from promptlint.frontends.python.framework_hooks import HookFunction, hook_functions, request_edits
 from promptlint.frontends.python.modules import ModuleInfo, dotted, final_name
 from promptlint.frontends.python.move_fix import move_fixes
 from promptlint.frontends.python.request_input import with_user_message_evidence
@@ -108,6 +109,16 @@ class SiteBuilder:
                 if indirect:
                     prompts.extend(indirect)
                     sites.add(id(call))
+        for hooked in hook_functions(self.module, self.ev.sinks):
+            prompt = self._hooked(hooked)
+            if prompt is not None:
+                prompts.append(prompt)
+        for edit in request_edits(self.module, self.ev.sinks):
+            if id(edit.site) not in sites:
+                prompt = self._direct(edit.site, Scope(self.module, edit.method, edit.cls), edit.sink)
+                if prompt is not None:
+                    prompts.append(prompt)
+                    sites.add(id(edit.site))
         if found.history:
             # Project wrappers (`self.llm.chat(messages=self.history)`) send histories too: what they
             # are given is evidence for the history rules, not a prompt of its own.
@@ -193,13 +204,33 @@ class SiteBuilder:
             return not self.ev.sinks.methods.search(name)
         return not wrapper_sinks(self.ev, ref, summaries)
 
-    def _direct(self, call: ast.Call, scope: Scope, sink: SinkArgs) -> Prompt | None:
-        builder = PartsBuilder()
-        span = self.module.span(call)
+    def _direct(self, call: ast.AST, scope: Scope, sink: SinkArgs) -> Prompt | None:
+        values: list[tuple[str, Value]] = []
         for role, node in sink.args:
             where = self.module.span(node)
             value = self._called_back(self.ev.eval(node, scope), scope, where)
-            value = with_step(value, Location(self.module.path, where, _sink_step(sink, role)))
+            values.append((role, with_step(value, Location(self.module.path, where, _sink_step(sink, role)))))
+        return self._assemble(self.module.span(call), sink, values)
+
+    def _hooked(self, hooked: HookFunction) -> Prompt | None:
+        """A function the framework calls for each request (`@agent.system_prompt`): what it returns
+        is the hook's part, followed by the conversation when the framework sends one."""
+        fn, hook = hooked.function, hooked.hook
+        where = self.module.span(hooked.decorator)
+        scope = Scope(self.module, None, None)
+        value = self._returned(
+            self.module, fn, hooked.cls, scope, where, f"which {hook.name} calls for each request"
+        )
+        value = with_step(
+            value,
+            Location(self.module.path, where, f"registered with `@{self.module.text_of(hooked.decorator)}`"),
+        )
+        sink = SinkArgs("framework", hook.name, (), hook.conversation)
+        return self._assemble(where, sink, [(hook.role, value)])
+
+    def _assemble(self, span: Span, sink: SinkArgs, values: list[tuple[str, Value]]) -> Prompt | None:
+        builder = PartsBuilder()
+        for role, value in values:
             if role == "tools":
                 self._structure(builder, Role.TOOLS, value)
             elif role == "system":
@@ -209,9 +240,10 @@ class SiteBuilder:
                 builder.add_messages(value, span)
             else:
                 builder.add_messages(_as_message("user", value), span)
-        if builder.parts and sink.conversation:
+        if builder.parts and sink.conversation and all(role != "messages" for role, _ in values):
             # An agent framework sends its running conversation after the system prompt and tools
-            # on every step: what comes before it is paid again whenever it changes.
+            # on every step: what comes before it is paid again whenever it changes. (A middleware
+            # that sets the messages gives the conversation itself.)
             label = f"the conversation {sink.label} sends"
             builder.add_messages(
                 Opaque(Stability.UNKNOWN, label, span, label, iterable_of_messages=True), span
@@ -226,19 +258,28 @@ class SiteBuilder:
         framework for each run: its return value is what is sent."""
         if not isinstance(value, Ref) or isinstance(value.node, ast.ClassDef):
             return value
-        ret = value.module.return_expr(value.node)
-        if ret is None:
-            return Opaque(Stability.UNKNOWN, value.node.name, self.module.span(value.node))
-        self.ev.consumed.add(id(value.node))
-        inner_scope = Scope(value.module, value.node, value.owner, depth=scope.depth + 1)
-        ret, inner = eval_returns(self.ev, value.module, value.node, ret, inner_scope)
-        step = Location(
-            value.module.path,
-            value.module.span(ret),
-            f"returned by `{value.node.name}()`, which the framework calls for each run",
+        return self._returned(
+            value.module, value.node, value.owner, scope, where, "which the framework calls for each run"
         )
+
+    def _returned(
+        self,
+        module: ModuleInfo,
+        fn: ast.FunctionDef | ast.AsyncFunctionDef,
+        owner: ast.ClassDef | None,
+        scope: Scope,
+        where: Span,
+        why: str,
+    ) -> Value:
+        ret = module.return_expr(fn)
+        if ret is None:
+            return Opaque(Stability.UNKNOWN, fn.name, module.span(fn))
+        self.ev.consumed.add(id(fn))
+        inner_scope = Scope(module, fn, owner, depth=scope.depth + 1)
+        ret, inner = eval_returns(self.ev, module, fn, ret, inner_scope)
+        step = Location(module.path, module.span(ret), f"returned by `{fn.name}()`, {why}")
         inner = with_step(inner, step)
-        return inner if value.module is self.module else respan(inner, where)
+        return inner if module is self.module else respan(inner, where)
 
     # -- provider calls --------------------------------------------------------------------------
     def _site(self, call: ast.Call, scope: Scope, moves: bool = True) -> Prompt | None:

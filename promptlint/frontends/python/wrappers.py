@@ -59,6 +59,28 @@ class FrameworkSink:
 
 
 @dataclass(frozen=True, slots=True)
+class HookSink:
+    """One `[[hook]]` entry: functions decorated with these are called back for every request."""
+
+    name: str
+    decorators: frozenset[str]
+    role: str
+    conversation: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class MiddlewareSink:
+    """One `[[middleware]]` entry: methods of subclasses of `bases` edit the request they are given."""
+
+    name: str
+    bases: frozenset[str]
+    methods: frozenset[str]
+    override: str
+    keywords: dict[str, str]  # keyword / attribute of the request -> role
+    conversation: bool = False
+
+
+@dataclass(frozen=True, slots=True)
 class SinkTable:
     frameworks: tuple[FrameworkSink, ...]
     convention: dict[str, str]  # keyword -> role
@@ -73,6 +95,8 @@ class SinkTable:
     runners: Mapping[str, int] = field(default_factory=dict)  # `to_thread(f, ...)`: callable's position
     # Keywords that pass a callable returning the messages (`message_factory=build`), called back.
     message_factories: frozenset[str] = frozenset()
+    hooks: tuple[HookSink, ...] = ()
+    middleware: tuple[MiddlewareSink, ...] = ()
 
     def extended(self, extra: tuple[tuple[tuple[str, tuple[str, ...]], ...], ...]) -> SinkTable:
         """This table with the config's `sinks` entries in front (they win over the packaged ones)."""
@@ -141,6 +165,8 @@ def parse_sink_table(data: dict[str, object]) -> SinkTable:
     markers: dict[str, str] = data.get("markers", {})  # type: ignore[assignment]
     runners: dict[str, int] = data.get("runners", {})  # type: ignore[assignment]
     factories = frozenset(str(k) for k in conv.get("message_factories", ()))  # type: ignore[attr-defined]
+    hooks: list[dict[str, Any]] = data.get("hook", [])  # type: ignore[assignment]
+    middleware: list[dict[str, Any]] = data.get("middleware", [])  # type: ignore[assignment]
     return SinkTable(
         tuple(frameworks),
         convention,
@@ -152,6 +178,26 @@ def parse_sink_table(data: dict[str, object]) -> SinkTable:
         translated_markers=re.compile(markers.get("translated", "(?!)")),
         runners={str(k): int(v) for k, v in runners.items()},
         message_factories=factories,
+        hooks=tuple(
+            HookSink(
+                str(h.get("name") or h["decorators"][0]),
+                frozenset(str(d) for d in h["decorators"]),
+                str(h.get("role", "system")),
+                bool(h.get("conversation", False)),
+            )
+            for h in hooks
+        ),
+        middleware=tuple(
+            MiddlewareSink(
+                str(m.get("name") or m["bases"][0]),
+                frozenset(str(b) for b in m["bases"]),
+                frozenset(str(n) for n in m["methods"]),
+                str(m.get("override", "override")),
+                {kw: role for role in ROLES for kw in m.get(role, [])},
+                bool(m.get("conversation", False)),
+            )
+            for m in middleware
+        ),
     )
 
 
@@ -175,7 +221,7 @@ def framework_sink(ev: Evaluator, call: ast.Call, scope: Scope) -> SinkArgs | No
         role = entry.positional.get(index)
         if role and not isinstance(arg, ast.Starred):
             found.append((role, arg))
-    return SinkArgs("framework", entry.name, _ordered(found), entry.conversation) if found else None
+    return SinkArgs("framework", entry.name, ordered_args(found), entry.conversation) if found else None
 
 
 def convention_sink(call: ast.Call, table: SinkTable) -> SinkArgs | None:
@@ -189,7 +235,7 @@ def convention_sink(call: ast.Call, table: SinkTable) -> SinkArgs | None:
         return None
     if "messages" not in roles and not table.methods.search(name):
         return None
-    return SinkArgs("convention", f"`{name}()`", _ordered(found))
+    return SinkArgs("convention", f"`{name}()`", ordered_args(found))
 
 
 def messages_sink(ev: Evaluator, call: ast.Call, scope: Scope) -> SinkArgs | None:
@@ -236,7 +282,7 @@ def _holds_system_message(value: Value) -> bool:
     return False
 
 
-def _ordered(found: list[tuple[str, ast.expr]]) -> tuple[tuple[str, ast.expr], ...]:
+def ordered_args(found: list[tuple[str, ast.expr]]) -> tuple[tuple[str, ast.expr], ...]:
     rank = {"tools": 0, "system": 1, "messages": 2, "user": 3}
     return tuple(sorted(found, key=lambda item: rank[item[0]]))
 
