@@ -125,6 +125,8 @@ class Slot:
     fix: Fix | None = None  # an edit at `origin` that would make the value stable, if the frontend knows one
     # The steps the value took from `origin` to `span` (assignments, returns, attributes), in order.
     steps: tuple[Location, ...] = ()
+    # Volatile only because a template variable nobody binds is named like a clock or an id.
+    by_name: bool = False
 
 
 @dataclass(frozen=True, slots=True)

@@ -10,7 +10,10 @@ with origins marked `TEMPLATE_ORIGIN`. After every file is linted, this pass:
    finding keeps the fix the stand-alone lint found for the same spot): the user's
    context (the render call's real arguments, the messages around it) supersedes by-name guesses, so
    a date rendered with a constant is silent and nothing is reported twice. Engine findings (parse
-   errors, suppression problems) are kept.
+   errors, suppression problems) are kept;
+3. drops the stand-alone findings whose only evidence is a variable's name (`{{ time_now }}`) when
+   no linted file uses the template: a name is a guess, not a source of known kind (on the real-code
+   ledger, 3 of 3 such findings were false: orphan templates, a `time_now` that held a date).
 """
 
 from __future__ import annotations
@@ -23,6 +26,7 @@ from promptlint.diagnostics import Applicability, Diagnostic, Fix, Location, Spa
 from promptlint.engine.lint import FileResult, dedupe
 from promptlint.engine.suppression import Suppression, find_suppressions
 from promptlint.frontends.template_ir import MAX_TEMPLATE_BYTES, is_template_origin
+from promptlint.rules_api.detectors import BY_NAME
 from promptlint.source import DecodeFailure, FileKind, SourceFile, decode_source
 
 ENGINE_CODES = frozenset({"PC001", "PC002", "PC003"})
@@ -71,7 +75,7 @@ def link_project(
                 own_fixes[(_key(diag.path), diag.code, diag.span)] = diag.fix
             if is_template_origin(diag.origin) and diag.origin is not None and diag.origin.path != diag.path:
                 moved.append(_relocate(diag, spelled.get(_key(diag.origin.path), diag.origin.path), result))
-            elif not drop or diag.code in ENGINE_CODES:
+            elif diag.code in ENGINE_CODES or not (drop or _by_name_only(diag)):
                 kept.append(diag)
     used: set[tuple[str, Span]] = set()
     surviving: list[Diagnostic] = []
@@ -87,6 +91,12 @@ def link_project(
     # A finding moved into a template takes the fix the template's own lint found for the same spot.
     surviving = [_with_own_fix(d, own_fixes) for d in surviving]
     return dedupe(kept + surviving), extra
+
+
+def _by_name_only(diag: Diagnostic) -> bool:
+    """A template's stand-alone finding whose value is volatile only by its variable's name: with no
+    render call linking the template, nothing shows the value varies or that it reaches a request."""
+    return bool(diag.chain) and diag.chain[0].message.endswith(BY_NAME)
 
 
 def _with_own_fix(diag: Diagnostic, own_fixes: dict[tuple[str, str, Span], Fix]) -> Diagnostic:

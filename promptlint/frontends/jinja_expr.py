@@ -41,6 +41,7 @@ class ExprParts:
     filters: tuple[str, ...]
     attributes: tuple[str, ...]
     strings: tuple[str, ...]
+    called: tuple[str, ...] = ()  # roots called as functions (`now()`)
 
 
 def split_expr(tokens: list[Tok]) -> ExprParts:
@@ -50,6 +51,7 @@ def split_expr(tokens: list[Tok]) -> ExprParts:
     filters: list[str] = []
     attributes: list[str] = []
     strings: list[str] = []
+    called: list[str] = []
     for i, tok in enumerate(sig):
         if tok.kind == "string":
             strings.append(tok.value)
@@ -68,7 +70,9 @@ def split_expr(tokens: list[Tok]) -> ExprParts:
             continue
         else:
             roots.append(tok.value)
-    return ExprParts(tuple(roots), tuple(filters), tuple(attributes), tuple(strings))
+            if nxt == "(":
+                called.append(tok.value)
+    return ExprParts(tuple(roots), tuple(filters), tuple(attributes), tuple(strings), tuple(called))
 
 
 def rank(slot: Slot) -> tuple[int, int]:
@@ -99,7 +103,14 @@ def resolve(name: str, label: str, span: Span, names: Names) -> Slot:
 def expr_slot(tokens: list[Tok], label: str, span: Span, names: Names) -> Slot:
     """The slot an expression renders as."""
     parts = split_expr(tokens)
-    slot = most_volatile([resolve(n, label, span, names) for n in parts.roots], label, span)
+    resolved = [resolve(n, label, span, names) for n in parts.roots]
+    # `{{ now() }}` calls a function the environment provides (Home Assistant, most app setups):
+    # a clock called at render time is evidence, where a variable merely named `now` is a guess.
+    resolved = [
+        replace(r, by_name=False) if r.by_name and n in parts.called else r
+        for n, r in zip(parts.roots, resolved, strict=True)
+    ]
+    slot = most_volatile(resolved, label, span)
     if any(f in _RANDOM_FILTERS for f in parts.filters):
         return Slot(label, span, Stability.VOLATILE, "{{ " + label + " }}", VolatileKind.RANDOM)
     if slot.kind is VolatileKind.TIME:

@@ -52,7 +52,7 @@ def guess(name: str, label: str, span: Span) -> Slot:
     found = name_says_volatile(name)
     if found is not None:
         kind, granularity = found
-        return Slot(label, span, Stability.VOLATILE, f"{label} (by name)", kind, granularity)
+        return Slot(label, span, Stability.VOLATILE, f"{label} (by name)", kind, granularity, by_name=True)
     return Slot(label, span, Stability.UNKNOWN, f"template variable `{name}`")
 
 

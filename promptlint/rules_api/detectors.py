@@ -43,6 +43,11 @@ def culprit_location(slot: Slot, prompt: Prompt, ctx: RuleContext) -> tuple[Loca
     return primary, tuple(related)
 
 
+#: The chain's first step for a value that is volatile only by its template variable's name: no more
+#: than a guess, kept only where a render call links the template (see `engine/link.py`).
+BY_NAME = "named like a clock or an id, no render call seen passing it (by name)"
+
+
 def evidence_path(slot: Slot, prompt: Prompt, ctx: RuleContext, part: int) -> tuple[Location, ...]:
     """The chain a user checks a finding by: source -> steps -> where it enters the prompt -> request."""
     out: list[Location] = []
@@ -50,6 +55,8 @@ def evidence_path(slot: Slot, prompt: Prompt, ctx: RuleContext, part: int) -> tu
         out.append(
             Location(slot.origin.path, slot.origin.span, f"`{slot.cause or slot.label}` produces the value")
         )
+    elif slot.by_name:
+        out.append(Location(ctx.path, slot.span, f"{slot.cause or slot.label}: {BY_NAME}"))
     elif slot.cause:
         out.append(Location(ctx.path, slot.span, f"{slot.cause}: varies per {slot.stability.label}"))
     out.extend(slot.steps)
