@@ -30,6 +30,7 @@ from promptlint.engine.lint import (
 )
 from promptlint.engine.registry import Registry
 from promptlint.engine.selection import validate_selectors
+from promptlint.frontends.template_ir import is_template_origin
 from promptlint.ir import Prompt
 from promptlint.source import DecodeFailure, FileKind, SourceFile, decode_source
 from promptlint.tokens import TiktokenCounter
@@ -274,7 +275,7 @@ def lint_paths(
                 validate_selectors(codes, rules, f"{where}: per-file-ignores {glob!r}")
         context = renderer_context(tasks, resolver, selection, [p for p in paths if p not in missing])
         pairs, timings = _run_cached(tasks + context, registry_state, jobs, cache)
-        result = _assemble(pairs, timings, {t.path for t in context})
+        result = _assemble(pairs, timings, {t.path for t in context}, {t.path for t in tasks})
         result.errors[:0] = [f"path not found: {p}" for p in missing]
         return result
     return _assemble(pairs, timings)
@@ -344,10 +345,20 @@ def _assemble(
     pairs: list[tuple[FileResult, SourceFile | None]],
     timings: dict[str, float],
     context: set[str] | None = None,
+    requested: set[str] | None = None,
 ) -> RunResult:
     """Merge per-file results. Files in `context` were linted only for what they say about the
-    requested templates (the Python that renders them): their own findings are not reported."""
+    `requested` templates (the Python that renders them): their own findings are not reported, nor
+    what they say about templates nobody asked about."""
     context = context or set()
+    if context:
+        asked = {os.path.abspath(p) for p in requested or ()}
+        pairs = [
+            (replace(result, diagnostics=_about(result.diagnostics, asked)), source)
+            if result.path in context
+            else (result, source)
+            for result, source in pairs
+        ]
     run = RunResult(timings=dict(timings))
     diagnostics: list[Diagnostic] = []
     for result, source in pairs:
@@ -366,6 +377,15 @@ def _assemble(
     run.diagnostics = merge_project(linked)
     _attach_related_sources(run)
     return run
+
+
+def _about(diagnostics: list[Diagnostic], asked: set[str]) -> list[Diagnostic]:
+    """A context file's findings that move into one of the `asked` templates."""
+    return [
+        d
+        for d in diagnostics
+        if d.origin is not None and is_template_origin(d.origin) and os.path.abspath(d.origin.path) in asked
+    ]
 
 
 def _attach_related_sources(run: RunResult) -> None:

@@ -103,14 +103,18 @@ def test_template_suppression_applies_to_linked_findings(tmp_path: Path, chdir: 
 
 
 def test_prompty_time_input_in_system_section(tmp_path: Path, chdir: Path) -> None:
+    # A declared input whose sample is a timestamp is evidence of a clock; its name alone is not.
     (tmp_path / "support.prompty").write_text(
+        "---\nname: s\ninputs:\n  current_time:\n    type: string\n    sample: '2024-05-01T10:00:00'\n"
+        "---\nsystem:\nIt is {{ current_time }}.\n" + POLICY + "\nuser:\n{{ question }}\n"
+    )
+    (tmp_path / "named.prompty").write_text(
         "---\nname: s\ninputs:\n  current_time:\n    type: string\n---\nsystem:\n"
         "It is {{ current_time }}.\n" + POLICY + "\nuser:\n{{ question }}\n"
     )
-    run = lint_paths(["support.prompty"], selection=Selection(select=("PC101",)))
-    assert [(d.code, run.sources[d.path].lines.position(d.span.start).line) for d in run.diagnostics] == [
-        ("PC101", 8)
-    ]
+    run = lint_paths(["support.prompty", "named.prompty"], selection=Selection(select=("PC101",)))
+    found = [(d.path, run.sources[d.path].lines.position(d.span.start).line) for d in run.diagnostics]
+    assert found == [("support.prompty", 9)]
 
 
 def test_finding_moved_into_a_template_keeps_the_templates_fix(tmp_path: Path) -> None:
@@ -165,3 +169,27 @@ def test_clock_moved_into_a_template_keeps_the_templates_fix(tmp_path: Path) -> 
     assert diag.path.endswith("clock.j2") and diag.fix is not None and diag.fix.applicability == "unsafe"
     apply_fixes(run, paths, None, Selection(), unsafe=True, write=True)
     assert (tmp_path / "templates" / "clock.j2").read_text() == policy + "It is {{ now }}.\n"
+
+
+def test_a_renderer_read_for_context_reports_only_the_templates_asked_about(
+    tmp_path: Path, chdir: Path
+) -> None:
+    # app.py renders both templates with a clock; only clock.j2 is on the command line, so what
+    # app.py says about other.j2 (or about itself) is not reported.
+    (tmp_path / "pyproject.toml").write_text("[tool.promptlint]\n")
+    (tmp_path / "templates").mkdir()
+    for name in ("clock.j2", "other.j2"):
+        (tmp_path / "templates" / name).write_text("It is {{ now }}.\n" + POLICY)
+    (tmp_path / "app.py").write_text(
+        "from datetime import datetime\nfrom jinja2 import Environment, FileSystemLoader\n"
+        "env = Environment(loader=FileSystemLoader('templates'))\n"
+        + "".join(
+            f"def ask_{n}(client, q):\n"
+            f"    system = env.get_template('{n}.j2').render(now=datetime.now())\n"
+            "    return client.chat.completions.create(model='gpt-4o', messages=[\n"
+            "        {'role': 'system', 'content': system}, {'role': 'user', 'content': q}])\n"
+            for n in ("clock", "other")
+        )
+    )
+    run = lint_paths(["templates/clock.j2"], selection=Selection(select=("PC101",)))
+    assert [Path(d.path).name for d in run.diagnostics] == ["clock.j2"]
