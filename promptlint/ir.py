@@ -262,6 +262,9 @@ class HistoryOp:
     target: str
     detail: str = ""
     chain: tuple[Location, ...] = ()  # where the changed list is sent, when known
+    # Whether the value written is proven to vary between calls, when already decided where it is
+    # built (a helper's edit of its caller's list); None: decided by the history evidence.
+    varies: bool | None = None
 
 
 @dataclass(frozen=True, slots=True)

@@ -76,7 +76,10 @@ def sent_history_ops(
         if op.kind in _REWRITES and not _on_request_path(base, func, cls, sent):
             continue
         if op.kind in _REWRITES and not outlives_call(base, func, module):
-            if ev is None or func is None or not _written_value_varies(op, func, cls, module, ev):
+            if op.varies is not None:
+                if not op.varies:
+                    continue
+            elif ev is None or func is None or not _written_value_varies(op, func, cls, module, ev):
                 continue
         out.append(op)
     # The chain is added last: `_one_per_window` finds each operation's scope by its identity.

@@ -24,10 +24,10 @@ from promptlint.source import DecodeFailure, FileKind, SourceFile, decode_source
 FunctionNode = ast.FunctionDef | ast.AsyncFunctionDef
 # Parsed project modules kept per process: at most this many, and at most this many lines of source in
 # total (an AST costs a few KB per line), so memory stays flat however many files a run lints.
-MAX_CACHED_MODULES = 16
-MAX_CACHED_LINES = 30_000
+MAX_CACHED_MODULES = 64
+MAX_CACHED_LINES = 120_000
 # Other modules one file's analysis may load; names from further modules are treated as unknown.
-MAX_MODULES_PER_FILE = 6
+MAX_MODULES_PER_FILE = 32
 # Imports are not followed into modules larger than this (prompt modules are small; a 20k-line server
 # module would dominate memory for one name).
 MAX_IMPORTED_BYTES = 256 * 1024

@@ -45,6 +45,7 @@ from promptlint.frontends.python.wrappers import (
     framework_sink,
     messages_sink,
     rehome,
+    request_object_sink,
     wrapper_sinks,
 )
 from promptlint.ir import CacheBreakpoint, Part, Prompt, Provider, Role, Segment, Slot, Stability, Text
@@ -108,6 +109,15 @@ class SiteBuilder:
                 indirect = self._indirect(call, Scope(self.module, func, cls), summaries, 0)
                 if indirect:
                     prompts.extend(indirect)
+                    sites.add(id(call))
+        for call, func, cls in found.calls:
+            if id(call) in sites or func is None:
+                continue
+            sink = request_object_sink(call, func, self.ev.sinks)
+            if sink is not None:
+                prompt = self._direct(call, Scope(self.module, func, cls), sink)
+                if prompt is not None:
+                    prompts.append(prompt)
                     sites.add(id(call))
         for hooked in hook_functions(self.module, self.ev.sinks):
             prompt = self._hooked(hooked)

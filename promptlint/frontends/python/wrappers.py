@@ -238,6 +238,32 @@ def convention_sink(call: ast.Call, table: SinkTable) -> SinkArgs | None:
     return SinkArgs("convention", f"`{name}()`", ordered_args(found))
 
 
+def request_object_sink(call: ast.Call, func: FunctionNode, table: SinkTable) -> SinkArgs | None:
+    """`req = build_request(system=s, messages=m)` (or `Request(...)`) whose result the same function
+    hands to a call named like a model call (`self.adapter.complete(req)`): the object is the request,
+    and what it is built from is sent. Both a system prompt and the messages must be given (the shape
+    of a chat request); the model call must not be named like storing or logging."""
+    found = [(role, kw.value) for kw in call.keywords if kw.arg and (role := table.convention.get(kw.arg))]
+    roles = {role for role, _ in found}
+    if "system" not in roles or "messages" not in roles:
+        return None
+    held: set[str] = set()
+    for node in ast.walk(func):
+        if isinstance(node, ast.Assign) and node.value is call:
+            held.update(t.id for t in node.targets if isinstance(t, ast.Name))
+    for node in ast.walk(func):
+        if not isinstance(node, ast.Call) or node is call:
+            continue
+        name = final_name(node.func)
+        if not name or not table.methods.search(name) or table.not_methods.search(name):
+            continue
+        given = [*node.args, *(kw.value for kw in node.keywords)]
+        if any(a is call or (isinstance(a, ast.Name) and a.id in held) for a in given):
+            label = f"`{name}()`, given the request `{final_name(call.func)}()` builds"
+            return SinkArgs("convention", label, ordered_args(found))
+    return None
+
+
 def messages_sink(ev: Evaluator, call: ast.Call, scope: Scope) -> SinkArgs | None:
     """`self.llm.generate_stream(messages)`: a method named like a model call (and not like storing
     or logging) given a list that holds a system message, as `messages=` or its first argument. The

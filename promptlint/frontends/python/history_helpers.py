@@ -1,0 +1,103 @@
+"""History edits that a project helper makes on a list its caller gives it.
+
+`prepend_reminder(messages, round_idx)` whose body does `messages.insert(0, reminder)` (or
+`messages[0] = ...`) edits the caller's list: the caller that then sends `messages` puts a new head
+before its conversation on every call. The helper alone sends nothing, so its own operation has no
+evidence; this module turns it into an operation of the caller on the argument it passed, at the
+call, with the helper's edit as the first step of the chain. Whether the inserted value varies is
+decided in the helper, where it is built (a clock, a round counter from a loop of the caller is
+not: unknown stays unknown).
+"""
+
+from __future__ import annotations
+
+import ast
+from dataclasses import replace
+from typing import TYPE_CHECKING
+
+from promptlint.diagnostics import Location
+from promptlint.frontends.python.bindings import Scope
+from promptlint.frontends.python.calls import positional_parameters
+from promptlint.frontends.python.history import assign_ops, call_op
+from promptlint.frontends.python.modules import FunctionNode, ModuleInfo, dotted, final_name
+from promptlint.frontends.python.values import stability_of
+from promptlint.frontends.python.wrappers import callee_ref
+from promptlint.ir import HistoryOp, HistoryOpKind, Stability
+
+if TYPE_CHECKING:
+    from promptlint.frontends.python.evaluate import Evaluator
+    from promptlint.frontends.python.walk import Candidates
+
+_HEAD_EDITS = frozenset({HistoryOpKind.EARLY_INSERT, HistoryOpKind.REWRITE})
+
+
+def helper_edits(
+    module: ModuleInfo, ev: Evaluator, found: Candidates
+) -> list[tuple[HistoryOp, FunctionNode, ast.ClassDef | None]]:
+    """Operations of callers on the lists they pass to helpers that edit their head."""
+    out: list[tuple[HistoryOp, FunctionNode, ast.ClassDef | None]] = []
+    for call, func, cls in found.calls:
+        if func is None or not call.args and not call.keywords:
+            continue
+        ref = callee_ref(ev, call, Scope(module, func, cls))
+        if ref is None or ref.node is func or isinstance(ref.node, ast.ClassDef):
+            continue
+        for param, edit in _param_head_edits(ref.module, ref.node, ev, ref.owner):
+            arg = _argument_for(ref.node, ref.is_method, call, param)
+            target = dotted(arg) if arg is not None else None
+            if not target or target == "self":
+                continue
+            verb = "inserts with" if edit.kind is HistoryOpKind.EARLY_INSERT else "rewrites"
+            step = Location(ref.module.path, edit.span, f"`{final_name(call.func)}()` {verb} `{edit.detail}`")
+            op = HistoryOp(
+                edit.kind,
+                module.span(call),
+                target,
+                f"{final_name(call.func)}({target})",
+                chain=(step,),
+                varies=edit.varies,
+            )
+            out.append((op, func, cls))
+    return out
+
+
+def _param_head_edits(
+    module: ModuleInfo, fn: FunctionNode, ev: Evaluator, owner: ast.ClassDef | None
+) -> list[tuple[str, HistoryOp]]:
+    """(parameter, edit) for each head edit the function makes on one of its own parameters, with
+    whether the written value is proven to vary (memoised per function node)."""
+    key = ("param-head-edits", id(fn))
+    memo = module.syntax_memo
+    if key in memo:
+        return memo[key]  # type: ignore[return-value]
+    params = {a.arg for a in (*fn.args.posonlyargs, *fn.args.args, *fn.args.kwonlyargs)} - {"self", "cls"}
+    found: list[tuple[str, HistoryOp]] = []
+    memo[key] = found  # a recursive helper sees no edits of its own while they are computed
+    for node in ast.walk(fn):
+        ops: list[tuple[HistoryOp, ast.expr | None]] = []
+        if isinstance(node, ast.Call):
+            op = call_op(node, module, fn, False)
+            if op is not None and op.kind in _HEAD_EDITS and len(node.args) >= 2:
+                ops.append((op, node.args[1]))
+        elif isinstance(node, ast.Assign):
+            ops.extend((op, node.value) for op in assign_ops(node, module, fn) if op.kind in _HEAD_EDITS)
+        for op, value in ops:
+            base = op.target.partition("[")[0].partition(".")[0]
+            if base not in params or value is None:
+                continue
+            varies = stability_of(ev.eval(value, Scope(module, fn, owner))) >= Stability.SESSION
+            found.append((base, replace(op, varies=varies)))
+    return found
+
+
+def _argument_for(fn: FunctionNode, is_method: bool, call: ast.Call, param: str) -> ast.expr | None:
+    """The caller's expression bound to `param` in `call` (positional or keyword)."""
+    for kw in call.keywords:
+        if kw.arg == param:
+            return kw.value
+    params = positional_parameters(fn, is_method)
+    if param in params:
+        index = params.index(param)
+        if index < len(call.args) and not isinstance(call.args[index], ast.Starred):
+            return call.args[index]
+    return None
