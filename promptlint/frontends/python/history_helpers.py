@@ -37,8 +37,8 @@ def helper_edits(
     """Operations of callers on the lists they pass to helpers that edit their head."""
     out: list[tuple[HistoryOp, FunctionNode, ast.ClassDef | None]] = []
     for call, func, cls in found.calls:
-        if func is None or not call.args and not call.keywords:
-            continue
+        if func is None or not any(_names_a_list(a) for a in (*call.args, *(k.value for k in call.keywords))):
+            continue  # only a named list can be edited for the caller: skip resolving the callee
         ref = callee_ref(ev, call, Scope(module, func, cls))
         if ref is None or ref.node is func or isinstance(ref.node, ast.ClassDef):
             continue
@@ -59,6 +59,11 @@ def helper_edits(
             )
             out.append((op, func, cls))
     return out
+
+
+def _names_a_list(arg: ast.expr) -> bool:
+    """An argument a helper's edit can reach the caller through: a name or attribute, not `self`."""
+    return isinstance(arg, ast.Name | ast.Attribute) and dotted(arg) not in (None, "self")
 
 
 def _param_head_edits(
