@@ -305,7 +305,8 @@ _MEDIA_KEYS = frozenset({"inline_data", "inlineData", "file_data", "fileData", "
 
 def _is_media(part: Mapping[str, Any]) -> bool:
     """Whether a content part carries an image, audio or file rather than text."""
-    return part.get("type") in _MEDIA_TYPES or not _MEDIA_KEYS.isdisjoint(part)
+    kind = part.get("type")
+    return (isinstance(kind, str) and kind in _MEDIA_TYPES) or not _MEDIA_KEYS.isdisjoint(part)
 
 
 def _part_item(section: str, role: str, index: int | None, b: int, part: Any) -> Item:

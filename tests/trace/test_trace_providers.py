@@ -362,3 +362,10 @@ def test_the_same_image_on_a_model_billed_as_read_is_expected_to_hit(tmp_path: P
     data = run(tmp_path, [_image_turn("gpt-4o", 14213, 0), _image_turn("gpt-4o", 14213, 0)])
     assert data["summary"]["follow_up_mismatches"] == 1
     assert [e["line"] for e in data["events"] if e["kind"] == "miss"] == [2]
+
+
+def test_a_content_part_with_an_unhashable_type_is_read_not_a_crash(tmp_path: Path) -> None:
+    part = {"type": ["image"], "text": "x"}
+    row = chat("gpt-4o-mini", [{"role": "user", "content": [part]}], 100, 0)
+    data = run(tmp_path, [row, row])
+    assert data["summary"]["malformed_lines"] == 0
