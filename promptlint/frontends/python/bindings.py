@@ -17,6 +17,7 @@ from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING
 
 from promptlint.diagnostics import Location
+from promptlint.frontends.python import subtree
 from promptlint.frontends.python.modules import Binding, FunctionNode, ModuleInfo, dotted, resolve_relative
 from promptlint.frontends.python.request_input import handler_label
 from promptlint.frontends.python.values import (
@@ -337,12 +338,12 @@ def _from_loop_item(mutation: Binding, scope: Scope) -> bool:
     loop = _enclosing_for(mutation.stmt, scope.func)
     if loop is None:
         return False
-    targets = {n.id for n in ast.walk(loop.target) if isinstance(n, ast.Name)}
+    targets = {n.id for n in subtree.nodes(loop.target) if isinstance(n, ast.Name)}
     if _reads(mutation.value, targets):
         return True
     if not isinstance(mutation.value, ast.Name):
         return False
-    for node in ast.walk(loop):
+    for node in subtree.nodes(loop):
         if isinstance(node, ast.Assign) and any(
             isinstance(t, ast.Name) and t.id == mutation.value.id for t in node.targets
         ):
@@ -352,7 +353,7 @@ def _from_loop_item(mutation: Binding, scope: Scope) -> bool:
 
 
 def _reads(node: ast.AST, names: set[str]) -> bool:
-    return any(isinstance(n, ast.Name) and n.id in names for n in ast.walk(node))
+    return any(isinstance(n, ast.Name) and n.id in names for n in subtree.nodes(node))
 
 
 def _enclosing_loop(stmt: ast.AST, func: FunctionNode) -> ast.expr | None:
@@ -365,12 +366,15 @@ def _enclosing_for(stmt: ast.AST, func: FunctionNode) -> ast.For | ast.AsyncFor 
     """The innermost `for` loop of `func` around `stmt` (by position)."""
     line = getattr(stmt, "lineno", 0)
     best: ast.For | ast.AsyncFor | None = None
-    for node in ast.walk(func):
-        if isinstance(node, ast.For | ast.AsyncFor) and node.body:
-            if node.body[0].lineno <= line <= (node.end_lineno or 0):
-                if best is None or node.lineno > best.lineno:
-                    best = node
+    for node in subtree.memo(func, "for-loops", lambda: _for_loops(func)):
+        if node.body[0].lineno <= line <= (node.end_lineno or 0):
+            if best is None or node.lineno > best.lineno:
+                best = node
     return best
+
+
+def _for_loops(func: FunctionNode) -> list[ast.For | ast.AsyncFor]:
+    return [n for n in subtree.nodes(func) if isinstance(n, ast.For | ast.AsyncFor) and n.body]
 
 
 def _names_conversation(node: ast.expr) -> bool:

@@ -18,6 +18,7 @@ import ast
 from collections.abc import Iterator
 from dataclasses import dataclass
 
+from promptlint.frontends.python import subtree
 from promptlint.frontends.python.bindings import Scope, qualname
 from promptlint.frontends.python.modules import FunctionNode, ModuleInfo, dotted
 from promptlint.frontends.python.wrappers import HookSink, MiddlewareSink, SinkArgs, SinkTable, ordered_args
@@ -106,7 +107,7 @@ def _edits(method: FunctionNode, cls: ast.ClassDef, entry: MiddlewareSink) -> It
     if len(params) < 2:
         return
     request = params[1]  # (self, request, handler)
-    for node in ast.walk(method):
+    for node in subtree.nodes(method):
         if (
             isinstance(node, ast.Call)
             and isinstance(node.func, ast.Attribute)

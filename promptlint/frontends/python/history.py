@@ -12,6 +12,7 @@ from __future__ import annotations
 import ast
 import re
 
+from promptlint.frontends.python import subtree
 from promptlint.frontends.python.modules import FunctionNode, ModuleInfo, dotted
 from promptlint.ir import HistoryOp, HistoryOpKind
 
@@ -159,14 +160,14 @@ def outlives_call(name: str, func: FunctionNode | None, module: ModuleInfo) -> b
         and isinstance(node.func, ast.Attribute)
         and node.func.attr in ("append", "extend")
         and dotted(node.func.value) == name
-        for node in ast.walk(func)
+        for node in subtree.nodes(func)
     )
 
 
 def tests_size(test: ast.expr) -> bool:
     """`if len(history) > 20`, `if tokens > self.max_tokens`: a test of how big something is, under which
     dropping one early message happens every turn once the limit is reached."""
-    for node in ast.walk(test):
+    for node in subtree.nodes(test):
         if isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id == "len":
             return True
         if isinstance(node, ast.Compare) and any(
@@ -185,7 +186,7 @@ def guards_emptiness(test: ast.expr) -> bool:
     """
     if not any(
         type(n) is ast.Compare or (isinstance(n, ast.UnaryOp) and type(n.op) is ast.Not)
-        for n in ast.walk(test)
+        for n in subtree.nodes(test)
     ):
         return False
     text = ast.unparse(test)

@@ -17,6 +17,7 @@ import ast
 from dataclasses import replace
 
 from promptlint.diagnostics import Location, Span
+from promptlint.frontends.python import subtree
 from promptlint.frontends.python.bindings import Scope
 from promptlint.frontends.python.evaluate import SENT_SUBSCRIPT, Evaluator
 from promptlint.frontends.python.history import outlives_call
@@ -182,7 +183,7 @@ def _self_calls(cls: ast.ClassDef, method_name: str) -> list[tuple[FunctionNode,
     for method in cls.body:
         if not isinstance(method, ast.FunctionDef | ast.AsyncFunctionDef):
             continue
-        for node in ast.walk(method):
+        for node in subtree.nodes(method):
             if (
                 isinstance(node, ast.Call)
                 and isinstance(node.func, ast.Attribute)
@@ -196,8 +197,8 @@ def _self_calls(cls: ast.ClassDef, method_name: str) -> list[tuple[FunctionNode,
 
 def _in_loop(node: ast.AST, method: FunctionNode) -> bool:
     return any(
-        node in ast.walk(loop)
-        for loop in ast.walk(method)
+        node in subtree.nodes(loop)
+        for loop in subtree.nodes(method)
         if isinstance(loop, ast.For | ast.AsyncFor | ast.While)
     )
 
@@ -219,8 +220,8 @@ def _rebuilt_before_each_call(name: str, func: FunctionNode | None, cls: ast.Cla
             isinstance(node, ast.Assign)
             and node.lineno < call.lineno
             and any(dotted(t) == name for t in node.targets)
-            and not any(dotted(n) == name for n in ast.walk(node.value) if isinstance(n, ast.Attribute))
-            for node in ast.walk(method)
+            and not any(dotted(n) == name for n in subtree.nodes(node.value) if isinstance(n, ast.Attribute))
+            for node in subtree.nodes(method)
         )
         if not fresh:
             return False
@@ -233,7 +234,7 @@ def _window_is_sent(
     """Whether the cut list is what a sink reads: the slice itself was evaluated for a sink, or it is
     written back over the history it cuts (`self.history = self.history[-20:]`, `h[:] = h[-k:]`)."""
     root: ast.AST = func if func is not None else module.tree
-    for node in ast.walk(root):
+    for node in subtree.nodes(root):
         if isinstance(node, ast.Assign | ast.AnnAssign) and node.value is not None:
             value = node.value
             if isinstance(value, ast.Subscript) and module.span(value) == op.span:
@@ -266,13 +267,13 @@ def _sent_as_messages(
     carried = _carried_spans(op.span, root, module)
     if carried & history_lists:
         return True
-    for node in ast.walk(root):
+    for node in subtree.nodes(root):
         if isinstance(node, ast.For | ast.AsyncFor) and module.span(node.iter) == op.span:
             item = dotted(node.target)
-            if any(_makes_message(n, item) for stmt in node.body for n in ast.walk(stmt)):
+            if any(_makes_message(n, item) for stmt in node.body for n in subtree.nodes(stmt)):
                 return True
         if isinstance(node, ast.ListComp) and any(module.span(g.iter) == op.span for g in node.generators):
-            if any(_makes_message(n) for n in ast.walk(node.elt)):
+            if any(_makes_message(n) for n in subtree.nodes(node.elt)):
                 return True
         if isinstance(node, ast.Assign) and module.span(node.value) == op.span:
             written = [dotted(t) for t in node.targets]
@@ -286,7 +287,7 @@ def _carried_spans(start: Span, root: ast.AST, module: ModuleInfo) -> set[Span]:
     conditional that may give it (`h[-n:] if len(h) > n else h`), a filter of its messages
     (`[m for m in recent if m["role"] != "system"]`) and the reads of names bound to those."""
     carried = {start}
-    nodes = list(ast.walk(root))
+    nodes = list(subtree.nodes(root))
     for _ in range(4):
         before = len(carried)
         for node in nodes:
@@ -345,7 +346,7 @@ def _returned(name: str, func: FunctionNode | None, module: ModuleInfo) -> bool:
     return any(
         isinstance(node, ast.Name | ast.Attribute) and dotted(node) == name
         for ret in module.return_exprs(func)
-        for node in ast.walk(ret)
+        for node in subtree.nodes(ret)
     )
 
 
@@ -354,7 +355,7 @@ def _history_read_as_list(
 ) -> bool:
     """Whether some read of `name` (in the class for `self.x`, else the function) is a sent list."""
     root: ast.AST | None = cls if name.startswith("self.") and cls is not None else func
-    for node in ast.walk(root if root is not None else module.tree):
+    for node in subtree.nodes(root if root is not None else module.tree):
         if isinstance(node, ast.Attribute | ast.Name) and dotted(node) == name:
             if isinstance(getattr(node, "ctx", None), ast.Load) and module.span(node) in sent_lists:
                 return True
@@ -391,7 +392,7 @@ def _makes_message(node: ast.AST, item: str | None = None) -> bool:
 def _is_text(target: ast.Subscript, root: ast.AST, func: FunctionNode | None) -> bool:
     """The sliced value is text: formatted straight into an f-string (`f"...{log[-900:]}"`), or a
     name the function declares as `str` (a parameter or an annotated local)."""
-    for node in ast.walk(root):
+    for node in subtree.nodes(root):
         if isinstance(node, ast.FormattedValue) and node.value is target:
             return True
     if not isinstance(target.value, ast.Name) or func is None:
@@ -407,7 +408,7 @@ def _is_text(target: ast.Subscript, root: ast.AST, func: FunctionNode | None) ->
         and node.target.id == name
         and isinstance(node.annotation, ast.Name)
         and node.annotation.id == "str"
-        for node in ast.walk(func)
+        for node in subtree.nodes(func)
     )
 
 
@@ -423,7 +424,7 @@ def _cuts_apart(
     root: ast.AST = func if func is not None else module.tree
     target: ast.Subscript | None = None
     heads: list[ast.Subscript] = []
-    for node in ast.walk(root):
+    for node in subtree.nodes(root):
         if isinstance(node, ast.Subscript) and isinstance(node.slice, ast.Slice):
             if module.span(node) == op.span:
                 target = node
@@ -448,7 +449,7 @@ def _written_value_varies(
     op: HistoryOp, func: FunctionNode, cls: ast.ClassDef | None, module: ModuleInfo, ev: Evaluator
 ) -> bool:
     """Whether what `op` inserts or writes is proven to vary between calls."""
-    for node in ast.walk(func):
+    for node in subtree.nodes(func):
         value: ast.expr | None = None
         if isinstance(node, ast.Call) and op.kind is HistoryOpKind.EARLY_INSERT and len(node.args) >= 2:
             if module.span(node) == op.span:

@@ -16,6 +16,7 @@ from dataclasses import replace
 from typing import TYPE_CHECKING
 
 from promptlint.diagnostics import Location
+from promptlint.frontends.python import subtree
 from promptlint.frontends.python.bindings import Scope
 from promptlint.frontends.python.calls import positional_parameters
 from promptlint.frontends.python.history import assign_ops, call_op
@@ -78,7 +79,7 @@ def _param_head_edits(
     params = {a.arg for a in (*fn.args.posonlyargs, *fn.args.args, *fn.args.kwonlyargs)} - {"self", "cls"}
     found: list[tuple[str, HistoryOp]] = []
     memo[key] = found  # a recursive helper sees no edits of its own while they are computed
-    for node in ast.walk(fn):
+    for node in subtree.nodes(fn):
         ops: list[tuple[HistoryOp, ast.expr | None]] = []
         if isinstance(node, ast.Call):
             op = call_op(node, module, fn, False)

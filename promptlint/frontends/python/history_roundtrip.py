@@ -15,6 +15,7 @@ import ast
 from collections.abc import Iterator
 
 from promptlint.diagnostics import Location
+from promptlint.frontends.python import subtree
 from promptlint.frontends.python.modules import FunctionNode, ModuleInfo, dotted
 from promptlint.ir import HistoryOp, HistoryOpKind
 
@@ -160,7 +161,7 @@ def _tests_read(tests: tuple[ast.expr, ...], history: str) -> bool:
     return any(
         dotted(node) == history
         for test in tests
-        for node in ast.walk(test)
+        for node in subtree.nodes(test)
         if isinstance(node, ast.Attribute)
     )
 
@@ -168,7 +169,7 @@ def _tests_read(tests: tuple[ast.expr, ...], history: str) -> bool:
 def _guarded(tests: tuple[ast.expr, ...], name: str) -> bool:
     """Whether an enclosing `if` tests the list or its size (`if not messages:`, `if len(h) == 0:`)."""
     for test in tests:
-        for node in ast.walk(test):
+        for node in subtree.nodes(test):
             if isinstance(node, ast.Name) and (node.id == name or node.id == "len"):
                 return True
     return False

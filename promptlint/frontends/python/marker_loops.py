@@ -33,6 +33,7 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 
 from promptlint.diagnostics import Span
+from promptlint.frontends.python import subtree
 from promptlint.frontends.python.modules import FunctionNode, ModuleInfo
 from promptlint.ir import RepeatedBreakpoint
 
@@ -392,7 +393,7 @@ def _visit_node(
 
 def _argument_tests(write: ast.AST) -> Iterator[ast.expr]:
     """Arguments of the calls in a write that may decide whether it marks (`use_cache and is_last`)."""
-    for node in ast.walk(write):
+    for node in subtree.nodes(write):
         if isinstance(node, ast.Call):
             for arg in (*node.args, *(kw.value for kw in node.keywords)):
                 if isinstance(arg, ast.BoolOp | ast.Compare | ast.Name | ast.UnaryOp):
@@ -401,7 +402,7 @@ def _argument_tests(write: ast.AST) -> Iterator[ast.expr]:
 
 def _reads_marker(value: ast.expr) -> bool:
     """`block["cache_control"]`, `msg.get("cache_control")`: a marker read from the input."""
-    for node in ast.walk(value):
+    for node in subtree.nodes(value):
         if (
             isinstance(node, ast.Subscript)
             and isinstance(node.slice, ast.Constant)
@@ -519,7 +520,7 @@ def _exits(body: list[ast.stmt]) -> bool:
 
 
 def _names(node: ast.AST) -> set[str]:
-    return {n.id for n in ast.walk(node) if isinstance(n, ast.Name)}
+    return {n.id for n in subtree.nodes(node) if isinstance(n, ast.Name)}
 
 
 def _varying_argument(call: ast.Call) -> ast.expr | None:
@@ -561,7 +562,7 @@ def _is_parameter(name: str, fn: FunctionNode) -> bool:
 
 def _grown(name: str, scope: FunctionNode) -> bool:
     """Whether a list named `name` grows in `scope` (`.append`/`.extend`/`.insert`/`+=`)."""
-    for node in ast.walk(scope):
+    for node in subtree.nodes(scope):
         if (
             isinstance(node, ast.Call)
             and isinstance(node.func, ast.Attribute)
@@ -581,7 +582,7 @@ def _least(sizes: Iterable[int | None]) -> int | None:
 
 
 def _mentions_len(node: ast.expr) -> bool:
-    return any(isinstance(n, ast.Call) and _final_name(n.func) == "len" for n in ast.walk(node))
+    return any(isinstance(n, ast.Call) and _final_name(n.func) == "len" for n in subtree.nodes(node))
 
 
 def _slice_size(s: ast.Slice) -> int | None:
@@ -626,7 +627,7 @@ def _functions(functions: list[FunctionNode]) -> dict[str, FunctionNode]:
 
 
 def _all_functions(tree: ast.Module) -> Iterator[FunctionNode]:
-    for node in ast.walk(tree):
+    for node in subtree.nodes(tree):
         if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef):
             yield node
 

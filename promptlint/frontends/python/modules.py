@@ -18,6 +18,7 @@ from functools import cached_property
 
 from promptlint.depends import DependencyLog, digest
 from promptlint.diagnostics import Span
+from promptlint.frontends.python import subtree
 from promptlint.frontends.python.parse import NewerSyntax, parse_python
 from promptlint.source import DecodeFailure, FileKind, SourceFile, decode_source
 
@@ -246,7 +247,7 @@ def _record_walrus(
     for field_name, value in ast.iter_fields(stmt):
         if field_name in ("body", "orelse", "finalbody", "handlers") or not isinstance(value, ast.expr):
             continue
-        for node in ast.walk(value):
+        for node in subtree.nodes(value):
             if isinstance(node, ast.NamedExpr) and isinstance(node.target, ast.Name):
                 done = (node.end_lineno or node.lineno, node.end_col_offset or node.col_offset)
                 out.setdefault(node.target.id, []).append(

@@ -13,6 +13,7 @@ import ast
 import re
 
 from promptlint.diagnostics import Applicability, Edit, Fix, Location, Span
+from promptlint.frontends.python import subtree
 from promptlint.frontends.python.evaluate import Evaluator, Scope
 from promptlint.frontends.python.modules import ModuleInfo, dotted
 from promptlint.frontends.python.values import Opaque
@@ -76,7 +77,7 @@ def _as_fstring(node: ast.expr, module: ModuleInfo, scope: Scope) -> ast.JoinedS
         return node
     if isinstance(node, ast.Name) and scope.func is not None:
         bindings = module.function_bindings(scope.func).get(node.id, [])
-        uses = sum(1 for n in ast.walk(scope.func) if isinstance(n, ast.Name) and n.id == node.id)
+        uses = sum(1 for n in subtree.nodes(scope.func) if isinstance(n, ast.Name) and n.id == node.id)
         # Assigned once and read only here (2 = the target and this read): editing it cannot change
         # another request's prompt.
         if (

@@ -24,6 +24,7 @@ from functools import cache
 from typing import TYPE_CHECKING, Any
 
 from promptlint.diagnostics import Location, Span
+from promptlint.frontends.python import subtree
 from promptlint.frontends.python.bindings import Scope
 from promptlint.frontends.python.calls import bind_arguments, find_method
 from promptlint.frontends.python.modules import FunctionNode, dotted, final_name
@@ -248,10 +249,10 @@ def request_object_sink(call: ast.Call, func: FunctionNode, table: SinkTable) ->
     if "system" not in roles or "messages" not in roles:
         return None
     held: set[str] = set()
-    for node in ast.walk(func):
+    for node in subtree.nodes(func):
         if isinstance(node, ast.Assign) and node.value is call:
             held.update(t.id for t in node.targets if isinstance(t, ast.Name))
-    for node in ast.walk(func):
+    for node in subtree.nodes(func):
         if not isinstance(node, ast.Call) or node is call:
             continue
         name = final_name(node.func)
@@ -457,7 +458,7 @@ def parameter_dependents(fn: FunctionNode) -> set[str]:
         dependent.add(args.kwarg.arg)
     if not dependent:
         return dependent
-    flows = list(_flows(fn))
+    flows = subtree.memo(fn, "flows", lambda: list(_flows(fn)))
     for _ in range(4):
         before = len(dependent)
         for targets, sources in flows:
@@ -470,7 +471,7 @@ def parameter_dependents(fn: FunctionNode) -> set[str]:
 
 def _flows(fn: FunctionNode) -> Iterator[tuple[set[str], set[str]]]:
     """(names written, names read) for each assignment-like statement of `fn`."""
-    for node in ast.walk(fn):
+    for node in subtree.nodes(fn):
         if isinstance(node, ast.Assign):
             yield {n for t in node.targets for n in _names(t)}, _names(node.value)
         elif isinstance(node, ast.AugAssign | ast.AnnAssign) and node.value is not None:
@@ -491,7 +492,7 @@ def _flows(fn: FunctionNode) -> Iterator[tuple[set[str], set[str]]]:
 
 def _names(node: ast.AST) -> set[str]:
     out: set[str] = set()
-    for sub in ast.walk(node):
+    for sub in subtree.nodes(node):
         if isinstance(sub, ast.Name):
             out.add(sub.id)
         elif isinstance(sub, ast.Attribute):
