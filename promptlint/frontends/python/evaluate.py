@@ -373,6 +373,31 @@ class Evaluator:
             items = made.items if isinstance(made, Seq) else (made,)
             return Seq(items, scope.module.span(node), self.order_culprit(node, scope, "set", with_fix=False))
         target = gen.target.id if isinstance(gen.target, ast.Name) else None
+        unpacked = None
+        if len(node.generators) == 1 and not gen.ifs and isinstance(gen.target, ast.Tuple | ast.List):
+            whole = gen.iter
+            while (
+                isinstance(whole, ast.Subscript)
+                and isinstance(whole.slice, ast.Slice)
+                and stability_of(self.eval(whole.slice, scope)) is not Stability.VOLATILE
+            ):
+                whole = whole.value  # `scored[:top_k]`: a window of the tuples has their shape
+            unpacked = _unpacked(
+                gen.target,
+                source if whole is gen.iter else self.iterate(self.eval(whole, scope), whole, scope),
+            )
+        if unpacked is not None:
+            # `[entry for _, _, entry in scored]`: each name is its own position of each tuple, so a
+            # sort score kept beside an entry (`scored.append((score, idx, entry))`) stays out of it
+            base = dict(scope.args or {})
+            names = frozenset(n for bound in unpacked for n in bound)
+            results = [
+                self.eval(
+                    node.elt, replace(scope, args={**base, **bound}, loop_names=scope.loop_names | names)
+                )
+                for bound in unpacked
+            ]
+            return Seq(tuple(results), scope.module.span(node))
         if isinstance(source, Seq) and target and len(node.generators) == 1 and len(source.items) <= 64:
             # `"\n\n".join(b for b in blocks if b.strip())`: each item, as far as promptlint can
             # tell; a filter drops only what is provably empty (a blank constant), the rest may pass
@@ -408,6 +433,21 @@ class Evaluator:
     def qualname(self, node: ast.expr, scope: Scope) -> str | None:
         """Fully qualified dotted name of a callee, with import aliases resolved."""
         return bindings.qualname(node, scope)
+
+
+def _unpacked(target: ast.expr, source: Value) -> list[dict[str, Value]] | None:
+    """For a flat tuple target (`a, _, b`) over a known sequence of same-length tuples: the names
+    each item binds; None when any item's shape is not known."""
+    if not isinstance(target, ast.Tuple | ast.List) or not isinstance(source, Seq) or not source.items:
+        return None
+    if len(source.items) > 64 or not all(isinstance(t, ast.Name) for t in target.elts):
+        return None
+    out: list[dict[str, Value]] = []
+    for item in source.items:
+        if not isinstance(item, Seq) or item.unordered is not None or len(item.items) != len(target.elts):
+            return None
+        out.append({t.id: v for t, v in zip(target.elts, item.items, strict=True) if isinstance(t, ast.Name)})
+    return out
 
 
 def _is_list_like(value: Value) -> bool:
