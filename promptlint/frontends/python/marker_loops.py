@@ -193,7 +193,10 @@ class _Scan:
                 return _least(self.size(a, scope, depth + 1) for a in args)
             return 0  # what an unknown function returns (`_select_targets(messages, 3)`) is not evidence
         if isinstance(iterable, ast.Subscript) and isinstance(iterable.slice, ast.Slice):
-            return _slice_size(iterable.slice)
+            sized = _slice_size(iterable.slice)
+            if sized is None and _bounded_by_name(iterable.slice):
+                return 0  # `targets[-n_breakpoints:]`: the code caps the count; how far is not known
+            return sized
         if isinstance(iterable, ast.IfExp):
             a, b = self.size(iterable.body, scope, depth + 1), self.size(iterable.orelse, scope, depth + 1)
             return None if a is None or b is None else max(a, b)
@@ -583,6 +586,17 @@ def _least(sizes: Iterable[int | None]) -> int | None:
 
 def _mentions_len(node: ast.expr) -> bool:
     return any(isinstance(n, ast.Call) and _final_name(n.func) == "len" for n in subtree.nodes(node))
+
+
+def _bounded_by_name(s: ast.Slice) -> bool:
+    """`x[-n:]`, `x[:limit]`: a window whose one bound is a named count (no step, no `len()`)."""
+    bounds = [b for b in (s.lower, s.upper) if b is not None]
+    if s.step is not None or len(bounds) != 1:
+        return False
+    bound = bounds[0]
+    if isinstance(bound, ast.UnaryOp) and isinstance(bound.op, ast.USub):
+        bound = bound.operand
+    return isinstance(bound, ast.Name | ast.Attribute)
 
 
 def _slice_size(s: ast.Slice) -> int | None:
