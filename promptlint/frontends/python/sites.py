@@ -113,9 +113,10 @@ class SiteBuilder:
         for call, func, cls in found.calls:
             if id(call) in sites or func is None:
                 continue
-            sink = request_object_sink(call, func, self.ev.sinks)
+            scope = Scope(self.module, func, cls)
+            sink = request_object_sink(self.ev, call, scope)
             if sink is not None:
-                prompt = self._direct(call, Scope(self.module, func, cls), sink)
+                prompt = self._direct(call, scope, sink)
                 if prompt is not None:
                     prompts.append(prompt)
                     sites.add(id(call))

@@ -239,19 +239,28 @@ def convention_sink(call: ast.Call, table: SinkTable) -> SinkArgs | None:
     return SinkArgs("convention", f"`{name}()`", ordered_args(found))
 
 
-def request_object_sink(call: ast.Call, func: FunctionNode, table: SinkTable) -> SinkArgs | None:
+def request_object_sink(ev: Evaluator, call: ast.Call, scope: Scope) -> SinkArgs | None:
     """`req = build_request(system=s, messages=m)` (or `Request(...)`) whose result the same function
-    hands to a call named like a model call (`self.adapter.complete(req)`): the object is the request,
-    and what it is built from is sent. Both a system prompt and the messages must be given (the shape
-    of a chat request); the model call must not be named like storing or logging."""
+    hands to a call named like a model call (`self.adapter.complete(req)`), or on which it calls a
+    method named so (`endpoint = OpenAI(messages=m); endpoint.request()`): the object is the request,
+    and what it is built from is sent. The object must have the shape of a chat request: both a
+    system prompt and the messages, or messages that hold a system message. The model call must not
+    be named like storing or logging."""
+    table = ev.sinks
+    func = scope.func
+    if func is None:
+        return None
     found = [(role, kw.value) for kw in call.keywords if kw.arg and (role := table.convention.get(kw.arg))]
     roles = {role for role, _ in found}
-    if "system" not in roles or "messages" not in roles:
+    if "messages" not in roles:
         return None
     held: set[str] = set()
     for node in subtree.nodes(func):
         if isinstance(node, ast.Assign) and node.value is call:
             held.update(t.id for t in node.targets if isinstance(t, ast.Name))
+        elif isinstance(node, ast.AnnAssign) and node.value is call and isinstance(node.target, ast.Name):
+            held.add(node.target.id)  # `endpoint: OpenAI = OpenAI(messages=...)`
+    label = None
     for node in subtree.nodes(func):
         if not isinstance(node, ast.Call) or node is call:
             continue
@@ -261,8 +270,18 @@ def request_object_sink(call: ast.Call, func: FunctionNode, table: SinkTable) ->
         given = [*node.args, *(kw.value for kw in node.keywords)]
         if any(a is call or (isinstance(a, ast.Name) and a.id in held) for a in given):
             label = f"`{name}()`, given the request `{final_name(call.func)}()` builds"
-            return SinkArgs("convention", label, ordered_args(found))
-    return None
+            break
+        owner = node.func.value if isinstance(node.func, ast.Attribute) else None
+        if owner is call or (isinstance(owner, ast.Name) and owner.id in held):
+            label = f"`{name}()` of the request `{final_name(call.func)}()` builds"
+            break
+    if label is None:
+        return None
+    if "system" not in roles:
+        messages = next(value for role, value in found if role == "messages")
+        if not _holds_system_message(ev.eval(messages, scope)):
+            return None
+    return SinkArgs("convention", label, ordered_args(found))
 
 
 def messages_sink(ev: Evaluator, call: ast.Call, scope: Scope) -> SinkArgs | None:
