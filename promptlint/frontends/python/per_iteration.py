@@ -1,0 +1,68 @@
+"""A set iterated by the loop that makes the request: one request per element, not one order of text.
+
+`for svc in services: send(prompt_for(svc))` over a set sends each element in a request of its own.
+Hash order then decides only which request goes first; no prompt holds more than one element, so
+none of them changes with the order. This module owns that judgement: for each prompt whose request
+(or the wrapper call it was found through) sits inside a `for` loop of this module, an ORDER value
+whose culprit is that loop's iterable is the loop's element, of unknown origin, not an order. An
+order that is accumulated before the request (`for t in tools: specs.append(t)` and then a send after
+the loop) is not inside such a loop and stays an order.
+"""
+
+from __future__ import annotations
+
+import ast
+from dataclasses import replace
+
+from promptlint.diagnostics import Span
+from promptlint.frontends.python import subtree
+from promptlint.frontends.python.modules import ModuleInfo
+from promptlint.ir import Part, Prompt, Slot, Stability, VolatileKind
+
+
+def per_iteration(module: ModuleInfo, prompts: list[Prompt]) -> list[Prompt]:
+    """`prompts` with the order of a loop that sends one request per element dropped."""
+    loops = subtree.memo(module.tree, "for-loops", lambda: _loops(module))
+    if not loops:
+        return prompts
+    out = []
+    for prompt in prompts:
+        iterables = {iterable for body, iterable in loops if body.start <= prompt.site.start < body.end}
+        out.append(_without_order(module, prompt, iterables) if iterables else prompt)
+    return out
+
+
+def _loops(module: ModuleInfo) -> list[tuple[Span, Span]]:
+    """(body, iterable) spans of every `for` loop of the module."""
+    found = []
+    for node in subtree.nodes(module.tree):
+        if isinstance(node, ast.For | ast.AsyncFor) and node.body:
+            body = Span(module.span(node.body[0]).start, module.span(node).end)
+            found.append((body, module.span(node.iter)))
+    return found
+
+
+def _without_order(module: ModuleInfo, prompt: Prompt, iterables: set[Span]) -> Prompt:
+    changed = False
+    parts: list[Part] = []
+    for part in prompt.parts:
+        segments = []
+        for seg in part.segments:
+            if (
+                isinstance(seg, Slot)
+                and seg.kind is VolatileKind.ORDER
+                and seg.origin is not None
+                and seg.origin.path == module.path
+                and seg.origin.span in iterables
+            ):
+                seg = replace(
+                    seg,
+                    stability=Stability.UNKNOWN,
+                    kind=None,
+                    fix=None,
+                    cause=f"{seg.cause} (one element per request)",
+                )
+                changed = True
+            segments.append(seg)
+        parts.append(replace(part, segments=tuple(segments)))
+    return replace(prompt, parts=tuple(parts)) if changed else prompt
