@@ -83,6 +83,21 @@ def _merged_fields(objects: list[Map]) -> Map:
     return Map(tuple(fields.values()), objects[-1].span)
 
 
+def _at_least_unknown(obj: Map, attr: str) -> Map:
+    entries = tuple(
+        entry
+        if stability_of(entry.value) >= Stability.UNKNOWN
+        else replace(
+            entry,
+            value=Opaque(
+                Stability.UNKNOWN, entry.key, entry.key_span, f"field `{entry.key}` of `self.{attr}`"
+            ),
+        )
+        for entry in obj.entries
+    )
+    return Map(entries, obj.span)
+
+
 def _is_local(name: str, scope: Scope) -> bool:
     return scope.func is not None and name in scope.module.function_bindings(scope.func)
 
@@ -127,6 +142,13 @@ def instance_attribute(ev: Evaluator, attr: str, node: ast.expr, scope: Scope) -
         return values[-1]
     if values and all(isinstance(v, Map) and v.dynamic is None for v in values):
         return _merged_fields(values)  # type: ignore[arg-type]
+    records = [v for v in values if isinstance(v, Map) and v.dynamic is None]
+    others = [v for v in values if not (isinstance(v, Map) and v.dynamic is None)]
+    if records and others and all(stability_of(v) is not Stability.VOLATILE for v in others):
+        # `self.run = Run(run_id=uuid4(), ...)` in one method, `self.run = other.run` in another:
+        # still an object of named fields, so `self.run.output` does not carry the id; a field is at
+        # least of unknown origin, as the other assignments may hold anything in it
+        return _at_least_unknown(_merged_fields(records), attr)
     history = bool(re.search(r"(?i)history|messages|conversation|memory", attr))
     volatile = [v for v in values if stability_of(v) is Stability.VOLATILE]
     if volatile:
