@@ -19,7 +19,7 @@ from promptlint.frontends.python.marker_loops import repeated_breakpoints
 from promptlint.frontends.python.modules import ModuleLoader, build_module
 from promptlint.frontends.python.needles import NeedleLines
 from promptlint.frontends.python.parse import NewerSyntax, parse_python
-from promptlint.frontends.python.sites import SiteBuilder
+from promptlint.frontends.python.sites import SITE_METHODS, SiteBuilder
 from promptlint.frontends.python.volatile import VolatileTable
 from promptlint.frontends.python.wrappers import SinkTable
 from promptlint.frontends.template_ir import template_paths
@@ -57,6 +57,9 @@ def extract_python(source: SourceFile, ctx: PythonContext) -> FileFacts:
         lines = lines.with_words(source, ctx.sinks.extra_words)
     if not lines.mentions:
         return FileFacts()
+    spread = spread_request_names(source.text)
+    if spread:
+        lines = lines.with_words(source, spread)
     ctx.loader.begin_file()
     name, is_package = ctx.loader.module_name(source.path)
     module = build_module(source, tree, name, is_package)
@@ -88,6 +91,41 @@ def extract_python(source: SourceFile, ctx: PythonContext) -> FileFacts:
         related_paths=template_paths(prompts, source.path),
         approximate_columns=rewritten,
     )
+
+
+# `model_args = {` / `= dict(`, `**model_args`, and `create(... **model_args)` (or another request
+# method): found in the text, as the prompt words are (a walk of every tree cost a tenth of a run).
+_SPREAD_NAME = re.compile(r"\*\*([A-Za-z_]\w*)")
+
+
+def spread_request_names(text: str) -> tuple[str, ...]:
+    """Request dicts: names spread into a call named like a provider request (`create(**model_args)`)
+    that the module also assigns a dict (`model_args = {"model": ...}`). A line that mentions one
+    (`await self._loop(model_args)`, `model_args["tools"] = tools`) builds or passes the request,
+    whatever words it uses, so the walk looks at it too. (A function's own `**kwargs` passed on is
+    not one: it would mark every line of an SDK.)"""
+    if "**" not in text:
+        return ()
+    names = {n for n in set(_SPREAD_NAME.findall(text)) if f"{n} = {{" in text or f"{n} = dict(" in text}
+    return tuple(sorted(n for n in names if _spread_into_request(text, n)))
+
+
+def _spread_into_request(text: str, name: str) -> bool:
+    """Whether some `**name` is an argument of a call whose callee's final name is a request method
+    (the nearest `(` before it, in the text)."""
+    needle = f"**{name}"
+    at = text.find(needle)
+    while at >= 0:
+        opening = text.rfind("(", 0, at)
+        if opening > 0:
+            head = _CALLEE_TAIL.search(text, max(0, opening - 40), opening)
+            if head is not None and head.group(1) in SITE_METHODS:
+                return True
+        at = text.find(needle, at + len(needle))
+    return False
+
+
+_CALLEE_TAIL = re.compile(r"([A-Za-z_]\w*)\s*$")
 
 
 _TEMPLATE_TAG = re.compile(r"\{\{-?\s*[\w.|() '\"]+\s*-?\}\}|\{%-?\s*(if|for|raw|set|include|endif|endfor)\b")

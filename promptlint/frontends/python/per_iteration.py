@@ -13,15 +13,18 @@ from __future__ import annotations
 
 import ast
 from dataclasses import replace
+from typing import TypeGuard
 
 from promptlint.diagnostics import Span
 from promptlint.frontends.python import subtree
 from promptlint.frontends.python.modules import ModuleInfo
-from promptlint.ir import Part, Prompt, Slot, Stability, VolatileKind
+from promptlint.ir import Part, Prompt, Segment, Slot, Stability, VolatileKind
 
 
 def per_iteration(module: ModuleInfo, prompts: list[Prompt]) -> list[Prompt]:
     """`prompts` with the order of a loop that sends one request per element dropped."""
+    if not any(_local_order(seg, module) for prompt in prompts for _, _, seg in prompt.walk()):
+        return prompts  # (the common case: no loop search, which walks the whole module)
     loops = subtree.memo(module.tree, "for-loops", lambda: _loops(module))
     if not loops:
         return prompts
@@ -30,6 +33,15 @@ def per_iteration(module: ModuleInfo, prompts: list[Prompt]) -> list[Prompt]:
         iterables = {iterable for body, iterable in loops if body.start <= prompt.site.start < body.end}
         out.append(_without_order(module, prompt, iterables) if iterables else prompt)
     return out
+
+
+def _local_order(seg: Segment, module: ModuleInfo) -> TypeGuard[Slot]:
+    return (
+        isinstance(seg, Slot)
+        and seg.kind is VolatileKind.ORDER
+        and seg.origin is not None
+        and seg.origin.path == module.path
+    )
 
 
 def _loops(module: ModuleInfo) -> list[tuple[Span, Span]]:
@@ -46,23 +58,19 @@ def _without_order(module: ModuleInfo, prompt: Prompt, iterables: set[Span]) -> 
     changed = False
     parts: list[Part] = []
     for part in prompt.parts:
-        segments = []
+        segments: list[Segment] = []
         for seg in part.segments:
-            if (
-                isinstance(seg, Slot)
-                and seg.kind is VolatileKind.ORDER
-                and seg.origin is not None
-                and seg.origin.path == module.path
-                and seg.origin.span in iterables
-            ):
-                seg = replace(
+            if _local_order(seg, module) and seg.origin is not None and seg.origin.span in iterables:
+                element = replace(
                     seg,
                     stability=Stability.UNKNOWN,
                     kind=None,
                     fix=None,
                     cause=f"{seg.cause} (one element per request)",
                 )
+                segments.append(element)
                 changed = True
-            segments.append(seg)
+            else:
+                segments.append(seg)
         parts.append(replace(part, segments=tuple(segments)))
     return replace(prompt, parts=tuple(parts)) if changed else prompt

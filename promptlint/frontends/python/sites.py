@@ -54,7 +54,7 @@ from promptlint.ir import CacheBreakpoint, Part, Prompt, Provider, Role, Segment
 _SYSTEM_NAME = re.compile(r"(?i)(system|instruction)")
 _CHAT_METHODS = frozenset({"create", "acreate", "parse", "stream"})
 _LITELLM = frozenset({"litellm.completion", "litellm.acompletion"})
-_SITE_METHODS = frozenset(
+SITE_METHODS = frozenset(
     {
         "create",
         "acreate",
@@ -299,7 +299,7 @@ class SiteBuilder:
         method = func.attr if type(func) is ast.Attribute else func.id if type(func) is ast.Name else None
         if method == "post":
             return self._http_site(call, scope)
-        if method not in _SITE_METHODS:
+        if method not in SITE_METHODS:
             return None  # cheap exit: only these final names can be a prompt site
         chain = _attr_chain(func)
         if not chain:
@@ -564,7 +564,7 @@ def is_provider_call(ev: Evaluator, call: ast.Call, scope: Scope) -> bool:
     method = func.attr if type(func) is ast.Attribute else func.id if type(func) is ast.Name else None
     if method == "post":
         return http_api_of(ev, call, scope) is not None
-    if method not in _SITE_METHODS:
+    if method not in SITE_METHODS:
         return False
     chain = _attr_chain(func)
     return bool(chain) and _classify(chain, ev.qualname(func, scope) or "", call) is not None
