@@ -54,7 +54,8 @@ def _const_int(node: ast.expr | None) -> int | None:
 def slice_op(
     node: ast.Subscript, module: ModuleInfo, compaction: bool, named: str | None = None
 ) -> HistoryOp | None:
-    """`history[-N:]` or `history[k:]` (k not a constant >= 0): a window sliding every turn.
+    """`history[-N:]` or `history[k:]` (k a name or expression, not a constant >= 0 or an attribute):
+    a window sliding every turn.
 
     `named` is what the code calls the window when the list's own name does not say history
     (`history=session[-50:]`, `chat_history = turns_of(user)[-20:]`): the list is still what it cuts."""
@@ -66,6 +67,10 @@ def slice_op(
         return None
     lower = _const_int(sl.lower)
     if (lower is not None and lower >= 0) or compaction:
+        return None
+    if isinstance(sl.lower, ast.Attribute):
+        # `history[self.node_entry_index:]`: a start kept in state, moved when the state changes (a
+        # new stage of the conversation), not a cut made every turn; `[-self.window:]` still is one
         return None
     return HistoryOp(HistoryOpKind.FRONT_SLICE, module.span(node), name, module.text_of(node))
 
