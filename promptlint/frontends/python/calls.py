@@ -198,7 +198,7 @@ def _unknown_call(
     A per-call value (clock, id, random) among the arguments passes on only when the callee's name
     says it makes text or a value of them (`data/volatile.toml` [carriers]), or `carried` (an
     object built from its arguments); `extra` (the object a method is called on) always does."""
-    values = list(extra or [])
+    values: list[Value] = []
     name = final_name(node.func)
     renders = name in _RENDERS_ARGUMENTS
     keeps = carried or renders or ev.volatile.carries(name)
@@ -229,6 +229,9 @@ def _unknown_call(
                 Stability.UNKNOWN, value.label, value.span, f"computed with `{kw.arg}=` of the clock"
             )
         values.append(value)
+    # The object last: of ingredients as variable as each other, what the call is given names the
+    # result (`self._cortex.recall(question)` is made from the question, not from the cortex)
+    values.extend(extra or [])
     return ev.combine(values, node, scope, Stability.DEPLOYMENT)
 
 

@@ -72,7 +72,8 @@ _RECEIVERS = frozenset({"parameter `self`", "parameter `cls`"})
 
 
 def with_user_message_evidence(parts: tuple[Part, ...]) -> tuple[Part, ...]:
-    """Values sent as the user's message are per-request; so are the same values elsewhere.
+    """Values sent as the user's message are per-request; so are the same values elsewhere, and what
+    a call computes from them.
 
     The last user part of a request is the turn being asked. A parameter of unknown origin that is
     that message (or part of it) is the request's input, and where the same value of it also appears
@@ -94,11 +95,26 @@ def with_user_message_evidence(parts: tuple[Part, ...]) -> tuple[Part, ...]:
         return parts
     out = []
     for part in parts:
-        segments = tuple(
-            replace(seg, stability=Stability.REQUEST, cause=f"{seg.cause} (sent as the user's message)")
-            if isinstance(seg, Slot) and seg.stability is Stability.UNKNOWN and (seg.cause, seg.label) in keys
-            else seg
-            for seg in part.segments
-        )
+        segments = tuple(_upgraded(seg, keys) if isinstance(seg, Slot) else seg for seg in part.segments)
         out.append(replace(part, segments=segments))
     return tuple(out)
+
+
+def _upgraded(seg: Slot, keys: set[tuple[str, str]]) -> Slot:
+    """The slot as per-request when it is the user's message, or a call's result computed from it
+    (`retrieve_memories(user_message)`: what is looked up for this question changes with it); a
+    method or attribute of the message's parameter itself (`req.get("system")`) is not."""
+    if seg.stability is not Stability.UNKNOWN:
+        return seg
+    if (seg.cause, seg.label) in keys:
+        return replace(seg, stability=Stability.REQUEST, cause=f"{seg.cause} (sent as the user's message)")
+    for cause, label in keys:
+        if (
+            seg.cause == cause
+            and "(" in seg.label
+            and not seg.label.startswith((f"{label}.", f"{label}[", f"{label}("))
+        ):
+            return replace(
+                seg, stability=Stability.REQUEST, cause=f"{seg.cause} (computed from the user's message)"
+            )
+    return seg
