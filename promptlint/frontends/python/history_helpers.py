@@ -6,7 +6,8 @@ before its conversation on every call. The helper alone sends nothing, so its ow
 evidence; this module turns it into an operation of the caller on the argument it passed, at the
 call, with the helper's edit as the first step of the chain. Whether the inserted value varies is
 decided in the helper, where it is built (a clock, a round counter from a loop of the caller is
-not: unknown stays unknown).
+not: unknown stays unknown); a rewrite in place (`messages[0] = ...`) is an edit only when the value
+written is proven to vary, as one of unknown origin may write back the same bytes every call.
 """
 
 from __future__ import annotations
@@ -44,6 +45,10 @@ def helper_edits(
         if ref is None or ref.node is func or isinstance(ref.node, ast.ClassDef):
             continue
         for param, edit in _param_head_edits(ref.module, ref.node, ev, ref.owner):
+            if edit.kind is HistoryOpKind.REWRITE and not edit.varies:
+                # `messages[0] = {"role": "system", "content": get_system_prompt(model)}`: a value not
+                # proven to vary may write back the same bytes every call; an insert always shifts
+                continue
             arg = _argument_for(ref.node, ref.is_method, call, param)
             target = dotted(arg) if arg is not None else None
             if not target or target == "self":

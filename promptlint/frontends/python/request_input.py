@@ -102,8 +102,10 @@ def with_user_message_evidence(parts: tuple[Part, ...]) -> tuple[Part, ...]:
 
 def _upgraded(seg: Slot, keys: set[tuple[str, str]]) -> Slot:
     """The slot as per-request when it is the user's message, or a call's result computed from it
-    (`retrieve_memories(user_message)`: what is looked up for this question changes with it); a
-    method or attribute of the message's parameter itself (`req.get("system")`) is not."""
+    (`retrieve_memories(user_message)`: what is looked up for this question changes with it), when
+    the parameter itself is the message; a method or attribute of the message's parameter
+    (`req.get("system")`), or anything made from a parameter only one field of which is the message
+    (`step.instruction`), is not."""
     if seg.stability is not Stability.UNKNOWN:
         return seg
     if (seg.cause, seg.label) in keys:
@@ -111,6 +113,7 @@ def _upgraded(seg: Slot, keys: set[tuple[str, str]]) -> Slot:
     for cause, label in keys:
         if (
             seg.cause == cause
+            and label.isidentifier()  # the parameter itself is the message, not one field of it
             and "(" in seg.label
             and not seg.label.startswith((f"{label}.", f"{label}[", f"{label}("))
         ):
