@@ -99,13 +99,13 @@ def assign_ops(
     out: list[HistoryOp] = []
     targets = stmt.targets if isinstance(stmt, ast.Assign) else [stmt.target]
     value = stmt.value
+    bounded = _bounded_deque(value)
     for target in targets:
         name = _history_name(target)
-        if name and isinstance(value, ast.Call) and (dotted(value.func) or "").endswith("deque"):
-            if any(k.arg == "maxlen" for k in value.keywords) or len(value.args) >= 2:
-                out.append(
-                    HistoryOp(HistoryOpKind.BOUNDED_DEQUE, module.span(value), name, module.text_of(value))
-                )
+        if name and bounded is not None:
+            out.append(
+                HistoryOp(HistoryOpKind.BOUNDED_DEQUE, module.span(bounded), name, module.text_of(bounded))
+            )
         early = _early_element(target)
         if early is not None and not (func is not None and _ONCE_FUNCTIONS.match(func.name)):
             if not (isinstance(value, ast.Constant) and isinstance(stmt, ast.Assign)):
@@ -113,6 +113,20 @@ def assign_ops(
                     HistoryOp(HistoryOpKind.REWRITE, module.span(target), early, module.text_of(target))
                 )
     return out
+
+
+def _bounded_deque(value: ast.expr | None) -> ast.Call | None:
+    """`deque(maxlen=N)`, or the one a store makes per key: `defaultdict(lambda: deque(maxlen=N))`
+    (a bot's conversation per channel)."""
+    if not isinstance(value, ast.Call):
+        return None
+    if (dotted(value.func) or "").endswith("deque"):
+        return value if any(k.arg == "maxlen" for k in value.keywords) or len(value.args) >= 2 else None
+    if (dotted(value.func) or "").endswith("defaultdict") and value.args:
+        factory = value.args[0]
+        if isinstance(factory, ast.Lambda):
+            return _bounded_deque(factory.body)
+    return None
 
 
 def _early_element(target: ast.expr) -> str | None:
