@@ -366,15 +366,11 @@ def _enclosing_for(stmt: ast.AST, func: FunctionNode) -> ast.For | ast.AsyncFor 
     """The innermost `for` loop of `func` around `stmt` (by position)."""
     line = getattr(stmt, "lineno", 0)
     best: ast.For | ast.AsyncFor | None = None
-    for node in subtree.memo(func, "for-loops", lambda: _for_loops(func)):
+    for node in subtree.for_loops(func):
         if node.body[0].lineno <= line <= (node.end_lineno or 0):
             if best is None or node.lineno > best.lineno:
                 best = node
     return best
-
-
-def _for_loops(func: FunctionNode) -> list[ast.For | ast.AsyncFor]:
-    return [n for n in subtree.nodes(func) if isinstance(n, ast.For | ast.AsyncFor) and n.body]
 
 
 def _names_conversation(node: ast.expr) -> bool:

@@ -96,6 +96,7 @@ def extract_python(source: SourceFile, ctx: PythonContext) -> FileFacts:
 # `model_args = {` / `= dict(`, `**model_args`, and `create(... **model_args)` (or another request
 # method): found in the text, as the prompt words are (a walk of every tree cost a tenth of a run).
 _SPREAD_NAME = re.compile(r"\*\*([A-Za-z_]\w*)")
+_CALLEE_TAIL = re.compile(r"([A-Za-z_]\w*)\s*$")
 
 
 def spread_request_names(text: str) -> tuple[str, ...]:
@@ -123,9 +124,6 @@ def _spread_into_request(text: str, name: str) -> bool:
                 return True
         at = text.find(needle, at + len(needle))
     return False
-
-
-_CALLEE_TAIL = re.compile(r"([A-Za-z_]\w*)\s*$")
 
 
 _TEMPLATE_TAG = re.compile(r"\{\{-?\s*[\w.|() '\"]+\s*-?\}\}|\{%-?\s*(if|for|raw|set|include|endif|endfor)\b")

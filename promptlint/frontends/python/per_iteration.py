@@ -11,7 +11,6 @@ the loop) is not inside such a loop and stays an order.
 
 from __future__ import annotations
 
-import ast
 from dataclasses import replace
 from typing import TypeGuard
 
@@ -25,7 +24,10 @@ def per_iteration(module: ModuleInfo, prompts: list[Prompt]) -> list[Prompt]:
     """`prompts` with the order of a loop that sends one request per element dropped."""
     if not any(_local_order(seg, module) for prompt in prompts for _, _, seg in prompt.walk()):
         return prompts  # (the common case: no loop search, which walks the whole module)
-    loops = subtree.memo(module.tree, "for-loops", lambda: _loops(module))
+    loops = [
+        (Span(module.span(loop.body[0]).start, module.span(loop).end), module.span(loop.iter))
+        for loop in subtree.for_loops(module.tree)
+    ]
     if not loops:
         return prompts
     out = []
@@ -42,16 +44,6 @@ def _local_order(seg: Segment, module: ModuleInfo) -> TypeGuard[Slot]:
         and seg.origin is not None
         and seg.origin.path == module.path
     )
-
-
-def _loops(module: ModuleInfo) -> list[tuple[Span, Span]]:
-    """(body, iterable) spans of every `for` loop of the module."""
-    found = []
-    for node in subtree.nodes(module.tree):
-        if isinstance(node, ast.For | ast.AsyncFor) and node.body:
-            body = Span(module.span(node.body[0]).start, module.span(node).end)
-            found.append((body, module.span(node.iter)))
-    return found
 
 
 def _without_order(module: ModuleInfo, prompt: Prompt, iterables: set[Span]) -> Prompt:

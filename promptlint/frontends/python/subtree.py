@@ -6,7 +6,8 @@ every node on each call, and was a quarter of a run. `nodes(fn)` lists the subtr
 class, lambda or module once, in `ast.walk`'s order, and keeps the list on the node itself: the
 parsed tree belongs to one module (and the parse cache), so the list lives and dies with it and no
 state outlives the run. Smaller nodes (an expression, a statement) are walked lazily, without the
-copy. `memo(node, key, compute)` keeps another derived value of a tree node the same way.
+copy. `memo(node, key, compute)` keeps another derived value of a tree node the same way, as
+`for_loops(node)` does for the loops under it.
 
 Parsed trees are never mutated after parsing (the analyses build new nodes when they need them), so
 a kept list cannot go stale.
@@ -50,6 +51,15 @@ def memo(node: ast.AST, key: str, compute: Callable[[], T]) -> T:
     value = compute()
     table[key] = value
     return value
+
+
+def for_loops(node: ast.AST) -> list[ast.For | ast.AsyncFor]:
+    """The `for` loops (with a body) under `node`, in `nodes` order (kept on the node)."""
+    return memo(
+        node,
+        "for-loops",
+        lambda: [n for n in nodes(node) if isinstance(n, ast.For | ast.AsyncFor) and n.body],
+    )
 
 
 def _walk(node: ast.AST) -> Iterator[ast.AST]:
