@@ -30,6 +30,9 @@ class Settings:
     sinks: tuple[tuple[tuple[str, tuple[str, ...]], ...], ...] = ()
     prompt_files: tuple[str, ...] = ()
     include_tests: bool = False
+    # Libraries that build prompts for their callers: a public prompt-named function whose returned
+    # text reaches no request in this project is still linted as a prompt (its sink is the caller's).
+    public_prompt_builders: bool = False
     extend_include: tuple[str, ...] = ()
     preview: bool = False
     provider: str | None = None
@@ -222,6 +225,7 @@ _PARSERS: dict[str, Any] = {
     "sinks": _sinks,
     "prompt-files": _str_list,
     "include-tests": _bool,
+    "public-prompt-builders": _bool,
     "extend-include": _str_list,
     "preview": _bool,
     "provider": _provider,

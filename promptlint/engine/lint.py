@@ -69,11 +69,14 @@ class LintState:
         return table
 
     def sinks(self, settings: Settings) -> SinkTable:
-        table = self._sinks.get(settings.sinks)
+        key = (settings.sinks, settings.public_prompt_builders)
+        table = self._sinks.get(key)
         if table is None:
             from promptlint.frontends.python.wrappers import sink_table
 
-            table = self._sinks[settings.sinks] = sink_table().extended(settings.sinks)
+            table = self._sinks[key] = sink_table().extended(
+                settings.sinks, public_builders=settings.public_prompt_builders
+            )
         return table
 
     def enabled(self, settings: Settings, path: str) -> tuple[type[Rule], ...]:

@@ -59,7 +59,19 @@ def _pc101(paths: list[str]) -> list[tuple[str, int, tuple[str, ...]]]:
     ]
 
 
+def test_a_culprit_in_a_module_that_sends_nothing_is_reported_at_the_request(project: Path) -> None:
+    # `instruction.py` names no LLM API: its builder is a prompt only through the caller that sends
+    # it (issue 11), and that report carries the chain from the clock to the request.
+    (found,) = _pc101(["shop"])
+    name, _, chain = found
+    assert name == "sender.py"
+    assert chain[0] == "instruction.py" and chain[-1] == "sender.py"  # the clock, ..., the request
+
+
 def test_the_culprit_keeps_the_chain_that_reaches_the_request(project: Path) -> None:
+    # A library that says its builders are prompts (`public-prompt-builders`) gets the report in the
+    # culprit's file, and it absorbs the sender's, keeping the chain that reaches the request.
+    (project / "pyproject.toml").write_text("[tool.promptlint]\npublic-prompt-builders = true\n")
     (found,) = _pc101(["shop"])
     name, _, chain = found
     assert name == "instruction.py"

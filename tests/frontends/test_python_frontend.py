@@ -10,16 +10,24 @@ import pytest
 from promptlint.frontends.python import PythonContext, extract_python
 from promptlint.frontends.python.modules import ModuleLoader
 from promptlint.frontends.python.volatile import VolatileTable
+from promptlint.frontends.python.wrappers import sink_table
 from promptlint.ir import FileFacts, Prompt, Slot, Text
 from promptlint.source import FileKind, SourceFile, decode_source
 
 
-def facts_of(code: str, tmp_path: Path, name: str = "app.py", volatile: tuple[str, ...] = ()) -> FileFacts:
+def facts_of(
+    code: str,
+    tmp_path: Path,
+    name: str = "app.py",
+    volatile: tuple[str, ...] = (),
+    public_builders: bool = False,
+) -> FileFacts:
     path = tmp_path / name
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(textwrap.dedent(code), encoding="utf-8")
     source = decode_source(str(path), path.read_bytes(), FileKind.PYTHON)
-    return extract_python(source, PythonContext(ModuleLoader(), VolatileTable.build(volatile)))
+    sinks = sink_table().extended((), public_builders=public_builders)
+    return extract_python(source, PythonContext(ModuleLoader(), VolatileTable.build(volatile), sinks))
 
 
 def render(prompt: Prompt) -> str:
@@ -299,18 +307,24 @@ FALLBACK_USER = "user: Q: {question:UNKNOWN}"  # a plain parameter: unknown orig
 
 
 @pytest.mark.parametrize(
-    ("module_line", "local_line", "expected"),
+    ("module_line", "local_line", "public_builders", "expected"),
     [
         # The module talks to an LLM API: its prompt-named values are prompts.
-        ("from openai import OpenAI", "", [FALLBACK_SYSTEM, FALLBACK_USER]),
+        ("from openai import OpenAI", "", False, [FALLBACK_SYSTEM, FALLBACK_USER]),
         # No path to an LLM request (issue 11): a prompt-named variable is a prompt only when it is
-        # passed on as one; a public prompt-named function still is one (its callers may send it).
-        ("", "", [FALLBACK_USER]),
-        ("", "agent = Agent(instructions=system_prompt)", [FALLBACK_SYSTEM, FALLBACK_USER]),
+        # passed on as one; a public prompt-named function only for a library that says its callers
+        # send what it builds (`public-prompt-builders = true`). Callers in the project that send
+        # it are followed into it from their request (their report shows the chain).
+        ("", "", False, []),
+        ("", "", True, [FALLBACK_USER]),
+        ("", "agent = Agent(instructions=system_prompt)", False, [FALLBACK_SYSTEM]),
+        ("", "agent = Agent(instructions=system_prompt)", True, [FALLBACK_SYSTEM, FALLBACK_USER]),
+        # Filling it into more text through a prompt-named keyword is no path onwards (unmute).
+        ("", 'text = "{instructions}".format(instructions=system_prompt)', False, []),
     ],
 )
 def test_prompt_named_fallbacks(
-    tmp_path: Path, module_line: str, local_line: str, expected: list[str]
+    tmp_path: Path, module_line: str, local_line: str, public_builders: bool, expected: list[str]
 ) -> None:
     facts = facts_of(
         f"""
@@ -323,6 +337,7 @@ def test_prompt_named_fallbacks(
             return f"Q: {{question}}"
         """,
         tmp_path,
+        public_builders=public_builders,
     )
     assert sorted(render(p) for p in facts.prompts) == expected
 
@@ -477,6 +492,7 @@ def test_prompt_builders_named_after_numbers_are_still_prompts(tmp_path: Path, n
             return f"Today is {{datetime.now()}}. Grade the answer carefully. {{answer}}"
         """,
         tmp_path,
+        public_builders=True,  # a library's builder: what it returns is its callers' prompt
     )
     assert len(facts.prompts) == 1
 

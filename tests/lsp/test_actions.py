@@ -94,8 +94,9 @@ def test_an_unsaved_buffer_never_stands_in_for_the_module_on_disk(tmp_path: obje
     from pathlib import Path
 
     root = Path(str(tmp_path))
-    # `a` sends nothing itself: a module-level prompt-named constant there is no prompt (issue 11),
-    # but a public prompt-named function is one (its callers may send it), and `b` does.
+    # `a` sends nothing itself (issue 11); as a library's it says its public prompt-named functions
+    # are prompts (their callers send them), and `b` does send it.
+    (root / "pyproject.toml").write_text("[tool.promptlint]\npublic-prompt-builders = true\n")
     saved = 'def system_prompt():\n    return "You are a helpful assistant. " * 30\n'
     (root / "a.py").write_text(saved, encoding="utf-8")
     b_text = (

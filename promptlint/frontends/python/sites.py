@@ -478,8 +478,10 @@ class SiteBuilder:
         for fn, cls in found.functions:
             if id(fn) in consumed:
                 continue
-            if not found.llm and fn.name.startswith("_"):
-                continue  # a private helper of a module that sends nothing: no path to a request
+            if not found.llm and (fn.name.startswith("_") or not self.ev.sinks.public_builders):
+                # A module that sends nothing: its builders reach a request only through a caller,
+                # which the project's summaries follow; `public-prompt-builders` lints them here.
+                continue
             ret = self.module.return_expr(fn)
             if ret is None:
                 continue
@@ -497,12 +499,16 @@ class SiteBuilder:
 
 
 _PROMPT_KEYWORD = re.compile(r"(?i)(prompt|system|instruction|messages|template)")
+# Methods whose keywords fill values into text (`str.format`, `string.Template`, a Jinja render).
+_TEXT_FILLERS = frozenset({"format", "format_map", "substitute", "safe_substitute", "render", "render_async"})
 
 
 def _passed_as_prompt(found: Candidates) -> set[str]:
     """Names passed to a call through a prompt keyword (`Agent(instructions=text)`): a path onwards."""
     out: set[str] = set()
     for call, _func, _cls in found.calls:
+        if isinstance(call.func, ast.Attribute) and call.func.attr in _TEXT_FILLERS:
+            continue  # `TEMPLATE.format(instructions=text)` fills text in; it sends nothing
         for kw in call.keywords:
             if kw.arg and _PROMPT_KEYWORD.search(kw.arg):
                 name = dotted(kw.value)

@@ -98,9 +98,16 @@ class SinkTable:
     message_factories: frozenset[str] = frozenset()
     hooks: tuple[HookSink, ...] = ()
     middleware: tuple[MiddlewareSink, ...] = ()
+    # `public-prompt-builders`: a public prompt-named function of a module that sends nothing is a
+    # sink of its own (a library's caller sends what it returns).
+    public_builders: bool = False
 
-    def extended(self, extra: tuple[tuple[tuple[str, tuple[str, ...]], ...], ...]) -> SinkTable:
+    def extended(
+        self, extra: tuple[tuple[tuple[str, tuple[str, ...]], ...], ...], public_builders: bool = False
+    ) -> SinkTable:
         """This table with the config's `sinks` entries in front (they win over the packaged ones)."""
+        if public_builders != self.public_builders:
+            return replace(self, public_builders=public_builders).extended(extra, public_builders)
         if not extra:
             return self
         added = parse_sink_table(
