@@ -161,7 +161,19 @@ class Evaluator:
             sliced = self._static_slice(base, node, scope)
             if sliced is not None:
                 return sliced
-            return self.combine([base, self.eval(node.slice, scope)], node, scope, Stability.STATIC)
+            index = self.eval(node.slice, scope)
+            if (
+                isinstance(base, Opaque)
+                and base.stability <= Stability.UNKNOWN
+                and isinstance(index, Opaque)
+                and index.kind is VolatileKind.RANDOM
+            ):
+                # `nodes[random.randint(...)]` of a collection promptlint cannot see picks one of its
+                # elements: whether they differ is not known, so the pick is unknown, not random text
+                return self.opaque(
+                    Stability.UNKNOWN, node, scope, cause="a random pick from an unknown collection"
+                )
+            return self.combine([base, index], node, scope, Stability.STATIC)
         if isinstance(node, ast.ListComp | ast.GeneratorExp | ast.SetComp):
             return self._comprehension(node, scope)
         if isinstance(node, ast.DictComp):
