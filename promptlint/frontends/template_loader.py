@@ -13,7 +13,14 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from promptlint.depends import DependencyLog, digest
-from promptlint.frontends.jinja_lex import JinjaOptions, SyntaxProblem, Tok, check_syntax, lex
+from promptlint.frontends.jinja_lex import (
+    JinjaOptions,
+    RawTokens,
+    SyntaxProblem,
+    Tok,
+    check_syntax,
+    lex,
+)
 from promptlint.frontends.template_ir import MAX_TEMPLATE_BYTES
 from promptlint.frontends.template_names import Directives, read_directives
 from promptlint.source import DecodeFailure, FileKind, SourceFile, decode_source
@@ -37,9 +44,10 @@ class ParsedTemplate:
 
 def parse_template(path: str, text: str, options: JinjaOptions) -> ParsedTemplate:
     """Lex and syntax-check `text` (never render it)."""
-    tokens, problem = lex(text, options)
+    raw: RawTokens = []
+    tokens, problem = lex(text, options, raw)
     if problem is None:
-        problem = check_syntax(text, tokens, options)
+        problem = check_syntax(text, tokens, options, raw)
     comments = [t.value for t in tokens if t.kind == "comment"]
     return ParsedTemplate(path, text, tuple(tokens), problem, read_directives(comments))
 
