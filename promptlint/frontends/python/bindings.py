@@ -33,6 +33,7 @@ from promptlint.frontends.python.values import (
     frozen_clocks,
     respan,
     stability_of,
+    static_text,
     with_key,
     with_step,
 )
@@ -198,6 +199,8 @@ def _binding_value(ev: Evaluator, binding: Binding, node: ast.expr, scope: Scope
     if isinstance(binding.stmt, ast.Assign | ast.AnnAssign):
         ev.consumed.add(id(binding.stmt))
     value = ev.eval(binding.value, scope)
+    if binding.kind == "assign" and binding.index is None:
+        value = _passed_through(ev, binding, value, scope)
     if binding.index is not None and isinstance(value, Seq) and len(value.items) > binding.index:
         if value.unordered is None:
             value = value.items[binding.index]  # `items, note = f()`: each name its own item
@@ -324,6 +327,38 @@ def _replayed_turn(
         # per item of a list the code calls the conversation is that conversation, replayed
         return replace(source, span=scope.module.span(loop), iterable_of_messages=True)
     return added
+
+
+def _passed_through(ev: Evaluator, binding: Binding, value: Value, scope: Scope) -> Value:
+    """`messages = await validate(messages)`: a message list handed to a function that gives back a
+    list in which promptlint sees no system message any more (re-paired by index, filtered,
+    normalised) is taken to keep them: the list as it was stays the evidence, with the call as a step.
+    """
+    call = binding.value.value if isinstance(binding.value, ast.Await) else binding.value
+    if not isinstance(call, ast.Call) or not isinstance(value, Seq | Opaque) or _holds_system(value):
+        return value
+    first = call.args[0] if call.args else None
+    if not (isinstance(first, ast.Name) and first.id == binding.name):
+        return value
+    if not isinstance(call.func, ast.Attribute | ast.Name):
+        return value
+    before = resolve_name(ev, binding.name, first, scope, binding.pos)
+    if not _holds_system(before):
+        return value
+    callee = scope.module.text_of(call.func)
+    step = Location(scope.module.path, scope.module.span(call), f"passed through `{callee}()`")
+    return with_step(before, step)
+
+
+def _holds_system(value: Value | None) -> bool:
+    return isinstance(value, Seq) and any(_role(i) == "system" for i in value.items)
+
+
+def _role(value: Value) -> str | None:
+    if isinstance(value, Msg):
+        return value.role
+    role = value.get("role") if isinstance(value, Map) else None
+    return static_text(role) if isinstance(role, Str) else None
 
 
 def _holds_message(value: Value | None) -> bool:
