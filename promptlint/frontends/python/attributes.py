@@ -14,7 +14,7 @@ import re
 from dataclasses import replace
 from typing import TYPE_CHECKING
 
-from promptlint.diagnostics import Location
+from promptlint.diagnostics import Location, Span
 from promptlint.frontends.python.bindings import (
     CONFIG_HINT,
     Scope,
@@ -37,6 +37,7 @@ from promptlint.frontends.python.values import (
     with_step,
 )
 from promptlint.frontends.python.volatile import TIME_ATTRIBUTE_GRANULARITY
+from promptlint.frontends.python.wrappers import annotated_class
 from promptlint.ir import Granularity, Stability, VolatileKind
 
 if TYPE_CHECKING:
@@ -60,6 +61,15 @@ def resolve_attribute(ev: Evaluator, node: ast.Attribute, scope: Scope) -> Value
                 value = fold_effects(ev, value, local, (node.lineno, node.col_offset), scope)
             return value
         head = chain.partition(".")[0]
+        if chain.count(".") == 1 and scope.func is not None:
+            owner = annotated_class(ev, head, scope)
+            if owner is not None and isinstance(owner.node, ast.ClassDef):
+                # `def build(ai: ToolCallingLLM): ... ai.investigation_id`: an attribute of the
+                # project class the parameter is declared as, read as that class reads `self.x`
+                inner = Scope(owner.module, None, owner.node, depth=scope.depth + 1)
+                value = instance_attribute(ev, node.attr, node, inner, at=module.span(node))
+                step = Location(module.path, module.span(node), f"read as `{chain}`")
+                return with_step(value, step)
         if head in module.imports and not _is_local(head, scope):
             qual = f"{module.imports[head]}{chain[len(head) :]}"
             if is_request_value(qual):
@@ -102,11 +112,19 @@ def _is_local(name: str, scope: Scope) -> bool:
     return scope.func is not None and name in scope.module.function_bindings(scope.func)
 
 
-def instance_attribute(ev: Evaluator, attr: str, node: ast.expr, scope: Scope) -> Value:
-    """`self.attr`: a property, a class constant, constant assignments, else per-session."""
+def instance_attribute(
+    ev: Evaluator, attr: str, node: ast.expr, scope: Scope, at: Span | None = None
+) -> Value:
+    """`self.attr`: a property, a class constant, constant assignments, else per-session.
+
+    `at`: the span of a read in another module (`ai.investigation_id` of a parameter annotated with
+    the class), where `node` is not this module's; a property is then not followed."""
     cls = scope.cls
     assert cls is not None
     method = find_method(cls, attr)
+    span = at if at is not None else scope.module.span(node)
+    if method is not None and at is not None:
+        return Opaque(Stability.UNKNOWN, attr, span, f"property `{attr}`")
     if method is not None and any(
         isinstance(d, ast.Name) and d.id in ("property", "cached_property") for d in method.decorator_list
     ):
@@ -137,7 +155,7 @@ def instance_attribute(ev: Evaluator, attr: str, node: ast.expr, scope: Scope) -
                     if stability_of(value) is Stability.VOLATILE:
                         values.append(value)
                 else:
-                    values.append(Opaque(Stability.UNKNOWN, attr, scope.module.span(node)))
+                    values.append(Opaque(Stability.UNKNOWN, attr, span))
     if values and all(stability_of(v) is Stability.STATIC for v in values):
         return values[-1]
     if values and all(isinstance(v, Map) and v.dynamic is None for v in values):
@@ -155,13 +173,13 @@ def instance_attribute(ev: Evaluator, attr: str, node: ast.expr, scope: Scope) -
         # `self.id = uuid4()` in `__init__`: every instance gets its own value, and with it its own
         # prefix; the culprit stays the call that makes it.
         return replace(
-            most_volatile(volatile, f"self.{attr}", scope.module.span(node), Stability.STATIC),
+            most_volatile(volatile, f"self.{attr}", span, Stability.STATIC),
             iterable_of_messages=history,
         )
     return Opaque(
         Stability.UNKNOWN,
         f"self.{attr}",
-        scope.module.span(node),
+        span,
         f"instance attribute `self.{attr}`",
         iterable_of_messages=history,
     )

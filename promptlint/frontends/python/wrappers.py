@@ -403,6 +403,30 @@ def instance_class(ev: Evaluator, node: ast.expr, scope: Scope) -> Ref | None:
     return _made_by_class(ev, made, where)
 
 
+def annotated_class(ev: Evaluator, name: str, scope: Scope) -> Ref | None:
+    """The project class a parameter is declared as (`ai: ToolCallingLLM`, `Optional[...]` and
+    `X | None` too), when the parameter is not bound again in the function; else None."""
+    if scope.func is None or (scope.args is not None and name in scope.args):
+        return None
+    own = scope.module.function_bindings(scope.func).get(name, [])
+    if len(own) != 1 or own[0].kind != "param" or not isinstance(own[0].stmt, ast.arg):
+        return None
+    annotation = own[0].stmt.annotation
+    if isinstance(annotation, ast.Subscript) and dotted(annotation.value) in ("Optional", "typing.Optional"):
+        annotation = annotation.slice
+    if isinstance(annotation, ast.BinOp) and isinstance(annotation.op, ast.BitOr):
+        if isinstance(annotation.right, ast.Constant) and annotation.right.value is None:
+            annotation = annotation.left
+    if isinstance(annotation, ast.Constant) and isinstance(annotation.value, str):
+        return None  # a string annotation names a class promptlint would have to parse it to find
+    if not isinstance(annotation, ast.Name | ast.Attribute):
+        return None
+    value = ev.eval(annotation, Scope(scope.module, scope.func, scope.cls, depth=scope.depth))
+    if isinstance(value, Ref) and isinstance(value.node, ast.ClassDef):
+        return value
+    return None
+
+
 def _made_by_class(ev: Evaluator, made: ast.expr | None, where: Scope) -> Ref | None:
     if not isinstance(made, ast.Call) or not isinstance(made.func, ast.Name | ast.Attribute):
         return None
