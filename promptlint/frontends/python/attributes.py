@@ -23,7 +23,7 @@ from promptlint.frontends.python.bindings import (
     resolve_bindings,
 )
 from promptlint.frontends.python.calls import find_method, follow
-from promptlint.frontends.python.modules import dotted
+from promptlint.frontends.python.modules import ModuleInfo, dotted
 from promptlint.frontends.python.request_input import is_request_value
 from promptlint.frontends.python.values import (
     Map,
@@ -63,7 +63,11 @@ def resolve_attribute(ev: Evaluator, node: ast.Attribute, scope: Scope) -> Value
         head = chain.partition(".")[0]
         if chain.count(".") == 1 and scope.func is not None:
             owner = annotated_class(ev, head, scope)
-            if owner is not None and isinstance(owner.node, ast.ClassDef):
+            if (
+                owner is not None
+                and isinstance(owner.node, ast.ClassDef)
+                and _assigned_in_methods(owner.module, owner.node, node.attr)
+            ):
                 # `def build(ai: ToolCallingLLM): ... ai.investigation_id`: an attribute of the
                 # project class the parameter is declared as, read as that class reads `self.x`
                 inner = Scope(owner.module, None, owner.node, depth=scope.depth + 1)
@@ -106,6 +110,17 @@ def _at_least_unknown(obj: Map, attr: str) -> Map:
         for entry in obj.entries
     )
     return Map(entries, obj.span)
+
+
+def _assigned_in_methods(module: ModuleInfo, cls: ast.ClassDef, attr: str) -> bool:
+    """Whether a method of `cls` assigns `self.attr`: a declared field (`messages: list[dict]` of a
+    pydantic request model) is what the caller built the object with, not the class's to say."""
+    key = f"self.{attr}"
+    return any(
+        key in module.function_bindings(stmt)
+        for stmt in cls.body
+        if isinstance(stmt, ast.FunctionDef | ast.AsyncFunctionDef)
+    )
 
 
 def _is_local(name: str, scope: Scope) -> bool:
