@@ -14,6 +14,7 @@ import tomllib
 from dataclasses import dataclass, replace
 from functools import cache
 
+from promptlint.frontends.python import subtree
 from promptlint.frontends.python.modules import FunctionNode, dotted
 from promptlint.ir import Part, Role, Slot, Stability
 
@@ -71,7 +72,9 @@ def is_request_value(qualname: str) -> bool:
 _RECEIVERS = frozenset({"parameter `self`", "parameter `cls`"})
 
 
-def with_user_message_evidence(parts: tuple[Part, ...]) -> tuple[Part, ...]:
+def with_user_message_evidence(
+    parts: tuple[Part, ...], recorded: frozenset[tuple[str, str]] = frozenset()
+) -> tuple[Part, ...]:
     """Values sent as the user's message are per-request; so are the same values elsewhere, and what
     a call computes from them.
 
@@ -79,18 +82,22 @@ def with_user_message_evidence(parts: tuple[Part, ...]) -> tuple[Part, ...]:
     that message (or part of it) is the request's input, and where the same value of it also appears
     earlier in the request (a system prompt that repeats the question), it is per-request there too;
     other attributes of the same parameter (`req.system_prompt` beside `req.messages`) are not.
+    `recorded`: parameters the sending function stored as the user's turn of the conversation it
+    sends, before sending (`recorded_user_turns`), which are the user's message as well.
     """
+    keys = set(recorded)
     last_user = next((i for i in range(len(parts) - 1, -1, -1) if parts[i].role is Role.USER), None)
-    if last_user is None or any(p.role is Role.ASSISTANT for p in parts[last_user + 1 :]):
-        return parts
-    keys = {  # by what is read of the parameter: `req.messages` is input, `req.system_prompt` may not be
-        (seg.cause, seg.label)
-        for seg in parts[last_user].segments
-        if isinstance(seg, Slot)
-        and seg.stability is Stability.UNKNOWN
-        and seg.cause.startswith("parameter ")
-        and seg.cause not in _RECEIVERS
-    }
+    if last_user is not None and not any(p.role is Role.ASSISTANT for p in parts[last_user + 1 :]):
+        keys.update(  # by what is read of the parameter: `req.messages` is input, `req.system_prompt` may not be
+            (seg.cause, seg.label)
+            for seg in parts[last_user].segments
+            if isinstance(seg, Slot)
+            and seg.stability is Stability.UNKNOWN
+            and seg.cause.startswith("parameter ")
+            and seg.cause not in _RECEIVERS
+        )
+    if recorded and not any(p.role is Role.HISTORY for p in parts):
+        keys.difference_update(recorded)  # the turn went into a list this request does not send
     if not keys:
         return parts
     out = []
@@ -98,6 +105,41 @@ def with_user_message_evidence(parts: tuple[Part, ...]) -> tuple[Part, ...]:
         segments = tuple(_upgraded(seg, keys) if isinstance(seg, Slot) else seg for seg in part.segments)
         out.append(replace(part, segments=segments))
     return tuple(out)
+
+
+def recorded_user_turns(call: ast.AST, func: FunctionNode | None) -> frozenset[tuple[str, str]]:
+    """Parameters of `func` recorded as the user's turn before `call` sends: a statement
+    `self._history.append({"role": "user", "content": user_input})` (or a helper given that dict)
+    ahead of the request in the same function. Recorded after the request, it is a log of the turn."""
+    if func is None or not isinstance(call, ast.Call):
+        return frozenset()
+    args = func.args
+    params = {a.arg for a in (*args.posonlyargs, *args.args, *args.kwonlyargs)} - {"self", "cls"}
+    if not params:
+        return frozenset()
+    at = (call.lineno, call.col_offset)
+    out: set[tuple[str, str]] = set()
+    for stmt in subtree.nodes(func):
+        if not (isinstance(stmt, ast.Expr) and isinstance(stmt.value, ast.Call)):
+            continue
+        if (stmt.lineno, stmt.col_offset) >= at:
+            continue
+        for arg in stmt.value.args:
+            name = _user_turn_content(arg)
+            if name is not None and name in params:
+                out.add((f"parameter `{name}`", name))
+    return frozenset(out)
+
+
+def _user_turn_content(node: ast.expr) -> str | None:
+    """`P` of a `{"role": "user", "content": P}` literal, P a bare name."""
+    if not isinstance(node, ast.Dict):
+        return None
+    fields = {k.value: v for k, v in zip(node.keys, node.values, strict=True) if isinstance(k, ast.Constant)}
+    role, content = fields.get("role"), fields.get("content")
+    if isinstance(role, ast.Constant) and role.value == "user" and isinstance(content, ast.Name):
+        return content.id
+    return None
 
 
 def _upgraded(seg: Slot, keys: set[tuple[str, str]]) -> Slot:

@@ -20,7 +20,7 @@ from promptlint.frontends.python.framework_hooks import HookFunction, hook_funct
 from promptlint.frontends.python.modules import ModuleInfo, dotted, final_name
 from promptlint.frontends.python.move_fix import move_fixes
 from promptlint.frontends.python.per_iteration import per_iteration
-from promptlint.frontends.python.request_input import with_user_message_evidence
+from promptlint.frontends.python.request_input import recorded_user_turns, with_user_message_evidence
 from promptlint.frontends.python.shapes import PartsBuilder, structure_segments
 from promptlint.frontends.python.values import (
     Map,
@@ -222,7 +222,7 @@ class SiteBuilder:
             where = self.module.span(node)
             value = self._called_back(self.ev.eval(node, scope), scope, where)
             values.append((role, with_step(value, Location(self.module.path, where, _sink_step(sink, role)))))
-        return self._assemble(self.module.span(call), sink, values)
+        return self._assemble(self.module.span(call), sink, values, recorded_user_turns(call, scope.func))
 
     def _hooked(self, hooked: HookFunction) -> Prompt | None:
         """A function the framework calls for each request (`@agent.system_prompt`): what it returns
@@ -240,7 +240,13 @@ class SiteBuilder:
         sink = SinkArgs("framework", hook.name, (), hook.conversation)
         return self._assemble(where, sink, [(hook.role, value)])
 
-    def _assemble(self, span: Span, sink: SinkArgs, values: list[tuple[str, Value]]) -> Prompt | None:
+    def _assemble(
+        self,
+        span: Span,
+        sink: SinkArgs,
+        values: list[tuple[str, Value]],
+        recorded: frozenset[tuple[str, str]] = frozenset(),
+    ) -> Prompt | None:
         builder = PartsBuilder()
         for role, value in values:
             if role == "tools":
@@ -262,7 +268,7 @@ class SiteBuilder:
             )
         if not builder.parts:
             return None
-        parts = with_user_message_evidence(tuple(builder.parts))
+        parts = with_user_message_evidence(tuple(builder.parts), recorded)
         return Prompt(Provider.UNKNOWN, span, parts, tuple(builder.breakpoints))
 
     def _called_back(self, value: Value, scope: Scope, where: Span) -> Value:
@@ -341,7 +347,7 @@ class SiteBuilder:
                 builder.add_messages(_as_message("system", kwargs["instructions"]), span)
             self._messages(builder, kwargs.get("messages") or kwargs.get("input"), span)
             provider = Provider.LITELLM if kind == "litellm" else self._openai_flavour(call, model, scope)
-        parts = with_user_message_evidence(tuple(builder.parts))
+        parts = with_user_message_evidence(tuple(builder.parts), recorded_user_turns(call, scope.func))
         if moves:
             parts = _with_move_fixes(parts, move_fixes(call, self.ev, scope))
         return Prompt(provider, span, parts, tuple(builder.breakpoints), model)
