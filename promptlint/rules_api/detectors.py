@@ -52,9 +52,10 @@ def evidence_path(slot: Slot, prompt: Prompt, ctx: RuleContext, part: int) -> tu
     """The chain a user checks a finding by: source -> steps -> where it enters the prompt -> request."""
     out: list[Location] = []
     if slot.origin is not None:
-        out.append(
-            Location(slot.origin.path, slot.origin.span, f"`{slot.cause or slot.label}` produces the value")
-        )
+        source = slot.cause or slot.label
+        # A described source (`loop counter `step`: ...`) reads as it is; an expression is quoted.
+        text = source if "`" in source else f"`{source}` produces the value"
+        out.append(Location(slot.origin.path, slot.origin.span, text))
     elif slot.by_name:
         out.append(Location(ctx.path, slot.span, f"{slot.cause or slot.label}: {BY_NAME}"))
     elif slot.cause:

@@ -216,7 +216,14 @@ def _binding_value(ev: Evaluator, binding: Binding, node: ast.expr, scope: Scope
         value = with_step(value, step)
     if binding.kind == "for":
         value = ev.iterate(value, binding.value, scope)
-        return ev.combine([value], node, scope, Stability.STATIC)
+        made = ev.combine([value], node, scope, Stability.STATIC)
+        counter = loop_counter(binding)
+        if counter is not None and made.stability <= Stability.UNKNOWN:
+            # Known now, judged later: a request the loop makes gets a new value each time round
+            # (`per_iteration.py`); text built in the loop and sent after it does not.
+            where = Location(module.path, module.span(counter))
+            return replace(made, cause=f"loop counter `{binding.name}`", origin=where)
+        return made
     if binding.kind == "with":
         return ev.combine([value], node, scope, Stability.DEPLOYMENT)
     return value
@@ -348,6 +355,27 @@ def _passed_through(ev: Evaluator, binding: Binding, value: Value, scope: Scope)
     callee = scope.module.text_of(call.func)
     step = Location(scope.module.path, scope.module.span(call), f"passed through `{callee}()`")
     return with_step(before, step)
+
+
+def loop_counter(binding: Binding) -> ast.expr | None:
+    """The target of a counting loop that `binding` is the count of: `for step in range(n)`, the
+    index of `for i, x in enumerate(xs)`, `for n in itertools.count()`; else None."""
+    loop = binding.stmt
+    if not isinstance(loop, ast.For | ast.AsyncFor) or not isinstance(loop.iter, ast.Call):
+        return None
+    callee = dotted(loop.iter.func) or ""
+    target = loop.target
+    if callee in ("range", "itertools.count", "count") and isinstance(target, ast.Name):
+        return target
+    if (
+        callee == "enumerate"
+        and isinstance(target, ast.Tuple)
+        and target.elts
+        and isinstance(target.elts[0], ast.Name)
+        and target.elts[0].id == binding.name
+    ):
+        return target.elts[0]
+    return None
 
 
 def _holds_system(value: Value | None) -> bool:

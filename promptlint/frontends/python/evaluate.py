@@ -316,7 +316,7 @@ class Evaluator:
         left, right = self.eval(node.left, scope), self.eval(node.right, scope)
         if isinstance(node.op, ast.Add | ast.Sub) and _shifted_time(left, node.right):
             return left  # `now + timedelta(days=2)`: still a time, with the same granularity
-        if isinstance(node.op, ast.Add):
+        if isinstance(node.op, ast.Add) and not _is_number(node.left) and not _is_number(node.right):
             return self.add(left, right, node, scope)
         if isinstance(node.op, ast.Mod) and isinstance(left, Str):
             return strings.percent_format(self, left, right, node, scope)
@@ -460,6 +460,13 @@ def _unpacked(target: ast.expr, source: Value) -> list[dict[str, Value]] | None:
             return None
         out.append({t.id: v for t, v in zip(target.elts, item.items, strict=True) if isinstance(t, ast.Name)})
     return out
+
+
+def _is_number(node: ast.expr) -> bool:
+    """A numeric literal (`step + 1` is arithmetic, not text joined to "1")."""
+    if isinstance(node, ast.UnaryOp) and isinstance(node.op, ast.USub | ast.UAdd):
+        node = node.operand
+    return isinstance(node, ast.Constant) and type(node.value) in (int, float, complex)
 
 
 def _is_list_like(value: Value) -> bool:

@@ -11,6 +11,7 @@ the loop) is not inside such a loop and stays an order.
 
 from __future__ import annotations
 
+import ast
 from dataclasses import replace
 from typing import TypeGuard
 
@@ -21,20 +22,70 @@ from promptlint.ir import Part, Prompt, Segment, Slot, Stability, VolatileKind
 
 
 def per_iteration(module: ModuleInfo, prompts: list[Prompt]) -> list[Prompt]:
-    """`prompts` with the order of a loop that sends one request per element dropped."""
-    if not any(_local_order(seg, module) for prompt in prompts for _, _, seg in prompt.walk()):
+    """`prompts` with the order of a loop that sends one request per element dropped, and the count
+    of a loop that sends one request per round made per-request."""
+    if not any(
+        _local_order(seg, module) or _local_counter(seg, module)
+        for prompt in prompts
+        for _, _, seg in prompt.walk()
+    ):
         return prompts  # (the common case: no loop search, which walks the whole module)
     loops = [
-        (Span(module.span(loop.body[0]).start, module.span(loop).end), module.span(loop.iter))
+        (Span(module.span(loop.body[0]).start, module.span(loop).end), module.span(loop.iter), loop.target)
         for loop in subtree.for_loops(module.tree)
     ]
     if not loops:
         return prompts
     out = []
     for prompt in prompts:
-        iterables = {iterable for body, iterable in loops if body.start <= prompt.site.start < body.end}
-        out.append(_without_order(module, prompt, iterables) if iterables else prompt)
+        around = [
+            (iterable, target)
+            for body, iterable, target in loops
+            if body.start <= prompt.site.start < body.end
+        ]
+        if not around:
+            out.append(prompt)
+            continue
+        iterables = {iterable for iterable, _ in around}
+        counters = {
+            module.span(node)
+            for _, target in around
+            for node in (target, *(target.elts if isinstance(target, ast.Tuple) else ()))
+        }
+        out.append(_per_round(module, _without_order(module, prompt, iterables), counters))
     return out
+
+
+def _local_counter(seg: Segment, module: ModuleInfo) -> TypeGuard[Slot]:
+    return (
+        isinstance(seg, Slot)
+        and seg.cause.startswith("loop counter `")
+        and seg.stability <= Stability.UNKNOWN
+        and seg.origin is not None
+        and seg.origin.path == module.path
+    )
+
+
+def _per_round(module: ModuleInfo, prompt: Prompt, counters: set[Span]) -> Prompt:
+    """Counter slots of a loop around the request: a new value in every request the loop makes."""
+    changed = False
+    parts: list[Part] = []
+    for part in prompt.parts:
+        segments: list[Segment] = []
+        for seg in part.segments:
+            if _local_counter(seg, module) and seg.origin is not None and seg.origin.span in counters:
+                segments.append(
+                    replace(
+                        seg,
+                        stability=Stability.REQUEST,
+                        cause=f"{seg.cause}: a new value in every request the loop makes",
+                    )
+                )
+                changed = True
+            else:
+                segments.append(seg)
+        parts.append(replace(part, segments=tuple(segments)))
+    return replace(prompt, parts=tuple(parts)) if changed else prompt
 
 
 def _local_order(seg: Segment, module: ModuleInfo) -> TypeGuard[Slot]:
