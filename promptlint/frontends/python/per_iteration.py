@@ -15,7 +15,7 @@ import ast
 from dataclasses import replace
 from typing import TypeGuard
 
-from promptlint.diagnostics import Span
+from promptlint.diagnostics import Location, Span
 from promptlint.frontends.python import subtree
 from promptlint.frontends.python.modules import ModuleInfo
 from promptlint.ir import Part, Prompt, Segment, Slot, Stability, VolatileKind
@@ -112,6 +112,142 @@ def _without_order(module: ModuleInfo, prompt: Prompt, iterables: set[Span]) -> 
                     cause=f"{seg.cause} (one element per request)",
                 )
                 segments.append(element)
+                changed = True
+            else:
+                segments.append(seg)
+        parts.append(replace(part, segments=tuple(segments)))
+    return replace(prompt, parts=tuple(parts)) if changed else prompt
+
+
+# -- the caller's loop counter -------------------------------------------------------------------
+def counted_by_callers(module: ModuleInfo, prompts: list[Prompt]) -> list[Prompt]:
+    """A parameter of the sending function that a caller in this module passes the count of a loop
+    that calls it once per round (`while ...: chat(q, step=count + 1); count += 1`):
+    each request gets a new value, so the parameter is per-request (evidence from the caller)."""
+    params = {
+        seg.cause
+        for prompt in prompts
+        for _, _, seg in prompt.walk()
+        if isinstance(seg, Slot)
+        and seg.stability is Stability.UNKNOWN
+        and seg.cause.startswith("parameter `")
+    }
+    if not params:
+        return prompts
+    out = []
+    for prompt in prompts:
+        fn = _enclosing_function(module, prompt.site)
+        counted = _counted_parameters(module, fn) if fn is not None else {}
+        out.append(_with_counted(module, prompt, counted) if counted else prompt)
+    return out
+
+
+def _enclosing_function(module: ModuleInfo, site: Span) -> ast.FunctionDef | ast.AsyncFunctionDef | None:
+    best: ast.FunctionDef | ast.AsyncFunctionDef | None = None
+    for node in subtree.nodes(module.tree):
+        if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef):
+            span = module.span(node)
+            if span.start <= site.start < span.end and (
+                best is None or span.start >= module.span(best).start
+            ):
+                best = node
+    return best
+
+
+def _counted_parameters(
+    module: ModuleInfo, fn: ast.FunctionDef | ast.AsyncFunctionDef
+) -> dict[str, tuple[str, Span]]:
+    """Parameter name -> how a caller's loop counts it and where the count is passed, for calls of
+    `fn` by name in this module."""
+
+    def counted() -> dict[str, tuple[str, Span]]:
+        names = [a.arg for a in (*fn.args.posonlyargs, *fn.args.args)]
+        out: dict[str, tuple[str, Span]] = {}
+        for loop in _loops(module):
+            counters = _counters(loop)
+            if not counters:
+                continue
+            for node in subtree.nodes(loop):
+                if not isinstance(node, ast.Call):
+                    continue
+                func = node.func
+                called = (
+                    func.id
+                    if isinstance(func, ast.Name)
+                    else func.attr
+                    if isinstance(func, ast.Attribute)
+                    else ""
+                )
+                if called != fn.name:
+                    continue
+                offset = 1 if isinstance(func, ast.Attribute) and names[:1] in (["self"], ["cls"]) else 0
+                given = {kw.arg: kw.value for kw in node.keywords if kw.arg}
+                given.update(
+                    {names[i + offset]: a for i, a in enumerate(node.args) if i + offset < len(names)}
+                )
+                for param, arg in given.items():
+                    used = {n.id for n in ast.walk(arg) if isinstance(n, ast.Name)} & counters
+                    if used:
+                        why = f"the count `{sorted(used)[0]}` of the loop that calls `{fn.name}()`"
+                        out.setdefault(param, (why, module.span(arg)))
+        return out
+
+    found = subtree.memo(fn, "counted-by-callers", counted)
+    assert isinstance(found, dict)
+    return found
+
+
+def _loops(module: ModuleInfo) -> list[ast.For | ast.AsyncFor | ast.While]:
+    return [n for n in subtree.nodes(module.tree) if isinstance(n, ast.For | ast.AsyncFor | ast.While)]
+
+
+def _counters(loop: ast.For | ast.AsyncFor | ast.While) -> set[str]:
+    """Names a loop counts with: a `for` target over `range`/`enumerate`'s index/`count()`, and names
+    the loop's own body increments (`count += 1`)."""
+    out: set[str] = set()
+    if isinstance(loop, ast.For | ast.AsyncFor) and isinstance(loop.iter, ast.Call):
+        callee = (
+            loop.iter.func.id if isinstance(loop.iter.func, ast.Name) else getattr(loop.iter.func, "attr", "")
+        )
+        if callee in ("range", "count") and isinstance(loop.target, ast.Name):
+            out.add(loop.target.id)
+        elif callee == "enumerate" and isinstance(loop.target, ast.Tuple) and loop.target.elts:
+            first = loop.target.elts[0]
+            if isinstance(first, ast.Name):
+                out.add(first.id)
+    for node in subtree.nodes(loop):
+        if (
+            isinstance(node, ast.AugAssign)
+            and isinstance(node.op, ast.Add | ast.Sub)
+            and isinstance(node.target, ast.Name)
+            and isinstance(node.value, ast.Constant)
+            and type(node.value.value) is int
+        ):
+            out.add(node.target.id)
+    return out
+
+
+def _with_counted(module: ModuleInfo, prompt: Prompt, counted: dict[str, tuple[str, Span]]) -> Prompt:
+    changed = False
+    parts: list[Part] = []
+    for part in prompt.parts:
+        segments: list[Segment] = []
+        for seg in part.segments:
+            param = (
+                seg.cause[len("parameter `") : -1]
+                if isinstance(seg, Slot) and seg.cause.startswith("parameter `")
+                else ""
+            )
+            if (
+                isinstance(seg, Slot)
+                and seg.stability is Stability.UNKNOWN
+                and seg.cause.endswith("`")
+                and param in counted
+            ):
+                why, where = counted[param]
+                cause = f"{why}, passed as `{param}`: a new value in every request"
+                origin = Location(module.path, where)
+                segments.append(replace(seg, stability=Stability.REQUEST, cause=cause, origin=origin))
                 changed = True
             else:
                 segments.append(seg)

@@ -19,7 +19,7 @@ from promptlint.frontends.python.evaluate import Evaluator, Scope
 from promptlint.frontends.python.framework_hooks import HookFunction, hook_functions, request_edits
 from promptlint.frontends.python.modules import ModuleInfo, dotted, final_name
 from promptlint.frontends.python.move_fix import move_fixes
-from promptlint.frontends.python.per_iteration import per_iteration
+from promptlint.frontends.python.per_iteration import counted_by_callers, per_iteration
 from promptlint.frontends.python.request_input import recorded_user_turns, with_user_message_evidence
 from promptlint.frontends.python.shapes import PartsBuilder, structure_segments
 from promptlint.frontends.python.values import (
@@ -168,7 +168,7 @@ class SiteBuilder:
             if isinstance(seg, Slot)
         )
         prompts.extend(self._fallbacks(found))
-        return per_iteration(self.module, prompts)
+        return counted_by_callers(self.module, per_iteration(self.module, prompts))
 
     # -- sinks that are not SDK calls -----------------------------------------------------------
     def _indirect(
