@@ -12,6 +12,7 @@ the loop) is not inside such a loop and stays an order.
 from __future__ import annotations
 
 import ast
+from collections.abc import Sequence
 from dataclasses import replace
 from typing import TypeGuard
 
@@ -122,83 +123,96 @@ def _without_order(module: ModuleInfo, prompt: Prompt, iterables: set[Span]) -> 
 # -- the caller's loop counter -------------------------------------------------------------------
 def counted_by_callers(module: ModuleInfo, prompts: list[Prompt]) -> list[Prompt]:
     """A parameter of the sending function that a caller in this module passes the count of a loop
-    that calls it once per round (`while ...: chat(q, step=count + 1); count += 1`):
-    each request gets a new value, so the parameter is per-request (evidence from the caller)."""
-    params = {
-        seg.cause
-        for prompt in prompts
-        for _, _, seg in prompt.walk()
-        if isinstance(seg, Slot)
-        and seg.stability is Stability.UNKNOWN
-        and seg.cause.startswith("parameter `")
-    }
-    if not params:
-        return prompts
+    that calls it once per round (`while ...: chat(q, step=count + 1); count += 1`): each request
+    gets a new value, so the parameter is per-request (evidence from the caller)."""
     out = []
     for prompt in prompts:
-        fn = _enclosing_function(module, prompt.site)
-        counted = _counted_parameters(module, fn) if fn is not None else {}
+        if not any(_unknown_parameter(seg) for _, _, seg in prompt.walk()):
+            out.append(prompt)
+            continue
+        calls = _counting_calls(module)
+        fn = _enclosing_function(module, prompt.site) if calls else None
+        counted = _counted_parameters(module, fn, calls.get(fn.name, ())) if fn is not None else {}
         out.append(_with_counted(module, prompt, counted) if counted else prompt)
     return out
 
 
+def _unknown_parameter(seg: Segment) -> bool:
+    return (
+        isinstance(seg, Slot) and seg.stability is Stability.UNKNOWN and seg.cause.startswith("parameter `")
+    )
+
+
 def _enclosing_function(module: ModuleInfo, site: Span) -> ast.FunctionDef | ast.AsyncFunctionDef | None:
-    best: ast.FunctionDef | ast.AsyncFunctionDef | None = None
-    for node in subtree.nodes(module.tree):
-        if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef):
-            span = module.span(node)
-            if span.start <= site.start < span.end and (
-                best is None or span.start >= module.span(best).start
-            ):
-                best = node
-    return best
+    functions = subtree.memo(
+        module.tree,
+        "function-spans",
+        lambda: [
+            (module.span(n), n)
+            for n in subtree.nodes(module.tree)
+            if isinstance(n, ast.FunctionDef | ast.AsyncFunctionDef)
+        ],
+    )
+    best: tuple[Span, ast.FunctionDef | ast.AsyncFunctionDef] | None = None
+    for span, fn in functions:
+        if span.start <= site.start < span.end and (best is None or span.start >= best[0].start):
+            best = (span, fn)
+    return best[1] if best is not None else None
 
 
-def _counted_parameters(
-    module: ModuleInfo, fn: ast.FunctionDef | ast.AsyncFunctionDef
-) -> dict[str, tuple[str, Span]]:
-    """Parameter name -> how a caller's loop counts it and where the count is passed, for calls of
-    `fn` by name in this module."""
+def _counting_calls(module: ModuleInfo) -> dict[str, list[tuple[ast.Call, frozenset[str]]]]:
+    """Calls made inside a counting loop of this module, by the called name, with the loop's counters."""
 
-    def counted() -> dict[str, tuple[str, Span]]:
-        names = [a.arg for a in (*fn.args.posonlyargs, *fn.args.args)]
-        out: dict[str, tuple[str, Span]] = {}
+    def build() -> dict[str, list[tuple[ast.Call, frozenset[str]]]]:
+        out: dict[str, list[tuple[ast.Call, frozenset[str]]]] = {}
         for loop in _loops(module):
-            counters = _counters(loop)
+            counters = frozenset(_counters(loop))
             if not counters:
                 continue
             for node in subtree.nodes(loop):
-                if not isinstance(node, ast.Call):
-                    continue
-                func = node.func
-                called = (
-                    func.id
-                    if isinstance(func, ast.Name)
-                    else func.attr
-                    if isinstance(func, ast.Attribute)
-                    else ""
-                )
-                if called != fn.name:
-                    continue
-                offset = 1 if isinstance(func, ast.Attribute) and names[:1] in (["self"], ["cls"]) else 0
-                given = {kw.arg: kw.value for kw in node.keywords if kw.arg}
-                given.update(
-                    {names[i + offset]: a for i, a in enumerate(node.args) if i + offset < len(names)}
-                )
-                for param, arg in given.items():
-                    used = {n.id for n in ast.walk(arg) if isinstance(n, ast.Name)} & counters
-                    if used:
-                        why = f"the count `{sorted(used)[0]}` of the loop that calls `{fn.name}()`"
-                        out.setdefault(param, (why, module.span(arg)))
+                if isinstance(node, ast.Call):
+                    func = node.func
+                    name = (
+                        func.id
+                        if isinstance(func, ast.Name)
+                        else func.attr
+                        if isinstance(func, ast.Attribute)
+                        else ""
+                    )
+                    if name:
+                        out.setdefault(name, []).append((node, counters))
         return out
 
-    found = subtree.memo(fn, "counted-by-callers", counted)
+    found = subtree.memo(module.tree, "counting-calls", build)
     assert isinstance(found, dict)
     return found
 
 
+def _counted_parameters(
+    module: ModuleInfo,
+    fn: ast.FunctionDef | ast.AsyncFunctionDef,
+    calls: Sequence[tuple[ast.Call, frozenset[str]]],
+) -> dict[str, tuple[str, Span]]:
+    """Parameter name -> how a caller's loop counts it and where the count is passed, for calls of
+    `fn` by name inside counting loops of this module."""
+    names = [a.arg for a in (*fn.args.posonlyargs, *fn.args.args)]
+    out: dict[str, tuple[str, Span]] = {}
+    for call, counters in calls:
+        offset = 1 if isinstance(call.func, ast.Attribute) and names[:1] in (["self"], ["cls"]) else 0
+        given = {kw.arg: kw.value for kw in call.keywords if kw.arg}
+        given.update({names[i + offset]: a for i, a in enumerate(call.args) if i + offset < len(names)})
+        for param, arg in given.items():
+            used = {n.id for n in ast.walk(arg) if isinstance(n, ast.Name)} & counters
+            if used:
+                why = f"the count `{sorted(used)[0]}` of the loop that calls `{fn.name}()`"
+                out.setdefault(param, (why, module.span(arg)))
+    return out
+
+
 def _loops(module: ModuleInfo) -> list[ast.For | ast.AsyncFor | ast.While]:
-    return [n for n in subtree.nodes(module.tree) if isinstance(n, ast.For | ast.AsyncFor | ast.While)]
+    return [
+        n for n in subtree.nodes(module.tree) if isinstance(n, ast.For | ast.AsyncFor | ast.While) and n.body
+    ]
 
 
 def _counters(loop: ast.For | ast.AsyncFor | ast.While) -> set[str]:
