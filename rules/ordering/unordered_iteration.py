@@ -1,14 +1,16 @@
-"""Set, directory listing or glob iterated into prompt content without `sorted()`.
+"""Set, directory listing, glob or completion-order result iterated into prompt content without `sorted()`.
 
 ## What it does
 Flags iterating a `set`/`frozenset` (`", ".join(tags)`, a loop or comprehension over it, `list(tags)`),
-`os.listdir`, `os.scandir`, `glob.glob` and `Path.glob/rglob/iterdir` when the result reaches prompt
-or tool text before content the cache could reuse. Membership tests and `len()` are fine.
+`os.listdir`, `os.scandir`, `os.walk`, `glob.glob`, `Path.glob/rglob/iterdir` and
+`asyncio.as_completed`/`concurrent.futures.as_completed` when the result reaches prompt or tool text
+before content the cache could reuse. Membership tests and `len()` are fine.
 
 ## Why is this bad?
 String hashing is randomised per process, so a set of strings iterates in a different order in every
-worker; directory listings come back in filesystem order, which differs between machines. Each order
-is a different prefix: the cache misses across workers for identical requests.
+worker; directory listings come back in filesystem order, which differs between machines; results
+taken as they complete (tools gathered from several MCP servers) come in whichever order the servers
+answer. Each order is a different prefix: the cache misses for identical requests.
 
 ## Fix safety
 Unsafe: wrapping in `sorted(...)` changes the order the model sees (once, then it is stable).
@@ -21,7 +23,7 @@ class UnorderedIteration(VolatileSlotRule):
     code = "PC302"
     name = "unordered-iteration"
     severity = Severity.WARNING
-    message = "`{culprit}` iterates in an order that differs between processes; in the {role} it precedes {tail}, which the cache cannot reuse"
+    message = "`{culprit}` iterates in no fixed order (hash, file-system or completion order); in the {role} it precedes {tail}, which the cache cannot reuse"
     volatile_kind = VolatileKind.ORDER
     cause_exclude = r"dumps?\(\)$"
     fix_availability = FixAvailability.SOMETIMES
