@@ -32,6 +32,7 @@ from promptlint.frontends.python.values import (
     concat,
     frozen_clocks,
     respan,
+    sorted_items,
     stability_of,
     static_text,
     with_key,
@@ -269,6 +270,8 @@ def apply_mutation(ev: Evaluator, value: Value, mutation: Binding, scope: Scope)
         )
     if mutation.kind == "effects":
         return _call_effects(ev, value, mutation, scope)
+    if mutation.kind == "sort":
+        return sorted_items(value)  # `results.sort(key=...)` undoes the order they were collected in
     assert mutation.value is not None
     added = ev.eval(mutation.value, scope)
     if isinstance(mutation.stmt, ast.Call) and mutation.kind in ("append", "extend", "insert"):

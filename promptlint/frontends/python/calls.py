@@ -34,6 +34,7 @@ from promptlint.frontends.python.values import (
     opaque_parts,
     ordered,
     respan,
+    sorted_items,
     stability_of,
     unproven_volatile,
     with_step,
@@ -264,7 +265,7 @@ def _known_function(ev: Evaluator, qual: str, node: ast.Call, scope: Scope) -> V
     last = qual.rsplit(".", 1)[-1]
     first = ev.eval(node.args[0], scope) if node.args else None
     if qual == "sorted" and first is not None:
-        return ordered(first)
+        return sorted_items(first)
     if qual in _ORDER_INSENSITIVE:
         return ev.combine([ordered(ev.eval(a, scope)) for a in node.args], node, scope, Stability.STATIC)
     if qual in ("set", "frozenset"):

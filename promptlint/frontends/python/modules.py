@@ -41,7 +41,9 @@ class Binding:
 
     name: str
     pos: tuple[int, int]
-    kind: str  # assign | aug | append | extend | insert | setitem | effects | for | with | import | def
+    kind: (
+        str  # assign | aug | append | extend | insert | setitem | sort | effects | for | with | import | def
+    )
     value: ast.expr | None
     stmt: ast.AST
     branch: str | None = None
@@ -375,6 +377,13 @@ def _record_mutation(
     func = call.func
     if isinstance(func, ast.Name) and func.id == "shuffle" and call.args:  # `from random import shuffle`
         _record_shuffle(call, pos, out, branch, cond)
+        return
+    if isinstance(func, ast.Attribute) and func.attr == "sort" and not call.args:
+        sorted_name = dotted(func.value)  # `items.sort(key=...)`: in place, in a fixed order from here on
+        if sorted_name is not None:
+            out.setdefault(sorted_name, []).append(
+                Binding(sorted_name, pos, "sort", None, call, branch, cond)
+            )
         return
     if not (isinstance(func, ast.Attribute) and func.attr in _MUTATORS and call.args):
         return

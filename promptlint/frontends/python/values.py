@@ -297,6 +297,59 @@ def ordered(value: Value) -> Value:
     return value
 
 
+def sorted_items(value: Value) -> Value:
+    """`sorted(items)`, `items.sort(key=...)`: the list in a fixed order, so nothing in it is marked
+    any more by the order its elements were collected in (each drawn from a set or taken as it
+    completed: the culprits that mark the elements themselves, or members of them). Other orders
+    inside an element (`", ".join(tags)` in a tool's description) stay."""
+    if not isinstance(value, Seq):
+        return ordered(value)
+    origins = {
+        part.origin
+        for item in value.items
+        for part in (item, *_members(item))
+        if isinstance(part, Opaque) and part.kind is VolatileKind.ORDER and part.origin is not None
+    }
+    if value.unordered is not None and value.unordered.origin is not None:
+        origins.add(value.unordered.origin)
+    return Seq(tuple(_without_orders(i, origins) for i in value.items), value.span)
+
+
+def _members(item: Value) -> tuple[Value, ...]:
+    if isinstance(item, Seq):
+        return item.items
+    if isinstance(item, Map):
+        return tuple(e.value for e in item.entries)
+    return ()
+
+
+def _without_orders(value: Value, origins: set[Location]) -> Value:
+    """`value` with the ORDER culprits made at `origins` removed, wherever they sit in it."""
+    if not origins:
+        return value
+
+    def unmark(seg: Segment) -> Segment:
+        if isinstance(seg, Slot) and seg.kind is VolatileKind.ORDER and seg.origin in origins:
+            return replace(seg, stability=Stability.DEPLOYMENT, kind=None, fix=None, origin=None)
+        return seg
+
+    if isinstance(value, Opaque):
+        return ordered(value) if value.kind is VolatileKind.ORDER and value.origin in origins else value
+    if isinstance(value, Str):
+        return Str(tuple(unmark(seg) for seg in value.segments))
+    if isinstance(value, Seq):
+        unordered = (
+            value.unordered if value.unordered is None or value.unordered.origin not in origins else None
+        )
+        return Seq(tuple(_without_orders(v, origins) for v in value.items), value.span, unordered)
+    if isinstance(value, Map):
+        entries = tuple(MapEntry(e.key, _without_orders(e.value, origins), e.key_span) for e in value.entries)
+        return Map(entries, value.span, value.dynamic)
+    if isinstance(value, Msg):
+        return Msg(value.role, _without_orders(value.content, origins), value.span)
+    return value
+
+
 MAX_STEPS = 12
 
 
