@@ -72,8 +72,11 @@ def resolve_attribute(ev: Evaluator, node: ast.Attribute, scope: Scope) -> Value
                 # project class the parameter is declared as, read as that class reads `self.x`
                 inner = Scope(owner.module, None, owner.node, depth=scope.depth + 1)
                 value = instance_attribute(ev, node.attr, node, inner, at=module.span(node))
-                step = Location(module.path, module.span(node), f"read as `{chain}`")
-                return with_step(value, step)
+                if not (isinstance(value, Opaque) and value.stability is Stability.UNKNOWN):
+                    step = Location(module.path, module.span(node), f"read as `{chain}`")
+                    return with_step(value, step)
+                # what the class knows of it is nothing: read as an attribute of the parameter,
+                # whose evidence (the user's message, a handler's request) may still speak for it
         if head in module.imports and not _is_local(head, scope):
             qual = f"{module.imports[head]}{chain[len(head) :]}"
             if is_request_value(qual):

@@ -352,11 +352,14 @@ def _passed_through(ev: Evaluator, binding: Binding, value: Value, scope: Scope)
         return value
     if not isinstance(call.func, ast.Attribute | ast.Name):
         return value
+    callee = ev.eval(call.func, scope)
+    if isinstance(callee, Ref) and "system" in callee.module.text_of(callee.node):
+        return value  # a function that treats system messages apart may well drop or replace them
     before = resolve_name(ev, binding.name, first, scope, binding.pos)
     if not _holds_system(before):
         return value
-    callee = scope.module.text_of(call.func)
-    step = Location(scope.module.path, scope.module.span(call), f"passed through `{callee}()`")
+    name = scope.module.text_of(call.func)
+    step = Location(scope.module.path, scope.module.span(call), f"passed through `{name}()`")
     return with_step(before, step)
 
 

@@ -164,7 +164,7 @@ class Evaluator:
             index = self.eval(node.slice, scope)
             if (
                 isinstance(base, Opaque)
-                and base.stability <= Stability.UNKNOWN
+                and base.stability is Stability.UNKNOWN
                 and isinstance(index, Opaque)
                 and index.kind is VolatileKind.RANDOM
             ):

@@ -284,6 +284,8 @@ class _Scan:
         False when the loop does not repeat it (it stops early, marks one object, or a test picks)."""
         if loop.exits:
             return False
+        if _sent_each_round(write.node, loop):
+            return False  # a fresh marker in the request the loop makes each time round: one each
         varying = loop.names | loop.changed
         if write.target is not None and not (_names(write.target) & varying):
             return False  # the same object each time: one marker, rewritten
@@ -392,6 +394,37 @@ def _visit_node(
         return
     for child in ast.iter_child_nodes(node):
         yield from _visit_node(child, loops, guards)
+
+
+# Final names of provider request calls (as `sites.SITE_METHODS`): a marker written in the arguments
+# of one, inside the loop, goes with that one request.
+_REQUESTS = frozenset(
+    {
+        "create",
+        "acreate",
+        "stream",
+        "parse",
+        "completion",
+        "acompletion",
+        "generate_content",
+        "generate_content_async",
+    }
+)
+
+
+def _sent_each_round(write: ast.AST, loop: _Loop) -> bool:
+    """Whether the marker is written in the arguments of a request made in the loop's body (one
+    request per item, each with its own marker), not gathered into a list sent later."""
+    if not isinstance(loop.node, ast.For | ast.AsyncFor):
+        return False
+    at = (getattr(write, "lineno", 0), getattr(write, "col_offset", 0))
+    for node in _walk_body(loop.node.body):
+        if isinstance(node, ast.Call) and _final_name(node.func) in _REQUESTS:
+            start = (node.lineno, node.col_offset)
+            end = (node.end_lineno or node.lineno, node.end_col_offset or 0)
+            if start <= at < end:
+                return True
+    return False
 
 
 def _argument_tests(write: ast.AST) -> Iterator[ast.expr]:

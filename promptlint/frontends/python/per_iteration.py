@@ -32,29 +32,31 @@ def per_iteration(module: ModuleInfo, prompts: list[Prompt]) -> list[Prompt]:
     ):
         return prompts  # (the common case: no loop search, which walks the whole module)
     loops = [
-        (Span(module.span(loop.body[0]).start, module.span(loop).end), module.span(loop.iter), loop.target)
+        (_body_span(module, loop), module.span(loop.iter), loop.target)
         for loop in subtree.for_loops(module.tree)
     ]
     if not loops:
         return prompts
     out = []
     for prompt in prompts:
-        around = [
-            (iterable, target)
-            for body, iterable, target in loops
-            if body.start <= prompt.site.start < body.end
-        ]
+        around = [entry for entry in loops if entry[0].start <= prompt.site.start < entry[0].end]
         if not around:
             out.append(prompt)
             continue
-        iterables = {iterable for iterable, _ in around}
+        iterables = {iterable for _, iterable, _ in around}
+        # Only the innermost loop's count changes from one request to the next: an outer loop's
+        # count is the same for every request of a round of the inner one.
+        _, _, target = max(around, key=lambda entry: entry[0].start)
         counters = {
-            module.span(node)
-            for _, target in around
-            for node in (target, *(target.elts if isinstance(target, ast.Tuple) else ()))
+            module.span(node) for node in (target, *(target.elts if isinstance(target, ast.Tuple) else ()))
         }
         out.append(_per_round(module, _without_order(module, prompt, iterables), counters))
     return out
+
+
+def _body_span(module: ModuleInfo, loop: ast.For | ast.AsyncFor | ast.While) -> Span:
+    """The loop's body, without its `else` (which runs once)."""
+    return Span(module.span(loop.body[0]).start, module.span(loop.body[-1]).end)
 
 
 def _local_counter(seg: Segment, module: ModuleInfo) -> TypeGuard[Slot]:
@@ -132,7 +134,7 @@ def counted_by_callers(module: ModuleInfo, prompts: list[Prompt]) -> list[Prompt
             continue
         calls = _counting_calls(module)
         fn = _enclosing_function(module, prompt.site) if calls else None
-        counted = _counted_parameters(module, fn, calls.get(fn.name, ())) if fn is not None else {}
+        counted = _counted_parameters(module, fn, _calls_of(module, fn, calls)) if fn is not None else {}
         out.append(_with_counted(module, prompt, counted) if counted else prompt)
     return out
 
@@ -160,27 +162,29 @@ def _enclosing_function(module: ModuleInfo, site: Span) -> ast.FunctionDef | ast
     return best[1] if best is not None else None
 
 
-def _counting_calls(module: ModuleInfo) -> dict[str, list[tuple[ast.Call, frozenset[str]]]]:
-    """Calls made inside a counting loop of this module, by the called name, with the loop's counters."""
+Counted = dict[str, list[tuple[ast.Call, frozenset[str]]]]
 
-    def build() -> dict[str, list[tuple[ast.Call, frozenset[str]]]]:
-        out: dict[str, list[tuple[ast.Call, frozenset[str]]]] = {}
+
+def _counting_calls(module: ModuleInfo) -> Counted:
+    """Calls whose innermost loop is a counting loop of this module, by what they call (`name` or
+    `self.name`), with the loop's counters."""
+
+    def build() -> Counted:
+        out: Counted = {}
         for loop in _loops(module):
             counters = frozenset(_counters(loop))
             if not counters:
                 continue
-            for node in subtree.nodes(loop):
-                if isinstance(node, ast.Call):
-                    func = node.func
-                    name = (
-                        func.id
-                        if isinstance(func, ast.Name)
-                        else func.attr
-                        if isinstance(func, ast.Attribute)
-                        else ""
-                    )
-                    if name:
-                        out.setdefault(name, []).append((node, counters))
+            for node in _own_calls(loop):
+                func = node.func
+                if isinstance(func, ast.Name):
+                    out.setdefault(func.id, []).append((node, counters))
+                elif (
+                    isinstance(func, ast.Attribute)
+                    and isinstance(func.value, ast.Name)
+                    and func.value.id in ("self", "cls")
+                ):
+                    out.setdefault(f"self.{func.attr}", []).append((node, counters))
         return out
 
     found = subtree.memo(module.tree, "counting-calls", build)
@@ -188,13 +192,59 @@ def _counting_calls(module: ModuleInfo) -> dict[str, list[tuple[ast.Call, frozen
     return found
 
 
+_NOT_IN_THE_LOOP = (
+    ast.For,
+    ast.AsyncFor,
+    ast.While,
+    ast.FunctionDef,
+    ast.AsyncFunctionDef,
+    ast.Lambda,
+    ast.ClassDef,
+)
+
+
+def _own_nodes(loop: ast.For | ast.AsyncFor | ast.While) -> list[ast.AST]:
+    """Nodes of the loop's body whose innermost loop it is (not in a nested loop or function, nor in
+    the loop's `else`, which runs once)."""
+    out: list[ast.AST] = []
+    todo: list[ast.AST] = list(loop.body)
+    while todo:
+        node = todo.pop()
+        if isinstance(node, _NOT_IN_THE_LOOP):
+            continue
+        out.append(node)
+        todo.extend(ast.iter_child_nodes(node))
+    return out
+
+
+def _own_calls(loop: ast.For | ast.AsyncFor | ast.While) -> list[ast.Call]:
+    return [node for node in _own_nodes(loop) if isinstance(node, ast.Call)]
+
+
+def _calls_of(
+    module: ModuleInfo, fn: ast.FunctionDef | ast.AsyncFunctionDef, calls: Counted
+) -> list[tuple[ast.Call, frozenset[str]]]:
+    """The counted calls that run `fn`: `fn(...)` of a module-level function, `self.fn(...)` inside
+    its own class for a method (another object's method of that name is another function)."""
+    if fn in module.tree.body:
+        return calls.get(fn.name, [])
+    owner = next((c for c in module.tree.body if isinstance(c, ast.ClassDef) and fn in c.body), None)
+    if owner is None:
+        return []
+    span = module.span(owner)
+    return [
+        (call, counters)
+        for call, counters in calls.get(f"self.{fn.name}", [])
+        if span.start <= module.span(call).start < span.end
+    ]
+
+
 def _counted_parameters(
     module: ModuleInfo,
     fn: ast.FunctionDef | ast.AsyncFunctionDef,
     calls: Sequence[tuple[ast.Call, frozenset[str]]],
 ) -> dict[str, tuple[str, Span]]:
-    """Parameter name -> how a caller's loop counts it and where the count is passed, for calls of
-    `fn` by name inside counting loops of this module."""
+    """Parameter name -> how a caller's loop counts it and where the count is passed."""
     names = [a.arg for a in (*fn.args.posonlyargs, *fn.args.args)]
     out: dict[str, tuple[str, Span]] = {}
     for call, counters in calls:
@@ -202,11 +252,28 @@ def _counted_parameters(
         given = {kw.arg: kw.value for kw in call.keywords if kw.arg}
         given.update({names[i + offset]: a for i, a in enumerate(call.args) if i + offset < len(names)})
         for param, arg in given.items():
-            used = {n.id for n in ast.walk(arg) if isinstance(n, ast.Name)} & counters
-            if used:
-                why = f"the count `{sorted(used)[0]}` of the loop that calls `{fn.name}()`"
+            count = _count_in(arg, counters)
+            if count is not None:
+                why = f"the count `{count}` of the loop that calls `{fn.name}()`"
                 out.setdefault(param, (why, module.span(arg)))
     return out
+
+
+def _count_in(arg: ast.expr, counters: frozenset[str]) -> str | None:
+    """The counter `arg` is: the bare name, or it plus or minus a number (`count + 1`), never
+    something looked up with it (`tasks[i]` is one task, not a count)."""
+    if isinstance(arg, ast.Name):
+        return arg.id if arg.id in counters else None
+    if isinstance(arg, ast.BinOp) and isinstance(arg.op, ast.Add | ast.Sub):
+        for name, other in ((arg.left, arg.right), (arg.right, arg.left)):
+            if (
+                isinstance(name, ast.Name)
+                and name.id in counters
+                and isinstance(other, ast.Constant)
+                and type(other.value) in (int, float)
+            ):
+                return name.id
+    return None
 
 
 def _loops(module: ModuleInfo) -> list[ast.For | ast.AsyncFor | ast.While]:
@@ -229,7 +296,7 @@ def _counters(loop: ast.For | ast.AsyncFor | ast.While) -> set[str]:
             first = loop.target.elts[0]
             if isinstance(first, ast.Name):
                 out.add(first.id)
-    for node in subtree.nodes(loop):
+    for node in _own_nodes(loop):
         if (
             isinstance(node, ast.AugAssign)
             and isinstance(node.op, ast.Add | ast.Sub)

@@ -85,7 +85,7 @@ def with_user_message_evidence(
     `recorded`: parameters the sending function stored as the user's turn of the conversation it
     sends, before sending (`recorded_user_turns`), which are the user's message as well.
     """
-    keys = set(recorded)
+    keys: set[tuple[str, str]] = set()
     last_user = next((i for i in range(len(parts) - 1, -1, -1) if parts[i].role is Role.USER), None)
     if last_user is not None and not any(p.role is Role.ASSISTANT for p in parts[last_user + 1 :]):
         keys.update(  # by what is read of the parameter: `req.messages` is input, `req.system_prompt` may not be
@@ -96,8 +96,8 @@ def with_user_message_evidence(
             and seg.cause.startswith("parameter ")
             and seg.cause not in _RECEIVERS
         )
-    if recorded and not any(p.role is Role.HISTORY for p in parts):
-        keys.difference_update(recorded)  # the turn went into a list this request does not send
+    if any(p.role is Role.HISTORY for p in parts):
+        keys.update(recorded)  # (a turn stored in a list this request does not send is no evidence)
     if not keys:
         return parts
     out = []
@@ -118,17 +118,33 @@ def recorded_user_turns(call: ast.AST, func: FunctionNode | None) -> frozenset[t
     if not params:
         return frozenset()
     at = (call.lineno, call.col_offset)
+    # Loops around the request: a turn stored once before a loop of requests is that loop's task,
+    # the same in each of them, not the input of each request.
+    around = [
+        loop
+        for loop in subtree.nodes(func)
+        if isinstance(loop, ast.For | ast.AsyncFor | ast.While) and loop.body and _in_body(call, loop)
+    ]
     out: set[tuple[str, str]] = set()
     for stmt in subtree.nodes(func):
         if not (isinstance(stmt, ast.Expr) and isinstance(stmt.value, ast.Call)):
             continue
-        if (stmt.lineno, stmt.col_offset) >= at:
+        if (stmt.lineno, stmt.col_offset) >= at or not all(_in_body(stmt, loop) for loop in around):
             continue
         for arg in stmt.value.args:
             name = _user_turn_content(arg)
             if name is not None and name in params:
                 out.add((f"parameter `{name}`", name))
     return frozenset(out)
+
+
+def _in_body(node: ast.AST, loop: ast.For | ast.AsyncFor | ast.While) -> bool:
+    """Whether `node` starts in the body of `loop` (not its `else`)."""
+    first, last = loop.body[0], loop.body[-1]
+    start = (first.lineno, first.col_offset)
+    end = (last.end_lineno or last.lineno, last.end_col_offset or 0)
+    here = (getattr(node, "lineno", 0), getattr(node, "col_offset", 0))
+    return start <= here < end
 
 
 def _user_turn_content(node: ast.expr) -> str | None:
