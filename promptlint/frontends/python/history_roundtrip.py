@@ -33,10 +33,114 @@ def reinserted_heads(module: ModuleInfo, sent: set[tuple[str, int]]) -> list[His
     for cls in module.tree.body:
         if not isinstance(cls, ast.ClassDef):
             continue
-        for fn in cls.body:
-            if isinstance(fn, ast.FunctionDef | ast.AsyncFunctionDef):
-                out.extend(_in_method(fn, module, sent))
+        methods = [fn for fn in cls.body if isinstance(fn, ast.FunctionDef | ast.AsyncFunctionDef)]
+        for fn in methods:
+            out.extend(_in_method(fn, module, sent))
+        out.extend(_doubled_heads(methods, module, sent, {op.span for op in out}))
     return out
+
+
+def _doubled_heads(
+    methods: list[FunctionNode], module: ModuleInfo, sent: set[tuple[str, int]], reported: set[object]
+) -> Iterator[HistoryOp]:
+    """A head put in front of a kept history that another method of the class saves with a head of
+    its own (`generate()` saves `[system, ...]`; `generate_structured()` sends `[system, *history]`):
+    the request carries the head twice, and its prefix leaves the conversation's at message 1."""
+    facts = {id(fn): _facts(fn) for fn in methods}
+    saved: dict[str, tuple[FunctionNode, ast.stmt]] = {}
+    for fn in methods:
+        for history, write in facts[id(fn)][0].items():
+            saved.setdefault(history, (fn, write))
+    for fn in methods:
+        for history, head, local in facts[id(fn)][1]:
+            other = saved.get(history)
+            if (
+                other is None
+                or other[0] is fn
+                or not _is_sent(fn, local, sent)
+                or module.span(head) in reported
+            ):
+                continue
+            where = Location(
+                module.path,
+                module.span(other[1]),
+                f"`{history}` is saved with a head of its own by `{other[0].name}()` here",
+            )
+            yield HistoryOp(
+                HistoryOpKind.HEAD_RESAVED, module.span(head), history, module.text_of(head), (where,)
+            )
+
+
+def _is_sent(fn: FunctionNode, local: str, sent: set[tuple[str, int]]) -> bool:
+    """The list is sent, or a dict literal holding it is (`payload = {"messages": messages}`)."""
+    if (local, id(fn)) in sent:
+        return True
+    for node in subtree.nodes(fn):
+        if (
+            isinstance(node, ast.Assign)
+            and len(node.targets) == 1
+            and isinstance(node.targets[0], ast.Name)
+            and (node.targets[0].id, id(fn)) in sent
+            and isinstance(node.value, ast.Dict)
+            and any(isinstance(v, ast.Name) and v.id == local for v in node.value.values)
+        ):
+            return True
+    return False
+
+
+def _facts(fn: FunctionNode) -> tuple[dict[str, ast.stmt], list[tuple[str, ast.stmt, str]]]:
+    """(kept histories this method saves from a local list it put a head in, whether or not only
+    while empty -> the write; heads it puts, not only while empty, in front of a kept history it
+    reads and does not save back -> (history, head, list))."""
+    heads: dict[str, ast.stmt] = {}
+    free: dict[str, ast.stmt] = {}
+    reads: dict[str, tuple[str, int]] = {}
+    writes: list[tuple[str, str, ast.stmt]] = []
+    for stmt, tests in _statements(fn.body, ()):
+        if (
+            isinstance(stmt, ast.Expr)
+            and isinstance(stmt.value, ast.Call)
+            and isinstance(stmt.value.func, ast.Attribute)
+        ):
+            call = stmt.value
+            func = stmt.value.func
+            owner = dotted(func.value)
+            method = func.attr
+            if owner is None:
+                continue
+            if method in ("append", "insert") and "." not in owner and owner not in heads:
+                heads[owner] = stmt
+                if not _guarded(tests, owner) and not any(_kept_test(t) for t in tests):
+                    free[owner] = stmt
+            elif method == "extend" and "." not in owner and call.args:
+                kept = _kept(call.args[0])
+                if kept is not None and owner not in reads:
+                    reads[owner] = (kept, stmt.lineno)
+            elif method in _WRITERS and call.args and owner.startswith("self."):
+                written = _list_name(call.args[0])
+                if written:
+                    writes.append((written, owner, stmt))
+        elif isinstance(stmt, ast.Assign) and len(stmt.targets) == 1:
+            back = _written_back(stmt)
+            if back is not None:
+                writes.append((back[1], back[0], stmt))
+    saves = {
+        history: stmt
+        for local, history, stmt in writes
+        if local in heads and reads.get(local, ("", 0))[0] == history
+    }
+    written_locals = {local for local, _, _ in writes}
+    prepends = [
+        (reads[local][0], head, local)
+        for local, head in free.items()
+        if local in reads and head.lineno <= reads[local][1] and local not in written_locals
+    ]
+    return saves, prepends
+
+
+def _kept_test(test: ast.expr) -> bool:
+    """An `if` that reads a kept history (`if not self.history.get():`)."""
+    return any(isinstance(n, ast.Attribute) and _kept(n) is not None for n in subtree.nodes(test))
 
 
 def _in_method(fn: FunctionNode, module: ModuleInfo, sent: set[tuple[str, int]]) -> Iterator[HistoryOp]:
