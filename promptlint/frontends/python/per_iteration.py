@@ -12,7 +12,7 @@ the loop) is not inside such a loop and stays an order.
 from __future__ import annotations
 
 import ast
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import replace
 from typing import TypeGuard
 
@@ -71,22 +71,29 @@ def _local_counter(seg: Segment, module: ModuleInfo) -> TypeGuard[Slot]:
 
 def _per_round(module: ModuleInfo, prompt: Prompt, counters: set[Span]) -> Prompt:
     """Counter slots of a loop around the request: a new value in every request the loop makes."""
+
+    def per_request(seg: Slot) -> Slot | None:
+        if not (_local_counter(seg, module) and seg.origin is not None and seg.origin.span in counters):
+            return None
+        return replace(
+            seg,
+            stability=Stability.REQUEST,
+            cause=f"{seg.cause}: a new value in every request the loop makes",
+        )
+
+    return _replaced_slots(prompt, per_request)
+
+
+def _replaced_slots(prompt: Prompt, change: Callable[[Slot], Slot | None]) -> Prompt:
+    """`prompt` with each slot `change` gives a replacement for replaced (the same object when none)."""
     changed = False
     parts: list[Part] = []
     for part in prompt.parts:
         segments: list[Segment] = []
         for seg in part.segments:
-            if _local_counter(seg, module) and seg.origin is not None and seg.origin.span in counters:
-                segments.append(
-                    replace(
-                        seg,
-                        stability=Stability.REQUEST,
-                        cause=f"{seg.cause}: a new value in every request the loop makes",
-                    )
-                )
-                changed = True
-            else:
-                segments.append(seg)
+            new = change(seg) if isinstance(seg, Slot) else None
+            segments.append(seg if new is None else new)
+            changed = changed or new is not None
         parts.append(replace(part, segments=tuple(segments)))
     return replace(prompt, parts=tuple(parts)) if changed else prompt
 
@@ -101,25 +108,18 @@ def _local_order(seg: Segment, module: ModuleInfo) -> TypeGuard[Slot]:
 
 
 def _without_order(module: ModuleInfo, prompt: Prompt, iterables: set[Span]) -> Prompt:
-    changed = False
-    parts: list[Part] = []
-    for part in prompt.parts:
-        segments: list[Segment] = []
-        for seg in part.segments:
-            if _local_order(seg, module) and seg.origin is not None and seg.origin.span in iterables:
-                element = replace(
-                    seg,
-                    stability=Stability.UNKNOWN,
-                    kind=None,
-                    fix=None,
-                    cause=f"{seg.cause} (one element per request)",
-                )
-                segments.append(element)
-                changed = True
-            else:
-                segments.append(seg)
-        parts.append(replace(part, segments=tuple(segments)))
-    return replace(prompt, parts=tuple(parts)) if changed else prompt
+    def element(seg: Slot) -> Slot | None:
+        if not (_local_order(seg, module) and seg.origin is not None and seg.origin.span in iterables):
+            return None
+        return replace(
+            seg,
+            stability=Stability.UNKNOWN,
+            kind=None,
+            fix=None,
+            cause=f"{seg.cause} (one element per request)",
+        )
+
+    return _replaced_slots(prompt, element)
 
 
 # -- the caller's loop counter -------------------------------------------------------------------
@@ -309,28 +309,14 @@ def _counters(loop: ast.For | ast.AsyncFor | ast.While) -> set[str]:
 
 
 def _with_counted(module: ModuleInfo, prompt: Prompt, counted: dict[str, tuple[str, Span]]) -> Prompt:
-    changed = False
-    parts: list[Part] = []
-    for part in prompt.parts:
-        segments: list[Segment] = []
-        for seg in part.segments:
-            param = (
-                seg.cause[len("parameter `") : -1]
-                if isinstance(seg, Slot) and seg.cause.startswith("parameter `")
-                else ""
-            )
-            if (
-                isinstance(seg, Slot)
-                and seg.stability is Stability.UNKNOWN
-                and seg.cause.endswith("`")
-                and param in counted
-            ):
-                why, where = counted[param]
-                cause = f"{why}, passed as `{param}`: a new value in every request"
-                origin = Location(module.path, where)
-                segments.append(replace(seg, stability=Stability.REQUEST, cause=cause, origin=origin))
-                changed = True
-            else:
-                segments.append(seg)
-        parts.append(replace(part, segments=tuple(segments)))
-    return replace(prompt, parts=tuple(parts)) if changed else prompt
+    def counted_slot(seg: Slot) -> Slot | None:
+        param = (
+            seg.cause[len("parameter `") : -1] if _unknown_parameter(seg) and seg.cause.endswith("`") else ""
+        )
+        if param not in counted:
+            return None
+        why, where = counted[param]
+        cause = f"{why}, passed as `{param}`: a new value in every request"
+        return replace(seg, stability=Stability.REQUEST, cause=cause, origin=Location(module.path, where))
+
+    return _replaced_slots(prompt, counted_slot)
