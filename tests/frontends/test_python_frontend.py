@@ -309,17 +309,16 @@ FALLBACK_USER = "user: Q: {question:UNKNOWN}"  # a plain parameter: unknown orig
 @pytest.mark.parametrize(
     ("module_line", "local_line", "public_builders", "expected"),
     [
-        # The module talks to an LLM API: its prompt-named values are prompts.
-        ("from openai import OpenAI", "", False, [FALLBACK_SYSTEM, FALLBACK_USER]),
-        # No path to an LLM request (issue 11): a prompt-named variable is a prompt only when it is
-        # passed on as one; a public prompt-named function only for a library that says its callers
-        # send what it builds (`public-prompt-builders = true`). Callers in the project that send
-        # it are followed into it from their request (their report shows the chain).
+        # A prompt-named *variable* is no prompt of its own anywhere (issue 11): it is a prompt where it
+        # reaches a known sink, which the sites see; a name is not evidence of a request. A public
+        # prompt-named *function* is one in a module that names an LLM API, and elsewhere only for a
+        # library that says its callers send what it builds (`public-prompt-builders = true`).
+        ("from openai import OpenAI", "", False, [FALLBACK_USER]),
         ("", "", False, []),
         ("", "", True, [FALLBACK_USER]),
-        ("", "agent = Agent(instructions=system_prompt)", False, [FALLBACK_SYSTEM]),
-        ("", "agent = Agent(instructions=system_prompt)", True, [FALLBACK_SYSTEM, FALLBACK_USER]),
-        # Filling it into more text through a prompt-named keyword is no path onwards (unmute).
+        # Passed to a callee promptlint does not know (not in `data/sinks.toml`): still no evidence.
+        ("", "agent = Agent(instructions=system_prompt)", False, []),
+        ("", "agent = Agent(instructions=system_prompt)", True, [FALLBACK_USER]),
         ("", 'text = "{instructions}".format(instructions=system_prompt)', False, []),
     ],
 )
@@ -458,14 +457,16 @@ def test_walk_reaches_history_windows_named_without_a_prompt_word(tmp_path: Path
     ],
 )
 def test_names_of_numbers_and_flags_about_a_prompt_are_not_prompts(tmp_path: Path, name: str) -> None:
+    function = name.removeprefix("self.")
     facts = facts_of(
         f"""
         from datetime import datetime
         from openai import OpenAI  # a path to an LLM request (issue 11): prompt names count here
         class Bot:
-            def run(self):
-                {name} = f"{{datetime.now()}} tokens"
-                system_text = f"{{datetime.now()}} rules"
+            def {function}(self):
+                return f"{{datetime.now()}} tokens"
+            def system_text(self):
+                return f"{{datetime.now()}} rules"
         """,
         tmp_path,
     )
@@ -505,7 +506,7 @@ def test_walk_of_a_module_without_prompt_words_finds_nothing(tmp_path: Path) -> 
 
     source = SourceFile(str(tmp_path / "m.py"), "x = 1\ny = 2\n", FileKind.PYTHON)
     found = walk(build_module(source, ast.parse(source.text), "m", False))
-    assert not found.calls and not found.named
+    assert not found.calls and not found.functions
 
 
 def test_returns_in_a_docstring_is_not_a_prompt_word() -> None:

@@ -17,7 +17,7 @@ from promptlint.diagnostics import Fix, Location, Span
 from promptlint.frontends.python.calls import eval_returns
 from promptlint.frontends.python.evaluate import Evaluator, Scope
 from promptlint.frontends.python.framework_hooks import HookFunction, hook_functions, request_edits
-from promptlint.frontends.python.modules import ModuleInfo, dotted, final_name
+from promptlint.frontends.python.modules import ModuleInfo, final_name
 from promptlint.frontends.python.move_fix import move_fixes
 from promptlint.frontends.python.per_iteration import counted_by_callers, per_iteration
 from promptlint.frontends.python.request_input import recorded_user_turns, with_user_message_evidence
@@ -458,29 +458,6 @@ class SiteBuilder:
             if builder.parts:
                 parts = with_user_message_evidence(tuple(builder.parts))
                 yield Prompt(Provider.UNKNOWN, self.module.span(node), parts, tuple(builder.breakpoints))
-        seen: set[tuple[int, str]] = set()
-        passed = _passed_as_prompt(found) if found.named and not found.llm else set()
-        for stmt, func, cls in found.named:
-            if id(stmt) in consumed or id(stmt.value) in consumed:
-                continue
-            target = stmt.targets[0] if isinstance(stmt, ast.Assign) else stmt.target
-            name = dotted(target) or ""
-            if not found.llm and name not in passed:
-                continue  # a prompt-named string in a module with no path to a request
-            if (id(func), name) in seen:
-                continue
-            seen.add((id(func), name))
-            scope = Scope(self.module, func, cls)
-            if isinstance(target, ast.Name):
-                end = (10**9, 0) if func is not None else (stmt.end_lineno or stmt.lineno, 10**6)
-                value = self.ev.name(target.id, target, scope, at=end)
-            elif stmt.value is not None:
-                value = self.ev.eval(stmt.value, scope)
-            else:
-                continue
-            prompt = self._named_prompt(name, value, stmt)
-            if prompt is not None:
-                yield prompt
         for fn, cls in found.functions:
             if id(fn) in consumed:
                 continue
@@ -502,25 +479,6 @@ class SiteBuilder:
         role = Role.SYSTEM if _SYSTEM_NAME.search(name) else Role.USER
         span = self.module.span(node)
         return Prompt(Provider.UNKNOWN, span, (Part(role, value.segments, span),))
-
-
-_PROMPT_KEYWORD = re.compile(r"(?i)(prompt|system|instruction|messages|template)")
-# Methods whose keywords fill values into text (`str.format`, `string.Template`, a Jinja render).
-_TEXT_FILLERS = frozenset({"format", "format_map", "substitute", "safe_substitute", "render", "render_async"})
-
-
-def _passed_as_prompt(found: Candidates) -> set[str]:
-    """Names passed to a call through a prompt keyword (`Agent(instructions=text)`): a path onwards."""
-    out: set[str] = set()
-    for call, _func, _cls in found.calls:
-        if isinstance(call.func, ast.Attribute) and call.func.attr in _TEXT_FILLERS:
-            continue  # `TEMPLATE.format(instructions=text)` fills text in; it sends nothing
-        for kw in call.keywords:
-            if kw.arg and _PROMPT_KEYWORD.search(kw.arg):
-                name = dotted(kw.value)
-                if name:
-                    out.add(name)
-    return out
 
 
 def _constructs_object(call: ast.Call) -> bool:

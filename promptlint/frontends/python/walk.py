@@ -22,9 +22,8 @@ from promptlint.frontends.python.modules import FunctionNode, ModuleInfo, dotted
 from promptlint.frontends.python.needles import NeedleLines
 from promptlint.ir import HeaderUse, HistoryOp, HistoryOpKind
 
-_PROMPT_NAME = re.compile(r"(?i)(prompt|system|instruction)")
-# Prompt-named values that are not prompts: hashes, cache keys, ids, debug/log strings, and numbers,
-# flags and vectors about a prompt (`prompt_tokens`, `prompt_cost`, `is_system`, `prompt_embedding`).
+# Prompt-named functions that are not prompt builders: hashes, cache keys, ids, debug/log strings, and
+# numbers, flags and vectors about a prompt (`prompt_tokens`, `prompt_cost`, `is_system`).
 # Number words count only at the end of a name (`prompt_tokens`, but `build_score_prompt` is a prompt).
 _NOT_PROMPT_NAME = re.compile(
     r"(?i)(hash|digest|_key\b|key$|_id\b|debug|log|path|file|dir|url"
@@ -49,9 +48,6 @@ class Candidates:
         default_factory=list
     )
     extended: set[int] = field(default_factory=set)  # lists recorded as the left side of their `+`
-    named: list[tuple[ast.Assign | ast.AnnAssign, FunctionNode | None, ast.ClassDef | None]] = field(
-        default_factory=list
-    )
     functions: list[tuple[FunctionNode, ast.ClassDef | None]] = field(default_factory=list)
     frozen: set[int] = field(default_factory=set)
     headers: list[HeaderUse] = field(default_factory=list)
@@ -283,8 +279,6 @@ def _assignment(
         window = history.slice_op(value, module, found.one_off(value), name)
         if window is not None:
             found.add_history([window], func, cls)
-    if _PROMPT_NAME.search(name) and not _NOT_PROMPT_NAME.search(name) and node.value is not None:
-        found.named.append((node, func, cls))
 
 
 def _children(
