@@ -309,11 +309,12 @@ FALLBACK_USER = "user: Q: {question:UNKNOWN}"  # a plain parameter: unknown orig
 @pytest.mark.parametrize(
     ("module_line", "local_line", "public_builders", "expected"),
     [
-        # A prompt-named *variable* is no prompt of its own anywhere (issue 11): it is a prompt where it
-        # reaches a known sink, which the sites see; a name is not evidence of a request. A public
-        # prompt-named *function* is one in a module that names an LLM API, and elsewhere only for a
-        # library that says its callers send what it builds (`public-prompt-builders = true`).
-        ("from openai import OpenAI", "", False, [FALLBACK_USER]),
+        # A prompt-named variable or function is no prompt of its own (issue 11): it is one where its
+        # value reaches a known sink, which the sites see; a name is not evidence of a request, not
+        # even in a module that names an LLM API. A library that says its callers send what its
+        # public builders return sets `public-prompt-builders = true`.
+        ("from openai import OpenAI", "", False, []),
+        ("from openai import OpenAI", "", True, [FALLBACK_USER]),
         ("", "", False, []),
         ("", "", True, [FALLBACK_USER]),
         # Passed to a callee promptlint does not know (not in `data/sinks.toml`): still no evidence.
@@ -461,7 +462,6 @@ def test_names_of_numbers_and_flags_about_a_prompt_are_not_prompts(tmp_path: Pat
     facts = facts_of(
         f"""
         from datetime import datetime
-        from openai import OpenAI  # a path to an LLM request (issue 11): prompt names count here
         class Bot:
             def {function}(self):
                 return f"{{datetime.now()}} tokens"
@@ -469,6 +469,7 @@ def test_names_of_numbers_and_flags_about_a_prompt_are_not_prompts(tmp_path: Pat
                 return f"{{datetime.now()}} rules"
         """,
         tmp_path,
+        public_builders=True,
     )
     assert [p.parts[0].role.value for p in facts.prompts] == ["system"]
     assert "rules" in render(facts.prompts[0])

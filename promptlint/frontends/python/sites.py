@@ -461,9 +461,11 @@ class SiteBuilder:
         for fn, cls in found.functions:
             if id(fn) in consumed:
                 continue
-            if not found.llm and (fn.name.startswith("_") or not self.ev.sinks.public_builders):
-                # A module that sends nothing: its builders reach a request only through a caller,
-                # which the project's summaries follow; `public-prompt-builders` lints them here.
+            if fn.name.startswith("_") or not self.ev.sinks.public_builders:
+                # A builder reaches a request through a caller that sends what it returns, which
+                # the sites and the project's summaries follow (the finding is the caller's, with
+                # the chain back here); its name alone is no evidence. `public-prompt-builders`
+                # lints a library's public builders, whose callers live elsewhere, in their file.
                 continue
             ret = self.module.return_expr(fn)
             if ret is None:
