@@ -208,9 +208,8 @@ _CONSTRUCTORS = frozenset({"__init__", "__post_init__"})
 
 def _frozen_clock(value: Value, attr: str) -> Value:
     """A clock read when the object is made and kept on it is the object's start time: the same for
-    every request the object serves (a session's start), not a new value per call."""
-    if not isinstance(value, Opaque):
-        return value
+    every request the object serves (a session's start), not a new value per call; so is a text
+    made there with the clock in it (`self.system = f"Today is {datetime.now()}. ..."`)."""
     return frozen_clocks(value, f"kept in `self.{attr}` from `__init__`")
 
 

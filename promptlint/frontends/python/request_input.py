@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import ast
 import importlib.resources
+import re
 import tomllib
 from dataclasses import dataclass, replace
 from functools import cache
@@ -67,6 +68,10 @@ def handler_label(func: FunctionNode, qualify: dict[str, str]) -> str | None:
 def is_request_value(qualname: str) -> bool:
     return qualname in request_sources().request_values
 
+
+# A parameter that holds the conversation (`messages`, `history`): its newest message is the turn
+# being asked, but everything else drawn from it (the system message it carries) is not.
+_CONVERSATION = re.compile(r"(?i)^parameter `[^`]*(history|messages|conversation)[^`]*`")
 
 # What a method was called on is not the turn being asked, whatever of it lands in a user message.
 _RECEIVERS = frozenset({"parameter `self`", "parameter `cls`"})
@@ -172,6 +177,7 @@ def _upgraded(seg: Slot, keys: set[tuple[str, str]]) -> Slot:
         if (
             seg.cause == cause
             and label.isidentifier()  # the parameter itself is the message, not one field of it
+            and not _CONVERSATION.search(cause)  # nor a conversation, whose other messages are not
             and "(" in seg.label
             and not seg.label.startswith((f"{label}.", f"{label}[", f"{label}("))
         ):
