@@ -2,8 +2,10 @@
 
 Sites, in priority order: provider API calls (OpenAI/DeepSeek chat and responses, Anthropic messages,
 litellm, Gemini, LangChain `ChatPromptTemplate.from_messages`); then, for what no site consumed, lists
-of role/content dicts or LangChain messages, and finally variables and functions whose names say
-prompt/system/instructions. The candidates come from `walk.py`.
+of role/content dicts or LangChain messages, and finally, for a library that sets
+`public-prompt-builders`, its public functions whose names say prompt/system/instructions (a name is
+no evidence of a request otherwise: a builder is a prompt where a site or a wrapper sends what it
+returns). The candidates come from `walk.py`.
 """
 
 from __future__ import annotations

@@ -3,7 +3,8 @@
 Only nodes (statements and the expressions inside them) whose lines mention a prompt word (`needles.py`)
 are visited; every prompt site, message list, header use and history operation the walk collects has one on its own
 lines. The walk collects `Candidates`: every call (possible provider site), lists of role/content dicts
-or LangChain messages, assignments and functions whose names say prompt/system/instructions, messages
+or LangChain messages, functions whose names say prompt/system/instructions (prompts of their own only
+for `public-prompt-builders`; a prompt-named variable is a prompt only where a sink reads it), messages
 appended to a persisted history (frozen once sent), header uses and history operations, each with the
 function and class it sits in.
 """
