@@ -18,7 +18,14 @@ from typing import TYPE_CHECKING
 
 from promptlint.diagnostics import Location
 from promptlint.frontends.python import subtree
-from promptlint.frontends.python.modules import Binding, FunctionNode, ModuleInfo, dotted, resolve_relative
+from promptlint.frontends.python.modules import (
+    Binding,
+    FunctionNode,
+    ModuleInfo,
+    counting_targets,
+    dotted,
+    resolve_relative,
+)
 from promptlint.frontends.python.request_input import handler_label
 from promptlint.frontends.python.values import (
     Map,
@@ -364,24 +371,8 @@ def _passed_through(ev: Evaluator, binding: Binding, value: Value, scope: Scope)
 
 
 def loop_counter(binding: Binding) -> ast.expr | None:
-    """The target of a counting loop that `binding` is the count of: `for step in range(n)`, the
-    index of `for i, x in enumerate(xs)`, `for n in itertools.count()`; else None."""
-    loop = binding.stmt
-    if not isinstance(loop, ast.For | ast.AsyncFor) or not isinstance(loop.iter, ast.Call):
-        return None
-    callee = dotted(loop.iter.func) or ""
-    target = loop.target
-    if callee in ("range", "itertools.count", "count") and isinstance(target, ast.Name):
-        return target
-    if (
-        callee == "enumerate"
-        and isinstance(target, ast.Tuple)
-        and target.elts
-        and isinstance(target.elts[0], ast.Name)
-        and target.elts[0].id == binding.name
-    ):
-        return target.elts[0]
-    return None
+    """The target of a counting loop that `binding` is the count of (`modules.counting_targets`)."""
+    return next((t for t in counting_targets(binding.stmt) if t.id == binding.name), None)
 
 
 def _holds_system(value: Value | None) -> bool:

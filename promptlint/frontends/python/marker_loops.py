@@ -35,6 +35,7 @@ from dataclasses import dataclass, field
 from promptlint.diagnostics import Span
 from promptlint.frontends.python import subtree
 from promptlint.frontends.python.modules import FunctionNode, ModuleInfo
+from promptlint.frontends.python.sites import SITE_METHODS
 from promptlint.ir import RepeatedBreakpoint
 
 KEY = "cache_control"
@@ -396,20 +397,9 @@ def _visit_node(
         yield from _visit_node(child, loops, guards)
 
 
-# Final names of provider request calls (as `sites.SITE_METHODS`): a marker written in the arguments
-# of one, inside the loop, goes with that one request.
-_REQUESTS = frozenset(
-    {
-        "create",
-        "acreate",
-        "stream",
-        "parse",
-        "completion",
-        "acompletion",
-        "generate_content",
-        "generate_content_async",
-    }
-)
+# Final names of provider request calls: a marker written in the arguments of one, inside the loop,
+# goes with that one request (the prompt sites that send, not token counting or template building).
+_REQUESTS = SITE_METHODS - {"count_tokens", "from_messages"}
 
 
 def _sent_each_round(write: ast.AST, loop: _Loop) -> bool:

@@ -467,6 +467,34 @@ def final_name(func: ast.expr) -> str:
     return ""
 
 
+def role_content(node: ast.expr) -> tuple[str | None, ast.expr | None]:
+    """The constant `role` and the `content` expression of a `{"role": ..., "content": ...}` literal."""
+    if not isinstance(node, ast.Dict):
+        return None, None
+    role = content = None
+    for key, value in zip(node.keys, node.values, strict=True):
+        if isinstance(key, ast.Constant) and key.value == "role" and isinstance(value, ast.Constant):
+            role = str(value.value)
+        elif isinstance(key, ast.Constant) and key.value == "content":
+            content = value
+    return role, content
+
+
+def counting_targets(loop: ast.AST) -> tuple[ast.Name, ...]:
+    """The names a `for` loop counts with: its target over `range(...)` or `itertools.count()`, the
+    index of `enumerate(...)`; none for any other loop."""
+    if not isinstance(loop, ast.For | ast.AsyncFor) or not isinstance(loop.iter, ast.Call):
+        return ()
+    callee = dotted(loop.iter.func) or ""
+    target = loop.target
+    if callee in ("range", "itertools.count", "count") and isinstance(target, ast.Name):
+        return (target,)
+    if callee == "enumerate" and isinstance(target, ast.Tuple) and target.elts:
+        first = target.elts[0]
+        return (first,) if isinstance(first, ast.Name) else ()
+    return ()
+
+
 def dotted(node: ast.expr) -> str | None:
     """`a.b.c` for a Name/Attribute chain, else None."""
     parts: list[str] = []

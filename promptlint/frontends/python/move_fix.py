@@ -15,7 +15,7 @@ import re
 from promptlint.diagnostics import Applicability, Edit, Fix, Location, Span
 from promptlint.frontends.python import subtree
 from promptlint.frontends.python.evaluate import Evaluator, Scope
-from promptlint.frontends.python.modules import ModuleInfo, dotted
+from promptlint.frontends.python.modules import ModuleInfo, dotted, role_content
 from promptlint.frontends.python.values import Opaque
 from promptlint.ir import Stability, VolatileKind
 
@@ -34,10 +34,10 @@ def move_fixes(call: ast.Call, ev: Evaluator, scope: Scope) -> dict[Location, Fi
     user: ast.expr | None = None
     if isinstance(messages, ast.List) and messages.elts:
         for element in messages.elts:
-            role, content = _role_content(element)
+            role, content = role_content(element)
             if role in ("system", "developer") and content is not None:
                 systems.append(content)
-        role, content = _role_content(messages.elts[-1])
+        role, content = role_content(messages.elts[-1])
         user = content if role == "user" else None
     fixes: dict[Location, Fix] = {}
     for node in systems:
@@ -58,18 +58,6 @@ def move_fixes(call: ast.Call, ev: Evaluator, scope: Scope) -> dict[Location, Fi
             if fix is not None:
                 fixes[value.origin] = fix
     return fixes
-
-
-def _role_content(node: ast.expr) -> tuple[str | None, ast.expr | None]:
-    if not isinstance(node, ast.Dict):
-        return None, None
-    role = content = None
-    for key, value in zip(node.keys, node.values, strict=True):
-        if isinstance(key, ast.Constant) and key.value == "role" and isinstance(value, ast.Constant):
-            role = str(value.value)
-        elif isinstance(key, ast.Constant) and key.value == "content":
-            content = value
-    return role, content
 
 
 def _as_fstring(node: ast.expr, module: ModuleInfo, scope: Scope) -> ast.JoinedStr | None:

@@ -18,7 +18,7 @@ from typing import TypeGuard
 
 from promptlint.diagnostics import Location, Span
 from promptlint.frontends.python import subtree
-from promptlint.frontends.python.modules import ModuleInfo
+from promptlint.frontends.python.modules import ModuleInfo, counting_targets
 from promptlint.ir import Part, Prompt, Segment, Slot, Stability, VolatileKind
 
 
@@ -283,19 +283,9 @@ def _loops(module: ModuleInfo) -> list[ast.For | ast.AsyncFor | ast.While]:
 
 
 def _counters(loop: ast.For | ast.AsyncFor | ast.While) -> set[str]:
-    """Names a loop counts with: a `for` target over `range`/`enumerate`'s index/`count()`, and names
-    the loop's own body increments (`count += 1`)."""
-    out: set[str] = set()
-    if isinstance(loop, ast.For | ast.AsyncFor) and isinstance(loop.iter, ast.Call):
-        callee = (
-            loop.iter.func.id if isinstance(loop.iter.func, ast.Name) else getattr(loop.iter.func, "attr", "")
-        )
-        if callee in ("range", "count") and isinstance(loop.target, ast.Name):
-            out.add(loop.target.id)
-        elif callee == "enumerate" and isinstance(loop.target, ast.Tuple) and loop.target.elts:
-            first = loop.target.elts[0]
-            if isinstance(first, ast.Name):
-                out.add(first.id)
+    """Names a loop counts with: its counting target (`modules.counting_targets`), and names the
+    loop's own body increments (`count += 1`)."""
+    out = {target.id for target in counting_targets(loop)}
     for node in _own_nodes(loop):
         if (
             isinstance(node, ast.AugAssign)

@@ -16,7 +16,7 @@ from dataclasses import dataclass, replace
 from functools import cache
 
 from promptlint.frontends.python import subtree
-from promptlint.frontends.python.modules import FunctionNode, dotted
+from promptlint.frontends.python.modules import FunctionNode, dotted, role_content
 from promptlint.ir import Part, Role, Slot, Stability
 
 
@@ -154,13 +154,8 @@ def _in_body(node: ast.AST, loop: ast.For | ast.AsyncFor | ast.While) -> bool:
 
 def _user_turn_content(node: ast.expr) -> str | None:
     """`P` of a `{"role": "user", "content": P}` literal, P a bare name."""
-    if not isinstance(node, ast.Dict):
-        return None
-    fields = {k.value: v for k, v in zip(node.keys, node.values, strict=True) if isinstance(k, ast.Constant)}
-    role, content = fields.get("role"), fields.get("content")
-    if isinstance(role, ast.Constant) and role.value == "user" and isinstance(content, ast.Name):
-        return content.id
-    return None
+    role, content = role_content(node)
+    return content.id if role == "user" and isinstance(content, ast.Name) else None
 
 
 def _upgraded(seg: Slot, keys: set[tuple[str, str]]) -> Slot:
