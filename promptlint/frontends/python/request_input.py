@@ -118,10 +118,9 @@ def recorded_user_turns(call: ast.AST, func: FunctionNode | None) -> frozenset[t
     ahead of the request in the same function. Recorded after the request, it is a log of the turn."""
     if func is None or not isinstance(call, ast.Call):
         return frozenset()
-    args = func.args
-    params = {a.arg for a in (*args.posonlyargs, *args.args, *args.kwonlyargs)} - {"self", "cls"}
-    if not params:
-        return frozenset()
+    recordings = _user_turns(func)
+    if not recordings:
+        return frozenset()  # (the common case: no loop search)
     at = (call.lineno, call.col_offset)
     # Loops around the request: a turn stored once before a loop of requests is that loop's task,
     # the same in each of them, not the input of each request.
@@ -130,17 +129,30 @@ def recorded_user_turns(call: ast.AST, func: FunctionNode | None) -> frozenset[t
         for loop in subtree.nodes(func)
         if isinstance(loop, ast.For | ast.AsyncFor | ast.While) and loop.body and _in_body(call, loop)
     ]
-    out: set[tuple[str, str]] = set()
-    for stmt in subtree.nodes(func):
-        if not (isinstance(stmt, ast.Expr) and isinstance(stmt.value, ast.Call)):
-            continue
-        if (stmt.lineno, stmt.col_offset) >= at or not all(_in_body(stmt, loop) for loop in around):
-            continue
-        for arg in stmt.value.args:
-            name = _user_turn_content(arg)
-            if name is not None and name in params:
-                out.add((f"parameter `{name}`", name))
-    return frozenset(out)
+    return frozenset(
+        (f"parameter `{name}`", name)
+        for stmt, name in recordings
+        if (stmt.lineno, stmt.col_offset) < at and all(_in_body(stmt, loop) for loop in around)
+    )
+
+
+def _user_turns(func: FunctionNode) -> list[tuple[ast.stmt, str]]:
+    """The statements of `func` that pass a `{"role": "user", "content": P}` literal to a call, P a
+    parameter of `func`, with P (kept on the function: every request site of it asks)."""
+
+    def find() -> list[tuple[ast.stmt, str]]:
+        args = func.args
+        params = {a.arg for a in (*args.posonlyargs, *args.args, *args.kwonlyargs)} - {"self", "cls"}
+        out: list[tuple[ast.stmt, str]] = []
+        for stmt in subtree.nodes(func) if params else ():
+            if isinstance(stmt, ast.Expr) and isinstance(stmt.value, ast.Call):
+                for arg in stmt.value.args:
+                    name = _user_turn_content(arg)
+                    if name is not None and name in params:
+                        out.append((stmt, name))
+        return out
+
+    return subtree.memo(func, "user-turns", find)
 
 
 def _in_body(node: ast.AST, loop: ast.For | ast.AsyncFor | ast.While) -> bool:
