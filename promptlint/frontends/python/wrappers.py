@@ -105,16 +105,20 @@ class SinkTable:
     def extended(
         self, extra: tuple[tuple[tuple[str, tuple[str, ...]], ...], ...], public_builders: bool = False
     ) -> SinkTable:
-        """This table with the config's `sinks` entries in front (they win over the packaged ones)."""
-        if public_builders != self.public_builders:
-            return replace(self, public_builders=public_builders).extended(extra, public_builders)
+        """This table with the config's `sinks` entries in front (they win over the packaged ones) and
+        its `public-prompt-builders` setting."""
+        table = (
+            self
+            if public_builders == self.public_builders
+            else replace(self, public_builders=public_builders)
+        )
         if not extra:
-            return self
+            return table
         added = parse_sink_table(
             {"framework": [{k: (v[0] if k == "name" else list(v)) for k, v in entry} for entry in extra]}
         ).frameworks
         words = tuple(sorted({kw for entry in added for kw in entry.keywords}))
-        return replace(self, frameworks=(*added, *self.frameworks), extra_words=words)
+        return replace(table, frameworks=(*added, *table.frameworks), extra_words=words)
 
     def http_api(self, url: str) -> str | None:
         """`anthropic` or `openai` when a URL's known text names a model API path, else None."""
