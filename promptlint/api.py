@@ -41,6 +41,7 @@ from promptlint.rules_api.detectors import (
     culprit_location,
     dynamic_slots,
     evidence_path,
+    in_newest_turn,
     more_phrase,
 )
 
@@ -86,6 +87,7 @@ __all__ = [
     "culprit_location",
     "evidence_path",
     "dynamic_slots",
+    "in_newest_turn",
     "more_phrase",
     "is_last_part",
     "role_label",

@@ -48,6 +48,10 @@ _STABILITY_LABELS = {
 #: `Slot.cause` prefix of a slot holding a whole conversation history re-serialised as text (PC402).
 RESERIALISED = "history re-serialised: "
 
+#: `Slot.cause` suffix of a parameter declared as a number (`page_limit: int`, `retries=3`): a setting
+#: or a count, whatever prompt it is filled into, never the user's message.
+NUMBER_PARAMETER = " (a number)"
+
 
 class VolatileKind(enum.StrEnum):
     """Why a VOLATILE value differs between otherwise identical requests."""

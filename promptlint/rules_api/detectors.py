@@ -13,6 +13,7 @@ from typing import ClassVar
 
 from promptlint.diagnostics import Applicability, Edit, Fix, Location
 from promptlint.ir import (
+    NUMBER_PARAMETER,
     RESERIALISED,
     FileFacts,
     Granularity,
@@ -77,6 +78,12 @@ def granularity_phrase(granularity: Granularity | None) -> str:
     return granularity.label
 
 
+# Volatile values the conversation history carries as they were when their turn was made: a clock
+# read or a listing joined into a message stays what it was in every later request. (A random pick
+# or shuffle of the messages themselves is made anew for each request.)
+_FIXED_IN_A_TURN = frozenset({VolatileKind.TIME, VolatileKind.ORDER})
+
+
 class VolatileSlotRule(PromptRule):
     """Volatile slots of `volatile_kind` that precede content the cache could otherwise reuse.
 
@@ -109,6 +116,8 @@ class VolatileSlotRule(PromptRule):
         for pi, si, seg in prompt.walk():
             if not (isinstance(seg, Slot) and self._wanted(seg)):
                 continue
+            if prompt.parts[pi].role is Role.HISTORY and seg.kind in _FIXED_IN_A_TURN:
+                continue  # an earlier turn keeps the time or order it was made with (re-rendering it is PC402's)
             if after_last_breakpoint(prompt, pi, si):
                 continue  # explicit caching stops before it: nothing after it was going to be cached
             if seg.granularity is not None and seg.granularity > ctx.settings.clock_granularity:
@@ -151,6 +160,17 @@ def dynamic_slots(
     return out
 
 
+def in_newest_turn(prompt: Prompt, part: int) -> bool:
+    """Whether `part` is the newest user message of a conversation: the last user part, with earlier
+    turns (the history, an assistant reply) before it. Those turns are this conversation's own, so
+    no other request shares the prefix up to this message: where in it a value sits changes nothing
+    that the cache could reuse (the next turn re-sends the whole message as history)."""
+    parts = prompt.parts
+    if parts[part].role is not Role.USER or any(p.role is Role.USER for p in parts[part + 1 :]):
+        return False
+    return any(p.role in (Role.HISTORY, Role.ASSISTANT) for p in parts[:part])
+
+
 def _later_volatile(prompt: Prompt, part: int, segment: int) -> int:
     """Per-call values after (part, segment) outside the history: they are not reported on their
     own (the first one is the root cause), so the finding names how many there are."""
@@ -179,6 +199,7 @@ def broken_before(prompt: Prompt, part: int, segment: int, coarsest: Granularity
             pi == part == last_user
             and seg.stability is Stability.UNKNOWN
             and seg.cause.startswith("parameter ")
+            and not seg.cause.endswith(NUMBER_PARAMETER)
         ):
             return True
         if seg.stability < Stability.REQUEST or seg.cause.startswith(RESERIALISED):
@@ -218,7 +239,7 @@ class SlotTailRule(PromptRule):
 
     def check(self, prompt: Prompt, ctx: RuleContext) -> None:
         found = dynamic_slots(prompt, self.min_stability)
-        if not found:
+        if not found or in_newest_turn(prompt, found[0][0]):
             return
         pi, si, seg = found[0]
         if after_last_breakpoint(prompt, pi, si):

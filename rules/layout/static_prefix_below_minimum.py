@@ -29,6 +29,7 @@ from promptlint.api import (
     Text,
     culprit_location,
     evidence_path,
+    in_newest_turn,
 )
 
 POLICY = "Refunds are accepted within 30 days with a receipt; store credit is offered otherwise. " * 90
@@ -84,6 +85,8 @@ class StaticPrefixBelowMinimum(PromptRule):
         if total < minimum:
             return
         first_part, slot = first
+        if in_newest_turn(prompt, first_part):
+            return  # after the conversation's own turns, nothing before it is shared with other requests
         if prompt.parts[first_part].role is Role.TOOLS:
             # The tool list goes first in every provider's prefix (Anthropic: tools, system, messages):
             # it cannot be moved after the static text, so the advice would be wrong.

@@ -45,7 +45,7 @@ from promptlint.frontends.python.values import (
     with_key,
     with_step,
 )
-from promptlint.ir import Control, Stability, VolatileKind
+from promptlint.ir import NUMBER_PARAMETER, Control, Stability, VolatileKind
 
 if TYPE_CHECKING:
     from promptlint.frontends.python.evaluate import Evaluator
@@ -171,6 +171,31 @@ def _bound_argument(binding: Binding, scope: Scope) -> Value | None:
     return scope.args.get(binding.name)
 
 
+_NUMBER_TYPES = frozenset({"int", "float", "bool"})
+
+
+def _declared_number(func: FunctionNode | None, arg: ast.AST) -> bool:
+    """Whether parameter `arg` of `func` is declared a number: annotated `int`/`float`/`bool`
+    (`Optional[int]`, `int | None`), or given a number as its default (`page_limit=8`)."""
+    if func is None or not isinstance(arg, ast.arg):
+        return False
+    if arg.annotation is not None:
+        names = {n.id for n in ast.walk(arg.annotation) if isinstance(n, ast.Name)}
+        names |= {
+            n.value
+            for n in ast.walk(arg.annotation)
+            if isinstance(n, ast.Constant) and isinstance(n.value, str)
+        }
+        if names & _NUMBER_TYPES and names <= _NUMBER_TYPES | {"Optional", "None", "Union"}:
+            return True
+    args = func.args
+    positional = [*args.posonlyargs, *args.args]
+    defaults: list[ast.expr | None] = [None] * (len(positional) - len(args.defaults)) + list(args.defaults)
+    pairs = [*zip(positional, defaults, strict=True), *zip(args.kwonlyargs, args.kw_defaults, strict=True)]
+    default = next((d for a, d in pairs if a is arg), None)
+    return isinstance(default, ast.Constant) and type(default.value) in (int, float, bool)
+
+
 def _binding_value(ev: Evaluator, binding: Binding, node: ast.expr, scope: Scope) -> Value:
     module = scope.module
     bound = _bound_argument(binding, scope)
@@ -181,6 +206,8 @@ def _binding_value(ev: Evaluator, binding: Binding, node: ast.expr, scope: Scope
         # Evidence upgrades it later (sent as the user's message, a web handler's request body).
         stability = Stability.UNKNOWN
         cause = f"parameter `{binding.name}`"
+        if _declared_number(scope.func, binding.stmt):
+            cause += NUMBER_PARAMETER
         handler = handler_label(scope.func, module.imports) if scope.func is not None else None
         if handler is not None and binding.name not in ("self", "cls"):
             stability, cause = Stability.REQUEST, f"request parameter `{binding.name}` of the {handler}"

@@ -12,6 +12,7 @@ the loop) is not inside such a loop and stays an order.
 from __future__ import annotations
 
 import ast
+import re
 from collections.abc import Callable, Sequence
 from dataclasses import replace
 from typing import TypeGuard
@@ -19,7 +20,7 @@ from typing import TypeGuard
 from promptlint.diagnostics import Location, Span
 from promptlint.frontends.python import subtree
 from promptlint.frontends.python.modules import ModuleInfo, counting_targets
-from promptlint.ir import Part, Prompt, Segment, Slot, Stability, VolatileKind
+from promptlint.ir import NUMBER_PARAMETER, Part, Prompt, Segment, Slot, Stability, VolatileKind
 
 
 def per_iteration(module: ModuleInfo, prompts: list[Prompt]) -> list[Prompt]:
@@ -137,6 +138,9 @@ def counted_by_callers(module: ModuleInfo, prompts: list[Prompt]) -> list[Prompt
         counted = _counted_parameters(module, fn, _calls_of(module, fn, calls)) if fn is not None else {}
         out.append(_with_counted(module, prompt, counted) if counted else prompt)
     return out
+
+
+_PARAMETER = re.compile(rf"^parameter `([^`]+)`(?:{re.escape(NUMBER_PARAMETER)})?$")
 
 
 def _unknown_parameter(seg: Segment) -> bool:
@@ -300,9 +304,8 @@ def _counters(loop: ast.For | ast.AsyncFor | ast.While) -> set[str]:
 
 def _with_counted(module: ModuleInfo, prompt: Prompt, counted: dict[str, tuple[str, Span]]) -> Prompt:
     def counted_slot(seg: Slot) -> Slot | None:
-        param = (
-            seg.cause[len("parameter `") : -1] if _unknown_parameter(seg) and seg.cause.endswith("`") else ""
-        )
+        name = _PARAMETER.match(seg.cause) if _unknown_parameter(seg) else None
+        param = name.group(1) if name else ""
         if param not in counted:
             return None
         why, where = counted[param]

@@ -17,7 +17,7 @@ from functools import cache
 
 from promptlint.frontends.python import subtree
 from promptlint.frontends.python.modules import FunctionNode, dotted, role_content
-from promptlint.ir import Part, Role, Slot, Stability
+from promptlint.ir import NUMBER_PARAMETER, Part, Role, Slot, Stability
 
 
 @dataclass(frozen=True, slots=True)
@@ -99,6 +99,7 @@ def with_user_message_evidence(
             if isinstance(seg, Slot)
             and seg.stability is Stability.UNKNOWN
             and seg.cause.startswith("parameter ")
+            and not seg.cause.endswith(NUMBER_PARAMETER)  # a setting or a count in a template
             and seg.cause not in _RECEIVERS
         )
     if any(p.role is Role.HISTORY for p in parts):
