@@ -24,7 +24,7 @@ from promptlint.frontends.python.bindings import (
 )
 from promptlint.frontends.python.calls import find_method, follow
 from promptlint.frontends.python.modules import ModuleInfo, dotted
-from promptlint.frontends.python.request_input import is_request_value
+from promptlint.frontends.python.request_input import input_value
 from promptlint.frontends.python.values import (
     Map,
     MapEntry,
@@ -79,8 +79,9 @@ def resolve_attribute(ev: Evaluator, node: ast.Attribute, scope: Scope) -> Value
                 # whose evidence (the user's message, a handler's request) may still speak for it
         if head in module.imports and not _is_local(head, scope):
             qual = f"{module.imports[head]}{chain[len(head) :]}"
-            if is_request_value(qual):
-                return ev.opaque(Stability.REQUEST, node, scope, cause=f"request input `{qual}`")
+            read = input_value(qual)
+            if read is not None:
+                return ev.opaque(read[0], node, scope, cause=read[1])
             return imported(ev, qual, node, scope)
         if CONFIG_HINT.match(chain):
             return ev.opaque(Stability.DEPLOYMENT, node, scope)

@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING
 from promptlint.diagnostics import Applicability, Edit, Fix, Location, Span
 from promptlint.frontends.python.bindings import Scope, imported_class, runs_once_per_process
 from promptlint.frontends.python.modules import dotted, final_name
-from promptlint.frontends.python.request_input import is_request_value
+from promptlint.frontends.python.request_input import input_value
 from promptlint.frontends.python.strings import dedent, reserialised_history, str_method, template_fields
 from promptlint.frontends.python.templates import render_call
 from promptlint.frontends.python.values import (
@@ -88,8 +88,9 @@ def eval_call(ev: Evaluator, node: ast.Call, scope: Scope) -> Value:
         hit = ev.volatile_value(qual, node, scope)
         if hit is not None:
             return hit
-        if is_request_value(qual):
-            return ev.opaque(Stability.REQUEST, node, scope, cause=f"request input `{qual}()`")
+        read = input_value(qual)
+        if read is not None:
+            return ev.opaque(read[0], node, scope, cause=read[1].replace(f"`{qual}`", f"`{qual}()`"))
         handled = _known_function(ev, qual, node, scope)
         if handled is not None:
             return handled

@@ -25,6 +25,7 @@ class RequestSources:
     handler_methods: frozenset[str]
     message_handlers: frozenset[str]
     request_values: frozenset[str]
+    session_values: frozenset[str]
 
 
 @cache
@@ -36,6 +37,7 @@ def request_sources() -> RequestSources:
         frozenset(data["handler-methods"]),
         frozenset(data["message-handlers"]),
         frozenset(data["request-values"]),
+        frozenset(data["session-values"]),
     )
 
 
@@ -65,8 +67,15 @@ def handler_label(func: FunctionNode, qualify: dict[str, str]) -> str | None:
     return None
 
 
-def is_request_value(qualname: str) -> bool:
-    return qualname in request_sources().request_values
+def input_value(qualname: str) -> tuple[Stability, str] | None:
+    """The stability and cause of a call or attribute that reads the user's input, else None:
+    per-request (`flask.request.json`, `st.chat_input()`) or per-session (a Streamlit widget)."""
+    table = request_sources()
+    if qualname in table.request_values:
+        return Stability.REQUEST, f"request input `{qualname}`"
+    if qualname in table.session_values:
+        return Stability.SESSION, f"session input `{qualname}` (kept until the user changes it)"
+    return None
 
 
 # A parameter that holds the conversation (`messages`, `history`): its newest message is the turn
