@@ -112,7 +112,7 @@ def eval_call(ev: Evaluator, node: ast.Call, scope: Scope) -> Value:
         if method_ref is not None:
             return follow(ev, method_ref, node, scope)  # `builder = PromptBuilder(); builder.build(...)`
         base = ev.eval(func.value, scope)
-        return _method(ev, base, func.attr, node, scope)
+        return _file_contents(ev, func, scope, _method(ev, base, func.attr, node, scope))
     if isinstance(func, ast.Name) and imported_class(ev, func.id, scope):
         return _constructed(ev, node, scope)  # what following the class would give, without parsing
     callee = ev.eval(func, scope) if isinstance(func, ast.Name) else None
@@ -150,6 +150,24 @@ def _model_reply(ev: Evaluator, node: ast.Call, scope: Scope, last: str | None) 
         return True
     name = dotted(first) if first is not None else None
     return name is not None and _PROMPT_ARGUMENT.search(name.rsplit(".", 1)[-1]) is not None
+
+
+def _file_contents(ev: Evaluator, func: ast.Attribute, scope: Scope, value: Value) -> Value:
+    """What `open(p).read()`, `f.read()` of `with open(p) as f`, or `Path(p).read_text()` gives:
+    the text of a file, which is whatever that file holds. A path made from a parameter does not
+    make the text that parameter (it is no evidence that the contents are the user's message)."""
+    if (
+        func.attr not in ("read", "read_text")
+        or not isinstance(value, Opaque)
+        or value.stability is not Stability.UNKNOWN
+        or not value.cause.startswith("parameter ")
+    ):
+        return value
+    from promptlint.frontends.python.template_refs import read_argument
+
+    if read_argument(ev, func, scope) is None:
+        return value
+    return replace(value, cause=f"the contents of a file whose path comes from {value.cause}")
 
 
 def _instance_method(ev: Evaluator, func: ast.Attribute, scope: Scope) -> Ref | None:

@@ -135,7 +135,7 @@ def _existing_read_target(ev: Evaluator, func: ast.Attribute, scope: Scope) -> s
     path = ... elif ...: path = ...`): the latest one naming a file that exists."""
     from promptlint.frontends.template_loader import TemplateLoader
 
-    arg = _read_argument(ev, func, scope)
+    arg = read_argument(ev, func, scope)
     if isinstance(arg, ast.Call) and _callee(arg) in ("Path", "pathlib.Path") and arg.args:
         arg = arg.args[0]
     if not isinstance(arg, ast.Name) or scope.func is None:
@@ -218,11 +218,11 @@ def _loader_dirs(ev: Evaluator, node: ast.expr, scope: Scope) -> tuple[str, ...]
 
 def _read_target(ev: Evaluator, func: ast.Attribute | ast.expr, scope: Scope) -> str | None:
     """The file behind `Path(p).read_text()`, `open(p).read()` or `f.read()` with `f` from `with open(p)`."""
-    arg = _read_argument(ev, func, scope)
+    arg = read_argument(ev, func, scope)
     return path_of(ev, arg, scope) if arg is not None else None
 
 
-def _read_argument(ev: Evaluator, func: ast.Attribute | ast.expr, scope: Scope) -> ast.expr | None:
+def read_argument(ev: Evaluator, func: ast.Attribute | ast.expr, scope: Scope) -> ast.expr | None:
     """The path expression a read names: `p` of `open(p).read()`, `Path(p)` of `Path(p).read_text()`."""
     if not isinstance(func, ast.Attribute):
         return None
