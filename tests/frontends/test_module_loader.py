@@ -113,3 +113,23 @@ def test_the_editor_forgets_a_saved_file(tmp_path: Path) -> None:
     linter.file_saved(str(tmp_path / "prompts.py"))
     module = loader.find("prompts", near)
     assert module is not None and "'b'" in module.source.text
+
+
+def test_a_namespace_package_under_src_is_found(tmp_path: Path) -> None:
+    """`src/app/` without `__init__.py`, imported as `app.helpers` from `src/app/bot.py`: the import
+    resolves against a directory above the file, inside the project."""
+    (tmp_path / "src" / "app").mkdir(parents=True)
+    (tmp_path / "src" / "app" / "helpers.py").write_text("RULES = 'x'\n", encoding="utf-8")
+    (tmp_path / "src" / "app" / "bot.py").write_text("from app.helpers import RULES\n", encoding="utf-8")
+    loader = ModuleLoader((str(tmp_path),))
+    found = loader.find("app.helpers", str(tmp_path / "src" / "app" / "bot.py"))
+    assert found is not None and found.source.path.endswith("helpers.py")
+
+
+def test_nothing_outside_the_project_is_looked_up(tmp_path: Path) -> None:
+    (tmp_path / "outside.py").write_text("RULES = 'x'\n", encoding="utf-8")
+    project = tmp_path / "project"
+    (project / "app").mkdir(parents=True)
+    (project / "app" / "bot.py").write_text("import outside\n", encoding="utf-8")
+    loader = ModuleLoader((str(project),))
+    assert loader.find("outside", str(project / "app" / "bot.py")) is None

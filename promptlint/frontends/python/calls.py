@@ -58,6 +58,8 @@ _PASS_THROUGH = frozenset(
         "reversed",
         "float",
         "abs",
+        "copy.copy",
+        "copy.deepcopy",
     }
 )
 _TO_SECONDS = frozenset({"int", "round", "math.floor", "math.ceil"})
@@ -531,6 +533,8 @@ def _method(ev: Evaluator, base: Value, method: str, node: ast.Call, scope: Scop
         done = str_method(ev, base, method, node, scope)
         if done is not None:
             return done
+    if method == "copy" and not node.args and not node.keywords and isinstance(base, Seq | Opaque):
+        return respan(base, scope.module.span(node))  # `self.history.copy()`: the same messages
     if isinstance(base, Opaque) and base.kind is VolatileKind.TIME:
         if method == "strftime" and node.args and isinstance(node.args[0], ast.Constant):
             gran = format_granularity(str(node.args[0].value))

@@ -11,6 +11,7 @@ cannot see into is opaque, as volatile as what it was made from, and volatile ca
 from __future__ import annotations
 
 import ast
+import re
 from dataclasses import replace
 
 from promptlint.diagnostics import Applicability, Edit, Fix, Location, Span
@@ -84,7 +85,7 @@ class Evaluator:
         key = (id(node), id(scope.func), id(scope.args), id(scope.module))
         if self.sent is not None:
             if type(node) is ast.Name or type(node) is ast.Attribute:
-                self._record_sent(node, scope)
+                self.record_sent(node, scope)
             elif type(node) is ast.Subscript:
                 self.sent.add((SENT_SUBSCRIPT, id(node)))  # a slice whose result a sink reads
         found = self._memo.get(key)
@@ -110,7 +111,7 @@ class Evaluator:
             self._bound[id(scope.args)] = scope.args  # keeps the id in the key from being reused
         return value
 
-    def _record_sent(self, node: ast.expr, scope: Scope) -> None:
+    def record_sent(self, node: ast.expr, scope: Scope) -> None:
         chain = dotted(node)
         if chain is None or self.sent is None:
             return
@@ -173,7 +174,11 @@ class Evaluator:
                 return self.opaque(
                     Stability.UNKNOWN, node, scope, cause="a random pick from an unknown collection"
                 )
-            return self.combine([base, index], node, scope, Stability.STATIC)
+            made = self.combine([base, index], node, scope, Stability.STATIC)
+            if isinstance(node.slice, ast.Name | ast.Attribute) and _names_conversations(node.value):
+                # `history[user_id]`: one conversation of a store of them, a list of messages
+                return replace(made, iterable_of_messages=True)
+            return made
         if isinstance(node, ast.ListComp | ast.GeneratorExp | ast.SetComp):
             return self._comprehension(node, scope)
         if isinstance(node, ast.DictComp):
@@ -511,3 +516,12 @@ def _short(label: str) -> str:
 
 
 __all__ = ["Evaluator", "Scope", "opaque_parts"]
+
+
+_CONVERSATIONS = re.compile(r"(?i)(histor|conversation|dialog|chat_log)")
+
+
+def _names_conversations(node: ast.expr) -> bool:
+    """A store whose name says it holds conversations (`history`, `self.conversations`)."""
+    name = dotted(node)
+    return name is not None and _CONVERSATIONS.search(name.rsplit(".", 1)[-1]) is not None

@@ -13,7 +13,7 @@ from promptlint.diagnostics import Span
 from promptlint.frontends.python import walk
 from promptlint.frontends.python.evaluate import Evaluator
 from promptlint.frontends.python.history_evidence import sent_history_ops
-from promptlint.frontends.python.history_helpers import helper_edits
+from promptlint.frontends.python.history_helpers import helper_edits, helper_trims
 from promptlint.frontends.python.history_roundtrip import reinserted_heads
 from promptlint.frontends.python.marker_loops import repeated_breakpoints
 from promptlint.frontends.python.modules import ModuleLoader, build_module
@@ -67,7 +67,7 @@ def extract_python(source: SourceFile, ctx: PythonContext) -> FileFacts:
     found = walk.walk(module, lines, evaluator.sinks.runners)
     sites = SiteBuilder(module, evaluator)
     prompts = sites.build(found)
-    for op, func, cls in helper_edits(module, evaluator, found):
+    for op, func, cls in [*helper_edits(module, evaluator, found), *helper_trims(module, evaluator, found)]:
         found.history.append(op)
         found.history_scopes.append((func, cls))
     history = sent_history_ops(

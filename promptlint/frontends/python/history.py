@@ -27,6 +27,14 @@ _ONCE_FUNCTIONS = re.compile(r"(?i)^(__init__|__post_init__|reset|clear|start|ne
 
 
 def _history_name(node: ast.expr) -> str | None:
+    if (
+        isinstance(node, ast.Subscript)
+        and isinstance(node.slice, ast.Name | ast.Attribute)
+        and isinstance(node.value, ast.Name | ast.Attribute)
+    ):
+        # `history[user_id]`: one conversation per key of a store of conversations; what is done to
+        # it is done to the store's entry, which outlives the request like the store
+        return _history_name(node.value)
     name = dotted(node)
     if name is None and isinstance(node, ast.Call):
         return None
@@ -95,13 +103,18 @@ def call_op(call: ast.Call, module: ModuleInfo, func: FunctionNode | None, guard
 def assign_ops(
     stmt: ast.Assign | ast.AugAssign, module: ModuleInfo, func: FunctionNode | None
 ) -> list[HistoryOp]:
-    """`history = deque(maxlen=N)` and `messages[0]["content"] = ...` outside set-up functions."""
+    """`history = deque(maxlen=N)`, `messages[0]["content"] = ...` outside set-up functions, and
+    `history = history[2:]`: the oldest turns cut off and the rest written back (a constant start
+    drops as much as a window does, once the list is written over with it)."""
     out: list[HistoryOp] = []
     targets = stmt.targets if isinstance(stmt, ast.Assign) else [stmt.target]
     value = stmt.value
     bounded = _bounded_deque(value)
     for target in targets:
         name = _history_name(target)
+        if name and _drops_front_of(value, name) and outlives_call(name, func, module):
+            assert isinstance(value, ast.Subscript)
+            out.append(HistoryOp(HistoryOpKind.FRONT_SLICE, module.span(value), name, module.text_of(value)))
         if name and bounded is not None:
             out.append(
                 HistoryOp(HistoryOpKind.BOUNDED_DEQUE, module.span(bounded), name, module.text_of(bounded))
@@ -113,6 +126,15 @@ def assign_ops(
                     HistoryOp(HistoryOpKind.REWRITE, module.span(target), early, module.text_of(target))
                 )
     return out
+
+
+def _drops_front_of(value: ast.expr | None, name: str) -> bool:
+    """`name[k:]` with a constant k > 0, of the list `name` itself."""
+    if not isinstance(value, ast.Subscript) or dotted(value.value) != name:
+        return False
+    sl = value.slice
+    lower = _const_int(sl.lower) if isinstance(sl, ast.Slice) and sl.upper is None else None
+    return lower is not None and lower > 0
 
 
 def _bounded_deque(value: ast.expr | None) -> ast.Call | None:

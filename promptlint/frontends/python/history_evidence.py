@@ -276,7 +276,7 @@ def _sent_as_messages(
             if any(_makes_message(n) for n in subtree.nodes(node.elt)):
                 return True
         if isinstance(node, ast.Assign) and module.span(node.value) == op.span:
-            written = [dotted(t) for t in node.targets]
+            written = [dotted(t) or _entry_of(t) for t in node.targets]
             if op.target in written:
                 return _history_read_as_list(op.target, func, cls, module, sent_lists)
     return False
@@ -353,13 +353,46 @@ def _returned(name: str, func: FunctionNode | None, module: ModuleInfo) -> bool:
 def _history_read_as_list(
     name: str, func: FunctionNode | None, cls: ast.ClassDef | None, module: ModuleInfo, sent_lists: set[Span]
 ) -> bool:
-    """Whether some read of `name` (in the class for `self.x`, else the function) is a sent list."""
+    """Whether some read of `name` (in the class for `self.x`, else the function) is a sent list: the
+    list itself, a copy of it (`self.history.copy()`, `list(self.history)`, `self.history[:]`) that
+    the request is built from, or one conversation of it when it is a store (`history[user_id]`)."""
     root: ast.AST | None = cls if name.startswith("self.") and cls is not None else func
     for node in subtree.nodes(root if root is not None else module.tree):
         if isinstance(node, ast.Attribute | ast.Name) and dotted(node) == name:
             if isinstance(getattr(node, "ctx", None), ast.Load) and module.span(node) in sent_lists:
                 return True
+        elif (_copy_of(node) == name or _entry_of(node) == name) and module.span(node) in sent_lists:
+            return True
     return False
+
+
+def _entry_of(node: ast.AST) -> str | None:
+    """The store `node` reads one conversation of: `history` of `history[user_id]`."""
+    if (
+        isinstance(node, ast.Subscript)
+        and isinstance(node.slice, ast.Name | ast.Attribute)
+        and isinstance(node.value, ast.Name | ast.Attribute)
+    ):
+        return dotted(node.value)
+    return None
+
+
+def _copy_of(node: ast.AST) -> str | None:
+    """The dotted name `node` copies whole: `x.copy()`, `list(x)`, `copy.deepcopy(x)`, `x[:]`."""
+    if isinstance(node, ast.Call):
+        func = node.func
+        if isinstance(func, ast.Attribute) and func.attr == "copy" and not node.args:
+            return dotted(func.value)
+        if dotted(func) in _COPIES and len(node.args) == 1:
+            return dotted(node.args[0])
+    if (
+        isinstance(node, ast.Subscript)
+        and isinstance(node.slice, ast.Slice)
+        and node.slice.lower is None
+        and node.slice.upper is None
+    ):
+        return dotted(node.value)
+    return None
 
 
 def _makes_message(node: ast.AST, item: str | None = None) -> bool:

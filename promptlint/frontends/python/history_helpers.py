@@ -20,7 +20,7 @@ from promptlint.diagnostics import Location
 from promptlint.frontends.python import subtree
 from promptlint.frontends.python.bindings import Scope
 from promptlint.frontends.python.calls import positional_parameters
-from promptlint.frontends.python.history import assign_ops, call_op
+from promptlint.frontends.python.history import assign_ops, call_op, delete_ops
 from promptlint.frontends.python.modules import FunctionNode, ModuleInfo, dotted, final_name
 from promptlint.frontends.python.values import stability_of
 from promptlint.frontends.python.wrappers import callee_ref
@@ -112,3 +112,98 @@ def _argument_for(fn: FunctionNode, is_method: bool, call: ast.Call, param: str)
         if index < len(call.args) and not isinstance(call.args[index], ast.Starred):
             return call.args[index]
     return None
+
+
+def helper_trims(
+    module: ModuleInfo, ev: Evaluator, found: Candidates
+) -> list[tuple[HistoryOp, FunctionNode, ast.ClassDef | None]]:
+    """Cuts that a helper makes on a conversation its caller writes back over itself:
+    `history[user_id] = trim_history(history[user_id], max_messages=5)`, whose body slices the
+    oldest messages off (`history[-max_messages:]`, `history.pop(0)`) and returns the rest. The
+    caller's store then loses its oldest turns as a window would (the helper's cut is the first step
+    of the chain)."""
+    out: list[tuple[HistoryOp, FunctionNode, ast.ClassDef | None]] = []
+    written = _written_back_calls(module, found)
+    for call, func, cls in found.calls:
+        target = written.get(id(call))
+        if func is None or target is None:
+            continue
+        ref = callee_ref(ev, call, Scope(module, func, cls))
+        if ref is None or ref.node is func or isinstance(ref.node, ast.ClassDef):
+            continue
+        for param, cut in _param_front_cuts(ref.module, ref.node):
+            arg = _argument_for(ref.node, ref.is_method, call, param)
+            if arg is None or _conversation_of(arg) != target:
+                continue
+            step = Location(ref.module.path, cut.span, f"`{final_name(call.func)}()` cuts `{cut.detail}`")
+            detail = f"{final_name(call.func)}({module.text_of(arg)})"
+            out.append(
+                (
+                    HistoryOp(HistoryOpKind.POP_FRONT, module.span(call), target, detail, chain=(step,)),
+                    func,
+                    cls,
+                )
+            )
+            break
+    return out
+
+
+def _conversation_of(node: ast.AST) -> str | None:
+    """`self.history` of `self.history`, `history` of `history[user_id]` (one entry of a store)."""
+    if isinstance(node, ast.Subscript) and isinstance(node.slice, ast.Name | ast.Attribute):
+        return dotted(node.value)
+    return dotted(node) if isinstance(node, ast.Name | ast.Attribute) else None
+
+
+def _written_back_calls(module: ModuleInfo, found: Candidates) -> dict[int, str]:
+    """`id(call)` -> the conversation it is written over, for `x = f(x, ...)` (or `await f(...)`)."""
+    funcs = {id(func): func for _call, func, _cls in found.calls if func is not None}
+    out: dict[int, str] = {}
+    for func in funcs.values():
+        for node in subtree.nodes(func):
+            if not isinstance(node, ast.Assign) or len(node.targets) != 1:
+                continue
+            value = node.value.value if isinstance(node.value, ast.Await) else node.value
+            name = _conversation_of(node.targets[0])
+            if isinstance(value, ast.Call) and name is not None:
+                out[id(value)] = name
+    return out
+
+
+def _param_front_cuts(module: ModuleInfo, fn: FunctionNode) -> list[tuple[str, HistoryOp]]:
+    """(parameter, cut) for a function that cuts the oldest items off one of its parameters
+    (`p = p[-n:]`, `p[k:]` returned, `p.pop(0)`, `del p[:k]`) and returns that parameter."""
+    key = ("param-front-cuts", id(fn))
+    memo = module.syntax_memo
+    if key in memo:
+        return memo[key]  # type: ignore[return-value]
+    params = {a.arg for a in (*fn.args.posonlyargs, *fn.args.args, *fn.args.kwonlyargs)} - {"self", "cls"}
+    returned = {
+        dotted(node.value)
+        for node in subtree.nodes(fn)
+        if isinstance(node, ast.Return) and isinstance(node.value, ast.Name)
+    }
+    found: list[tuple[str, HistoryOp]] = []
+    for node in subtree.nodes(fn) if params & returned else ():
+        cut: HistoryOp | None = None
+        if isinstance(node, ast.Subscript):
+            cut = _window(node, module)
+        elif isinstance(node, ast.Call):
+            op = call_op(node, module, fn, False)
+            cut = op if op is not None and op.kind is HistoryOpKind.POP_FRONT else None
+        elif isinstance(node, ast.Delete):
+            cut = next(iter(delete_ops(node, module)), None)
+        if cut is not None and cut.target in params and cut.target in returned:
+            found.append((cut.target, cut))
+    memo[key] = found
+    return found
+
+
+def _window(node: ast.Subscript, module: ModuleInfo) -> HistoryOp | None:
+    """`p[-n:]` (a negative or variable start): a window over the newest items of `p`."""
+    sl = node.slice
+    if not isinstance(node.value, ast.Name) or not isinstance(sl, ast.Slice) or sl.upper is not None:
+        return None
+    if sl.lower is None or isinstance(sl.lower, ast.Constant):
+        return None
+    return HistoryOp(HistoryOpKind.FRONT_SLICE, module.span(node), node.value.id, module.text_of(node))

@@ -670,7 +670,9 @@ class ModuleLoader:
     def _locate(self, dotted_name: str, near: str) -> tuple[str | None, tuple[str, ...]]:
         """The file of `dotted_name` (None: not part of the project), and the candidates tried before."""
         rel = dotted_name.replace(".", os.sep)
-        bases = [self.package_root(near), os.path.dirname(os.path.abspath(near)), *self._roots]
+        here = os.path.dirname(os.path.abspath(near))
+        bases = [self.package_root(near), here, *self._enclosing(here), *self._roots]
+        bases += [os.path.join(root, "src") for root in self._roots]  # the `src/` layout
         tried: list[str] = []
         for base in dict.fromkeys(bases):
             for candidate in (os.path.join(base, rel + ".py"), os.path.join(base, rel, "__init__.py")):
@@ -681,6 +683,18 @@ class ModuleLoader:
                     return None, (*tried, candidate)
                 tried.append(candidate)
         return None, tuple(tried)
+
+    def _enclosing(self, directory: str) -> list[str]:
+        """The directories above `directory` up to the project root that holds it, nearest first: an
+        import of a namespace package (no `__init__.py`, `src/app/...` imported as `app.x`) resolves
+        against one of them. Nothing outside the project roots."""
+        roots = [os.path.abspath(r) for r in self._roots]
+        out: list[str] = []
+        current = directory
+        while any(current != r and current.startswith(r + os.sep) for r in roots):
+            current = os.path.dirname(current)
+            out.append(current)
+        return out
 
     def _digest_of(self, path: str) -> str | None:
         key = os.path.abspath(path)

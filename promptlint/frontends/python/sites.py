@@ -34,6 +34,7 @@ from promptlint.frontends.python.values import (
     Value,
     home_keys,
     respan,
+    segment_key,
     static_text,
     with_step,
 )
@@ -56,6 +57,7 @@ from promptlint.ir import CacheBreakpoint, Part, Prompt, Provider, Role, Segment
 _SYSTEM_NAME = re.compile(r"(?i)(system|instruction)")
 _CHAT_METHODS = frozenset({"create", "acreate", "parse", "stream"})
 _LITELLM = frozenset({"litellm.completion", "litellm.acompletion"})
+_MISTRAL_METHODS = frozenset({"complete", "complete_async", "stream", "stream_async"})
 SITE_METHODS = frozenset(
     {
         "create",
@@ -68,6 +70,9 @@ SITE_METHODS = frozenset(
         "from_messages",
         "generate_content",
         "generate_content_async",
+        "complete",
+        "complete_async",
+        "stream_async",
     }
 )
 
@@ -113,6 +118,7 @@ class SiteBuilder:
                 if indirect:
                     prompts.extend(indirect)
                     sites.add(id(call))
+                    self._record_arguments(call, Scope(self.module, func, cls))
         for call, func, cls in found.calls:
             if id(call) in sites or func is None:
                 continue
@@ -172,6 +178,16 @@ class SiteBuilder:
         prompts.extend(self._fallbacks(found))
         return counted_by_callers(self.module, per_iteration(self.module, prompts))
 
+    def _record_arguments(self, call: ast.Call, scope: Scope) -> None:
+        """The lists a call of a project wrapper passes (`text_generation(history[user_id])`) are
+        sent: the wrapper's summary was computed with them bound, so they were not read here."""
+        for arg in (*call.args, *(k.value for k in call.keywords)):
+            inner = arg.value if isinstance(arg, ast.Starred) else arg
+            if isinstance(inner, ast.Subscript) and isinstance(inner.slice, ast.Name | ast.Attribute):
+                inner = inner.value  # one conversation of a store: the store is sent
+            if isinstance(inner, ast.Name | ast.Attribute):
+                self.ev.record_sent(inner, scope)
+
     # -- sinks that are not SDK calls -----------------------------------------------------------
     def _indirect(
         self, call: ast.Call, scope: Scope, summaries: WrapperSummaries, depth: int
@@ -200,11 +216,24 @@ class SiteBuilder:
                 [built] if built is not None else inner_sites._indirect(inner, bound, summaries, depth + 1)
             )
             for prompt in found:
+                self._passed_conversations(prompt, home, span)
                 step = Location(ref.module.path, prompt.site, f"sent by `{ref.node.name}()`")
                 rehomed = rehome(prompt, home, self.module.path, span, step)
                 if rehomed is not None:
                     out.append(rehomed)
         return out
+
+    def _passed_conversations(self, prompt: Prompt, home: frozenset[tuple[object, ...]], site: Span) -> None:
+        """The conversations this module passes a wrapper that sends them as its history
+        (`text_generation(history[user_id])`): evidence for the history rules here, even when the
+        wrapper's prompt holds nothing else from this module and is no prompt of its own."""
+        for part in prompt.parts:
+            if part.role is Role.HISTORY:
+                for seg in part.segments:
+                    if isinstance(seg, Slot) and segment_key(seg) in home:
+                        self.sent_lists.add(seg.span)
+                        self.history_lists.add(seg.span)
+                        self.sent_at.setdefault(seg.span, site)
 
     def _sends_nothing(self, call: ast.Call, scope: Scope, summaries: WrapperSummaries) -> bool:
         """A call that stores or logs what it is given (`repo.save_conversation(messages=...)`), a
@@ -552,6 +581,13 @@ def _classify(chain: tuple[str, ...], qual: str, call: ast.Call) -> str | None:
         "openai."
     ):
         return "chat"  # the openai<1 module API, `openai.ChatCompletion.create(messages=...)`
+    if (
+        len(chain) >= 2
+        and chain[-2:-1] == ("chat",)
+        and chain[-1] in _MISTRAL_METHODS
+        and "messages" in keywords
+    ):
+        return "chat"  # Mistral's SDK: `client.chat.complete(model=..., messages=...)`
     if len(chain) >= 2 and chain[-2] == "responses" and chain[-1] in _CHAT_METHODS:
         return "responses"
     if len(chain) >= 2 and chain[-2] == "messages" and chain[-1] in ("create", "stream", "count_tokens"):
