@@ -62,6 +62,10 @@ _PASS_THROUGH = frozenset(
         "copy.deepcopy",
     }
 )
+# LangChain utilities that return the messages they are given, in order (runs of one role merged).
+_SAME_MESSAGES = frozenset(
+    {"langchain_core.messages.merge_message_runs", "langchain_core.messages.utils.merge_message_runs"}
+)
 _TO_SECONDS = frozenset({"int", "round", "math.floor", "math.ceil"})
 _ORDER_INSENSITIVE = frozenset({"len", "sum", "min", "max", "any", "all", "bool"})
 _JSON_DUMPERS = frozenset({"json.dumps", "simplejson.dumps", "orjson.dumps", "yaml.dump", "yaml.safe_dump"})
@@ -294,6 +298,12 @@ def _known_function(ev: Evaluator, qual: str, node: ast.Call, scope: Scope) -> V
         return Seq(items, scope.module.span(node), ev.order_culprit(node, scope, "set", with_fix=False))
     if qual in _JSON_DUMPERS and first is not None:
         return reserialised_history(node, scope) or _dumps(ev, qual, first, node, scope)
+    if qual in _SAME_MESSAGES:
+        given = (
+            node.args[0] if node.args else next((k.value for k in node.keywords if k.arg == "messages"), None)
+        )
+        if given is not None:
+            return ev.eval(given, scope)  # the same messages, runs of one role merged
     if qual in _PASS_THROUGH and first is not None:
         if qual in ("textwrap.dedent", "inspect.cleandoc") and isinstance(first, Str):
             return dedent(qual, first)
@@ -451,6 +461,15 @@ def bind_arguments(ev: Evaluator, ref: Ref, node: ast.Call, scope: Scope) -> dic
     for kw in node.keywords:
         if kw.arg:
             bound[kw.arg] = ev.eval(kw.value, scope)
+    kwarg = fn.args.kwarg
+    if kwarg is not None and kwarg.arg not in bound:
+        # `def completion_with_backoff(**kwargs): return litellm.completion(**kwargs)`: the keywords
+        # no parameter names are forwarded as a dict
+        named = set(params) | {a.arg for a in fn.args.kwonlyargs}
+        extra = [kw for kw in node.keywords if kw.arg and kw.arg not in named]
+        if extra:
+            entries = tuple(MapEntry(kw.arg, bound[kw.arg], scope.module.span(kw)) for kw in extra if kw.arg)
+            bound[kwarg.arg] = Map(entries, scope.module.span(node))
     defaults = fn.args.defaults
     for param, default in zip(params[len(params) - len(defaults) :], defaults, strict=False):
         if param not in bound:

@@ -321,6 +321,17 @@ def messages_sink(ev: Evaluator, call: ast.Call, scope: Scope) -> SinkArgs | Non
             node = made
     if node is None and call.args and not isinstance(call.args[0], ast.Starred):
         node = call.args[0]
+    if isinstance(node, ast.Dict):
+        # `graph.invoke({"messages": [SystemMessage(...), *history]})`: a state whose messages the
+        # graph or runnable sends
+        node = next(
+            (
+                v
+                for k, v in zip(node.keys, node.values, strict=True)
+                if isinstance(k, ast.Constant) and table.convention.get(str(k.value)) == "messages"
+            ),
+            None,
+        )
     if node is None or not _holds_system_message(ev.eval(node, scope)):
         return None
     return SinkArgs("convention", f"`{name}()`", (("messages", node),))
