@@ -532,6 +532,7 @@ class ModuleLoader:
         self._digests: dict[str, str | None] = {}
         self._misses: dict[tuple[str, str], tuple[str, ...]] = {}
         self._too_big: set[str] = set()  # module files found but over MAX_IMPORTED_BYTES
+        self._entries: dict[str, frozenset[str]] = {}  # directory -> the names in it (enclosing lookups)
 
     def begin_file(self) -> None:
         """Release the modules pinned for the previous file."""
@@ -671,10 +672,21 @@ class ModuleLoader:
         """The file of `dotted_name` (None: not part of the project), and the candidates tried before."""
         rel = dotted_name.replace(".", os.sep)
         here = os.path.dirname(os.path.abspath(near))
-        bases = [self.package_root(near), here, *self._enclosing(here), *self._roots]
+        # A file in a regular package resolves against its package root; one outside any (a
+        # namespace package, `src/app/bot.py` without `__init__.py`) against the directories above.
+        enclosing = self._enclosing(here) if not self._package_parts(here) else []
+        bases = [self.package_root(near), here, *enclosing, *self._roots]
         bases += [os.path.join(root, "src") for root in self._roots]  # the `src/` layout
         tried: list[str] = []
+        first = dotted_name.partition(".")[0]
         for base in dict.fromkeys(bases):
+            if (
+                base in enclosing
+                and first not in self._names_in(base)
+                and f"{first}.py" not in self._names_in(base)
+            ):
+                tried.append(os.path.join(base, first))  # (one listing per directory, not a stat per name)
+                continue
             for candidate in (os.path.join(base, rel + ".py"), os.path.join(base, rel, "__init__.py")):
                 if os.path.isfile(candidate):
                     if os.path.getsize(candidate) <= MAX_IMPORTED_BYTES:
@@ -683,6 +695,16 @@ class ModuleLoader:
                     return None, (*tried, candidate)
                 tried.append(candidate)
         return None, tuple(tried)
+
+    def _names_in(self, directory: str) -> frozenset[str]:
+        names = self._entries.get(directory)
+        if names is None:
+            try:
+                names = frozenset(os.listdir(directory))
+            except OSError:
+                names = frozenset()
+            self._entries[directory] = names
+        return names
 
     def _enclosing(self, directory: str) -> list[str]:
         """The directories above `directory` up to the project root that holds it, nearest first: an
