@@ -26,14 +26,23 @@ _SIZE_WORDS = re.compile(r"(?i)(max|limit|budget|token|window|size|length|count|
 _ONCE_FUNCTIONS = re.compile(r"(?i)^(__init__|__post_init__|reset|clear|start|new|init|setup|begin)")
 
 
-def _history_name(node: ast.expr) -> str | None:
+def store_of(node: ast.AST) -> str | None:
+    """The store `node` reads one entry of: `history` of `history[user_id]` (a name or attribute
+    subscripted by a name or attribute, not a constant index)."""
     if (
         isinstance(node, ast.Subscript)
         and isinstance(node.slice, ast.Name | ast.Attribute)
         and isinstance(node.value, ast.Name | ast.Attribute)
     ):
+        return dotted(node.value)
+    return None
+
+
+def _history_name(node: ast.expr) -> str | None:
+    if store_of(node) is not None:
         # `history[user_id]`: one conversation per key of a store of conversations; what is done to
         # it is done to the store's entry, which outlives the request like the store
+        assert isinstance(node, ast.Subscript)
         return _history_name(node.value)
     name = dotted(node)
     if name is None and isinstance(node, ast.Call):

@@ -20,7 +20,7 @@ from promptlint.diagnostics import Location, Span
 from promptlint.frontends.python import subtree
 from promptlint.frontends.python.bindings import Scope
 from promptlint.frontends.python.evaluate import SENT_SUBSCRIPT, Evaluator
-from promptlint.frontends.python.history import outlives_call
+from promptlint.frontends.python.history import outlives_call, store_of
 from promptlint.frontends.python.modules import FunctionNode, ModuleInfo, dotted
 from promptlint.frontends.python.values import Str, stability_of
 from promptlint.ir import HistoryOp, HistoryOpKind, Stability
@@ -276,7 +276,7 @@ def _sent_as_messages(
             if any(_makes_message(n) for n in subtree.nodes(node.elt)):
                 return True
         if isinstance(node, ast.Assign) and module.span(node.value) == op.span:
-            written = [dotted(t) or _entry_of(t) for t in node.targets]
+            written = [dotted(t) or store_of(t) for t in node.targets]
             if op.target in written:
                 return _history_read_as_list(op.target, func, cls, module, sent_lists)
     return False
@@ -361,20 +361,9 @@ def _history_read_as_list(
         if isinstance(node, ast.Attribute | ast.Name) and dotted(node) == name:
             if isinstance(getattr(node, "ctx", None), ast.Load) and module.span(node) in sent_lists:
                 return True
-        elif (_copy_of(node) == name or _entry_of(node) == name) and module.span(node) in sent_lists:
+        elif (_copy_of(node) == name or store_of(node) == name) and module.span(node) in sent_lists:
             return True
     return False
-
-
-def _entry_of(node: ast.AST) -> str | None:
-    """The store `node` reads one conversation of: `history` of `history[user_id]`."""
-    if (
-        isinstance(node, ast.Subscript)
-        and isinstance(node.slice, ast.Name | ast.Attribute)
-        and isinstance(node.value, ast.Name | ast.Attribute)
-    ):
-        return dotted(node.value)
-    return None
 
 
 def _copy_of(node: ast.AST) -> str | None:

@@ -20,7 +20,7 @@ from promptlint.diagnostics import Location
 from promptlint.frontends.python import subtree
 from promptlint.frontends.python.bindings import Scope
 from promptlint.frontends.python.calls import positional_parameters
-from promptlint.frontends.python.history import assign_ops, call_op, delete_ops
+from promptlint.frontends.python.history import assign_ops, call_op, delete_ops, store_of
 from promptlint.frontends.python.modules import FunctionNode, ModuleInfo, dotted, final_name
 from promptlint.frontends.python.values import stability_of
 from promptlint.frontends.python.wrappers import callee_ref
@@ -150,9 +150,7 @@ def helper_trims(
 
 def _conversation_of(node: ast.AST) -> str | None:
     """`self.history` of `self.history`, `history` of `history[user_id]` (one entry of a store)."""
-    if isinstance(node, ast.Subscript) and isinstance(node.slice, ast.Name | ast.Attribute):
-        return dotted(node.value)
-    return dotted(node) if isinstance(node, ast.Name | ast.Attribute) else None
+    return store_of(node) or (dotted(node) if isinstance(node, ast.Name | ast.Attribute) else None)
 
 
 def _written_back_calls(module: ModuleInfo, found: Candidates) -> dict[int, str]:
