@@ -79,7 +79,7 @@ def resolve_attribute(ev: Evaluator, node: ast.Attribute, scope: Scope) -> Value
                 # whose evidence (the user's message, a handler's request) may still speak for it
         if head in module.imports and not _is_local(head, scope):
             qual = f"{module.imports[head]}{chain[len(head) :]}"
-            read = input_value(qual)
+            read = input_value(qual, qual)
             if read is not None:
                 return ev.opaque(read[0], node, scope, cause=read[1])
             return imported(ev, qual, node, scope)

@@ -94,9 +94,9 @@ def eval_call(ev: Evaluator, node: ast.Call, scope: Scope) -> Value:
         hit = ev.volatile_value(qual, node, scope)
         if hit is not None:
             return hit
-        read = input_value(qual)
+        read = input_value(qual, f"{qual}()")
         if read is not None:
-            return ev.opaque(read[0], node, scope, cause=read[1].replace(f"`{qual}`", f"`{qual}()`"))
+            return ev.opaque(read[0], node, scope, cause=read[1])
         handled = _known_function(ev, qual, node, scope)
         if handled is not None:
             return handled

@@ -17,6 +17,7 @@ from dataclasses import replace
 from promptlint.diagnostics import Applicability, Edit, Fix, Location, Span
 from promptlint.frontends.python import attributes, bindings, calls, strings
 from promptlint.frontends.python.bindings import Scope, runs_once_per_process
+from promptlint.frontends.python.history import store_of
 from promptlint.frontends.python.modules import ModuleInfo, ModuleLoader, dotted, final_name
 from promptlint.frontends.python.values import (
     Map,
@@ -85,7 +86,7 @@ class Evaluator:
         key = (id(node), id(scope.func), id(scope.args), id(scope.module))
         if self.sent is not None:
             if type(node) is ast.Name or type(node) is ast.Attribute:
-                self.record_sent(node, scope)
+                self._record_sent(node, scope)
             elif type(node) is ast.Subscript:
                 self.sent.add((SENT_SUBSCRIPT, id(node)))  # a slice whose result a sink reads
         found = self._memo.get(key)
@@ -111,7 +112,7 @@ class Evaluator:
             self._bound[id(scope.args)] = scope.args  # keeps the id in the key from being reused
         return value
 
-    def record_sent(self, node: ast.expr, scope: Scope) -> None:
+    def _record_sent(self, node: ast.expr, scope: Scope) -> None:
         chain = dotted(node)
         if chain is None or self.sent is None:
             return
@@ -175,7 +176,7 @@ class Evaluator:
                     Stability.UNKNOWN, node, scope, cause="a random pick from an unknown collection"
                 )
             made = self.combine([base, index], node, scope, Stability.STATIC)
-            if isinstance(node.slice, ast.Name | ast.Attribute) and _names_conversations(node.value):
+            if _entry_of_conversations(node):
                 # `history[user_id]`: one conversation of a store of them, a list of messages
                 return replace(made, iterable_of_messages=True)
             return made
@@ -521,7 +522,8 @@ __all__ = ["Evaluator", "Scope", "opaque_parts"]
 _CONVERSATIONS = re.compile(r"(?i)(histor|conversation|dialog|chat_log)")
 
 
-def _names_conversations(node: ast.expr) -> bool:
-    """A store whose name says it holds conversations (`history`, `self.conversations`)."""
-    name = dotted(node)
-    return name is not None and _CONVERSATIONS.search(name.rsplit(".", 1)[-1]) is not None
+def _entry_of_conversations(node: ast.Subscript) -> bool:
+    """An entry of a store whose name says it holds conversations (`history[user_id]`,
+    `self.conversations[chat_id]`)."""
+    store = store_of(node)
+    return store is not None and _CONVERSATIONS.search(store.rsplit(".", 1)[-1]) is not None

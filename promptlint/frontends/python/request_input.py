@@ -67,14 +67,15 @@ def handler_label(func: FunctionNode, qualify: dict[str, str]) -> str | None:
     return None
 
 
-def input_value(qualname: str) -> tuple[Stability, str] | None:
+def input_value(qualname: str, shown: str) -> tuple[Stability, str] | None:
     """The stability and cause of a call or attribute that reads the user's input, else None:
-    per-request (`flask.request.json`, `st.chat_input()`) or per-session (a Streamlit widget)."""
+    per-request (`flask.request.json`, `st.chat_input()`) or per-session (a Streamlit widget).
+    `shown` is how the cause names it (`streamlit.text_area()` for a call)."""
     table = request_sources()
     if qualname in table.request_values:
-        return Stability.REQUEST, f"request input `{qualname}`"
+        return Stability.REQUEST, f"request input `{shown}`"
     if qualname in table.session_values:
-        return Stability.SESSION, f"session input `{qualname}` (kept until the user changes it)"
+        return Stability.SESSION, f"session input `{shown}` (kept until the user changes it)"
     return None
 
 

@@ -118,7 +118,6 @@ class SiteBuilder:
                 if indirect:
                     prompts.extend(indirect)
                     sites.add(id(call))
-                    self._record_arguments(call, Scope(self.module, func, cls))
         for call, func, cls in found.calls:
             if id(call) in sites or func is None:
                 continue
@@ -177,16 +176,6 @@ class SiteBuilder:
         )
         prompts.extend(self._fallbacks(found))
         return counted_by_callers(self.module, per_iteration(self.module, prompts))
-
-    def _record_arguments(self, call: ast.Call, scope: Scope) -> None:
-        """The lists a call of a project wrapper passes (`text_generation(history[user_id])`) are
-        sent: the wrapper's summary was computed with them bound, so they were not read here."""
-        for arg in (*call.args, *(k.value for k in call.keywords)):
-            inner = arg.value if isinstance(arg, ast.Starred) else arg
-            if isinstance(inner, ast.Subscript) and isinstance(inner.slice, ast.Name | ast.Attribute):
-                inner = inner.value  # one conversation of a store: the store is sent
-            if isinstance(inner, ast.Name | ast.Attribute):
-                self.ev.record_sent(inner, scope)
 
     # -- sinks that are not SDK calls -----------------------------------------------------------
     def _indirect(
