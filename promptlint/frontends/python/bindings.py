@@ -108,7 +108,7 @@ def resolve_bindings(
     before = [b for b in bindings if b.pos < use or b.kind == "param"]
     base_index = None
     for index in range(len(before) - 1, -1, -1):
-        if before[index].kind in ("assign", "for", "with", "param", "def", "import"):
+        if before[index].kind in _BASE_KINDS:
             base_index = index
             break
     if base_index is None:
@@ -144,24 +144,41 @@ def _join_branches(
     """A name last assigned inside an `if` or an `except` handler may hold an earlier assignment on
     other paths (the other branch of an if/else, the `try` body, or the value before the `if`): the
     most variable of them stands for it."""
-    rank = stability_of(value)
+    rank = _alternative_rank(value)
     seen = 0
-    for binding in reversed(earlier):
+    for index in range(len(earlier) - 1, -1, -1):
+        binding = earlier[index]
         bound = _bound_argument(binding, scope)
         if bound is not None:
             alternative = bound  # `if x is None: x = {}`: else the caller's value
-            if stability_of(alternative) > rank:
+            if stability_of(alternative) > rank[0]:
                 value = alternative
             break
         if binding.kind != "assign":
             continue
         alternative = _binding_value(ev, binding, node, scope)
-        if stability_of(alternative) > rank:
-            value, rank = alternative, stability_of(alternative)
+        # On its own path the earlier value also has the statements that changed it in place
+        # before the branch (`messages += history`, `messages.append(...)` in the other branch).
+        for mutation in earlier[index + 1 :]:
+            if mutation.kind not in _BASE_KINDS:
+                alternative = apply_mutation(ev, alternative, mutation, scope)
+        if _alternative_rank(alternative) > rank:
+            value, rank = alternative, _alternative_rank(alternative)
         seen += 1
         if binding.branch not in ("if", "try") or seen >= MAX_BRANCHES:
             break  # an unconditional assignment: nothing before it reaches the use
     return value
+
+
+_BASE_KINDS = frozenset({"assign", "for", "with", "param", "def", "import"})
+
+
+def _alternative_rank(value: Value) -> tuple[Stability, int]:
+    """How one path's value compares with another's: the more variable wins; between message lists
+    of equal stability, the longer one (`else: messages = [user_turn]` is the degenerate path of a
+    request that otherwise carries the system prompt and the history)."""
+    size = len(value.items) if isinstance(value, Seq) and value.unordered is None else 0
+    return stability_of(value), size
 
 
 def _bound_argument(binding: Binding, scope: Scope) -> Value | None:
