@@ -114,13 +114,34 @@ def resolve_bindings(
     if base_index is None:
         return None
     base = before[base_index]
-    value = _binding_value(ev, base, node, scope)
+    value = _with_mutations(ev, _binding_value(ev, base, node, scope), before[base_index + 1 :], scope)
     if base.kind == "assign" and base.branch in ("if", "try"):
         # The last assignment is conditional (an `if` branch, an `except` handler's fallback): the
         # other paths reach the use too, and the most variable of them stands for the name.
-        value = _join_branches(ev, before[:base_index], value, node, scope)
-    for mutation in before[base_index + 1 :]:
-        value = apply_mutation(ev, value, mutation, scope)
+        after = before[base_index + 1 :]
+        arm = _arm(scope, base)
+        # Statements after it in its own arm of the `if` run on its path only.
+        shared = [m for m in after if m.condition is not base.condition or _arm(scope, m) != arm]
+        value = _join_branches(ev, before[:base_index], value, shared, node, scope)
+    return value
+
+
+def _arm(scope: Scope, binding: Binding) -> int:
+    """Which arm of the `if` whose test is `binding.condition` holds `binding` (0: body, 1: else);
+    -1 when the test is not an `if`'s."""
+    owner: ast.AST = scope.func if scope.func is not None else scope.module.tree
+    for node in ast.walk(owner):
+        if isinstance(node, ast.If) and node.test is binding.condition:
+            if node.orelse and binding.pos >= (node.orelse[0].lineno, node.orelse[0].col_offset):
+                return 1
+            return 0
+    return -1
+
+
+def _with_mutations(ev: Evaluator, value: Value, later: list[Binding], scope: Scope) -> Value:
+    for mutation in later:
+        if mutation.kind not in _BASE_KINDS:
+            value = apply_mutation(ev, value, mutation, scope)
     return value
 
 
@@ -139,29 +160,34 @@ MAX_BRANCHES = 4  # earlier assignments considered as the other paths to a condi
 
 
 def _join_branches(
-    ev: Evaluator, earlier: list[Binding], value: Value, node: ast.expr, scope: Scope
+    ev: Evaluator,
+    earlier: list[Binding],
+    value: Value,
+    after: list[Binding],
+    node: ast.expr,
+    scope: Scope,
 ) -> Value:
     """A name last assigned inside an `if` or an `except` handler may hold an earlier assignment on
     other paths (the other branch of an if/else, the `try` body, or the value before the `if`): the
-    most variable of them stands for it."""
+    most variable of them stands for it. `value` already has the statements after the assignment
+    folded in; each other path gets the ones on its own way there (`messages += history` before the
+    branch, `messages.append(...)` in the other branch) and those after."""
     rank = _alternative_rank(value)
     seen = 0
     for index in range(len(earlier) - 1, -1, -1):
         binding = earlier[index]
         bound = _bound_argument(binding, scope)
         if bound is not None:
-            alternative = bound  # `if x is None: x = {}`: else the caller's value
+            alternative = _with_mutations(
+                ev, bound, after, scope
+            )  # `if x is None: x = {}`: else the caller's value
             if stability_of(alternative) > rank[0]:
                 value = alternative
             break
         if binding.kind != "assign":
             continue
         alternative = _binding_value(ev, binding, node, scope)
-        # On its own path the earlier value also has the statements that changed it in place
-        # before the branch (`messages += history`, `messages.append(...)` in the other branch).
-        for mutation in earlier[index + 1 :]:
-            if mutation.kind not in _BASE_KINDS:
-                alternative = apply_mutation(ev, alternative, mutation, scope)
+        alternative = _with_mutations(ev, alternative, [*earlier[index + 1 :], *after], scope)
         if _alternative_rank(alternative) > rank:
             value, rank = alternative, _alternative_rank(alternative)
         seen += 1

@@ -332,7 +332,7 @@ class SiteBuilder:
             return None
         qual = self.ev.qualname(call.func, scope) or ""
         kind = _classify(chain, qual, call)
-        if kind is None:
+        if kind is None or uncached_client(self.ev, call, scope):
             return None
         kwargs = self._kwargs(call, scope)
         builder = PartsBuilder()
@@ -559,7 +559,45 @@ def is_provider_call(ev: Evaluator, call: ast.Call, scope: Scope) -> bool:
     if method not in SITE_METHODS:
         return False
     chain = _attr_chain(func)
-    return bool(chain) and _classify(chain, ev.qualname(func, scope) or "", call) is not None
+    return (
+        bool(chain)
+        and _classify(chain, ev.qualname(func, scope) or "", call) is not None
+        and not uncached_client(ev, call, scope)
+    )
+
+
+def uncached_client(ev: Evaluator, call: ast.Call, scope: Scope) -> bool:
+    """Whether an SDK call is made on a client of a service without automatic prefix caching
+    (`data/sinks.toml` [uncached]): `Ark(...).chat...`, a local or module `client = Ark(...)`, or
+    `self.client = Ark(...)` assigned in the class."""
+    wanted = ev.sinks.uncached_clients
+    if not wanted:
+        return False
+    root: ast.expr = call.func
+    while isinstance(root, ast.Attribute) and not _is_self_attribute(root):
+        root = root.value
+    makers: list[ast.expr] = []
+    if isinstance(root, ast.Call):
+        makers.append(root)
+    elif isinstance(root, ast.Name):
+        module = scope.module
+        bindings = (module.function_bindings(scope.func).get(root.id, []) if scope.func else []) or (
+            module.bindings.get(root.id, [])
+        )
+        makers.extend(b.value for b in bindings if isinstance(b.value, ast.Call))
+    elif isinstance(root, ast.Attribute) and scope.cls is not None:
+        for node in ast.walk(scope.cls):
+            if isinstance(node, ast.Assign) and isinstance(node.value, ast.Call):
+                if any(
+                    isinstance(t, ast.Attribute) and _is_self_attribute(t) and t.attr == root.attr
+                    for t in node.targets
+                ):
+                    makers.append(node.value)
+    return any(isinstance(m, ast.Call) and (ev.qualname(m.func, scope) or "") in wanted for m in makers)
+
+
+def _is_self_attribute(node: ast.Attribute) -> bool:
+    return isinstance(node.value, ast.Name) and node.value.id == "self"
 
 
 def _classify(chain: tuple[str, ...], qual: str, call: ast.Call) -> str | None:

@@ -101,6 +101,8 @@ class SinkTable:
     # `public-prompt-builders`: a public prompt-named function of a module that sends nothing is a
     # sink of its own (a library's caller sends what it returns).
     public_builders: bool = False
+    # Constructors of SDK clients whose service caches nothing automatically ([uncached]).
+    uncached_clients: frozenset[str] = frozenset()
 
     def extended(
         self, extra: tuple[tuple[tuple[str, tuple[str, ...]], ...], ...], public_builders: bool = False
@@ -179,6 +181,7 @@ def parse_sink_table(data: dict[str, object]) -> SinkTable:
     factories = frozenset(str(k) for k in conv.get("message_factories", ()))  # type: ignore[attr-defined]
     hooks: list[dict[str, Any]] = data.get("hook", [])  # type: ignore[assignment]
     middleware: list[dict[str, Any]] = data.get("middleware", [])  # type: ignore[assignment]
+    uncached: dict[str, list[str]] = data.get("uncached", {})  # type: ignore[assignment]
     return SinkTable(
         tuple(frameworks),
         convention,
@@ -210,6 +213,7 @@ def parse_sink_table(data: dict[str, object]) -> SinkTable:
             )
             for m in middleware
         ),
+        uncached_clients=frozenset(str(c) for c in uncached.get("clients", [])),
     )
 
 
