@@ -37,6 +37,7 @@ class Snapshot:
     params: tuple[tuple[str, str], ...] = ()
     conversation: str = ""  # the id reports use: the first key of the conversation, kept as it changes
     written: int = 0  # cache-write tokens the provider reported for this request
+    read: int = 0  # cached tokens the provider reported reading for this request
     output_tokens: int = 0  # tokens the model generated in reply (0 when the log does not say)
     #: Tokens the model reads per billed token: below 1 when image parts are billed at a multiple of
     #: what the model reads (gpt-4o-mini); the cache minimum applies to what it reads.
@@ -75,6 +76,7 @@ def snapshot(request: LoggedRequest, shared_chars: int, image_multiplier: float 
         time=request.time,
         params=request.params,
         written=request.usage.write_tokens or 0,
+        read=request.usage.cached_tokens or 0,
         output_tokens=request.usage.output_tokens or 0,
         read_scale=read_scale,
     )
@@ -147,6 +149,30 @@ def expected_hit(
     if profile.rules == "anthropic":
         return _anthropic(profile, prev, new, divergence_item)
     return apply_rule(profile, new.model, shared, new.prompt_tokens, new.read_scale)
+
+
+def observed_hit(
+    profile: ProviderProfile,
+    prev: Snapshot,
+    new: Snapshot,
+    divergence_item: int | None,
+    shared_chars: int,
+    tolerance: int,
+) -> int:
+    """The hit the provider itself showed possible: `prev` read `prev.read` tokens, so an entry of
+    that prefix existed (and a read refreshes it); `new`, sharing at least that much of `prev`,
+    can read it too, whatever the documented rules alone would predict (an entry warm from
+    traffic the log does not hold). Only for Anthropic, whose entries are kept for their TTL once
+    written (and `new` needs a breakpoint to read at): the automatic caches route requests by a hash
+    of the prefix and serve a hit on a best-effort basis, so one hit does not promise the next (on
+    the recorded traffic of `tests/bench/trace_real`, assuming it made 4 more OpenAI requests
+    disagree than it mended)."""
+    if not prev.read or profile.rules != "anthropic" or not new.breakpoints:
+        return 0
+    shared = prev.prompt_tokens if divergence_item is None else new.tokens(shared_chars)
+    if shared + max(tolerance, 0.05 * prev.read) < prev.read:
+        return 0
+    return min(prev.read, new.prompt_tokens)
 
 
 def _anthropic(profile: ProviderProfile, prev: Snapshot, new: Snapshot, divergence_item: int | None) -> int:

@@ -209,6 +209,21 @@ def test_too_many_markers_and_unread_writes(tmp_path: Path) -> None:
     assert run(tmp_path, read)["summary"]["cache_write_tokens_never_read"] == 300
 
 
+def test_an_anthropic_entry_the_provider_showed_is_expected_again(tmp_path: Path) -> None:
+    # The first request reads 1,200 tokens (the system prompt) from an entry written by traffic the
+    # log does not hold; the next one, asking another question after the same system prompt, reads
+    # it again. The rules alone expect nothing (no marker was written there in the log), but the
+    # provider showed the entry exists: the hit agrees (only the first, cold request cached more).
+    rows = [anthropic(["Say hello."], {0}, 1200, 0, 1205), anthropic(["Say goodbye."], {0}, 1200, 0, 1205)]
+    summary = run(tmp_path, rows)["summary"]
+    assert summary["follow_up_mismatches"] == 0 and summary["provider_cached_more_than_expected"] == 1
+    # An automatic (best-effort, routed) cache promises nothing from one hit: a miss after it is
+    # the provider serving less, as before.
+    other = [chat("gpt-4o", turns(0), 2600, 2560), chat("gpt-4o", turns(0), 2600, 0)]
+    other[1]["request"]["messages"][-1]["content"] = "another question"
+    assert run(tmp_path, other)["summary"]["provider_cached_less_than_expected"] == 1
+
+
 def test_fail_on_breakpoint_covers_its_anthropic_cases(tmp_path: Path) -> None:
     log = tmp_path / "log.jsonl"
     rows = [anthropic(BLOCKS[:10], {9}, 0, 4000, 4000), anthropic(BLOCKS[:10], {2}, 0, 2000, 4000)]
