@@ -287,6 +287,9 @@ class RepeatedBreakpoint:
     scope: Span
     helper: str = ""
     helper_span: Span | None = None
+    # The list the loop's request sends and grows each round, keeping every earlier round's marker
+    # (`messages` of an agent loop that marks its newest tool result); "" for one marker per item.
+    kept_in: str = ""
 
 
 @dataclass(frozen=True, slots=True)

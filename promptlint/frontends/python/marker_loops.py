@@ -270,13 +270,55 @@ class _Scan:
             write = self.write_of(node, scope)
             if write is None:
                 continue
+            found: tuple[_Loop, int | None, int] | None = None
             for depth in range(len(loops), 0, -1):
                 loop = loops[depth - 1]
                 inside = [test for test, at in guards if at >= depth]
                 items = self._repeats(write, loop, inside, scope)
                 if items is not False:
-                    yield self._finding(write, loop, items, scope)
+                    found = (loop, items, depth)
                     break
+            kept = self._kept(
+                write, loops[: found[2] - 1] if found else loops, found[1] if found else 1, scope
+            )
+            if kept is not None:
+                yield kept
+            elif found is not None:
+                yield self._finding(write, found[0], found[1], scope)
+
+    def _kept(
+        self, write: _Write, loops: list[_Loop], per_round: int | None, scope: FunctionNode | None
+    ) -> RepeatedBreakpoint | None:
+        """A bounded number of markers per round of an enclosing loop that sends a list kept across
+        its rounds, grown each round with what it marked (an agent loop marking its newest tool
+        result): the markers of earlier rounds stay in the list, one request after another."""
+        if per_round is None:
+            return None  # unbounded already: the per-item finding says it
+        inner = loops[-1].node if loops else None
+        rounds: list[ast.For | ast.AsyncFor | ast.While] = [
+            loop.node for loop in loops if isinstance(loop.node, ast.For | ast.AsyncFor)
+        ]
+        rounds += [
+            w for w in _enclosing_whiles(write.node, scope, self.module) if inner is None or _inside(inner, w)
+        ]
+        rounds.sort(key=lambda n: (n.lineno, n.col_offset))
+        for node in reversed(rounds):
+            kept = _kept_list(write.node, node)
+            if kept is None:
+                continue
+            count = self.size(node.iter, scope) if isinstance(node, ast.For | ast.AsyncFor) else None
+            total = None if count is None else count * per_round
+            m = self.module
+            header = node.iter if isinstance(node, ast.For | ast.AsyncFor) else node.test
+            return RepeatedBreakpoint(
+                span=m.span(write.node),
+                loop=m.span(node),
+                iterable=_short(m.text_of(header)),
+                items=total,
+                scope=m.span(scope) if scope is not None else Span(0, 0),
+                kept_in=kept,
+            )
+        return None
 
     def _repeats(
         self, write: _Write, loop: _Loop, tests: list[ast.expr], scope: FunctionNode | None
@@ -415,6 +457,87 @@ def _sent_each_round(write: ast.AST, loop: _Loop) -> bool:
             if start <= at < end:
                 return True
     return False
+
+
+_UNMARKS = re.compile(
+    r"(?i)(strip|remove|clear|reset|drop|clean|unset)\w*cache|cache\w*(strip|remove|clear|reset|drop)"
+)
+
+
+def _enclosing_whiles(write: ast.AST, scope: FunctionNode | None, module: ModuleInfo) -> list[ast.While]:
+    """The `while` loops of the function (or module body) around `write`."""
+    owner: ast.AST = scope if scope is not None else module.tree
+    return [
+        n
+        for n in _walk_body(list(getattr(owner, "body", [])))
+        if isinstance(n, ast.While) and _inside(write, n)
+    ]
+
+
+def _inside(node: ast.AST, outer: ast.AST) -> bool:
+    start = (getattr(outer, "lineno", 0), getattr(outer, "col_offset", 0))
+    end = (getattr(outer, "end_lineno", 0) or 0, getattr(outer, "end_col_offset", 0) or 0)
+    at = (getattr(node, "lineno", 0), getattr(node, "col_offset", 0))
+    return node is not outer and start <= at < end
+
+
+def _kept_list(write: ast.AST, loop: ast.For | ast.AsyncFor | ast.While) -> str | None:
+    """The name of the list a loop's request sends (`messages=history`, or `**kwargs` built as
+    `dict(..., messages=history)` in the loop) when that list is kept across rounds (not assigned in
+    the body) and the body grows it after the marker is written (`history.append(...)`) and never
+    takes a marker off (`.pop("cache_control")`, `del ...`, a `strip_cache_control(...)` helper)."""
+    body = loop.body
+    at = (getattr(write, "lineno", 0), getattr(write, "col_offset", 0))
+    sent: set[str] = set()
+    grown: set[str] = set()
+    spread: set[str] = set()  # `**kwargs` of a request
+    payloads: dict[str, set[str]] = {}  # `kwargs = dict(messages=history)`: kwargs -> {history}
+    for node in _walk_body(body):
+        if isinstance(node, ast.Call):
+            name = _final_name(node.func)
+            if name in _REQUESTS:
+                for kw in node.keywords:
+                    if kw.arg == "messages" and isinstance(kw.value, ast.Name):
+                        sent.add(kw.value.id)
+                    elif kw.arg is None and isinstance(kw.value, ast.Name):
+                        spread.add(kw.value.id)
+            elif name in ("append", "extend") and isinstance(node.func, ast.Attribute):
+                if isinstance(node.func.value, ast.Name) and (node.lineno, node.col_offset) > at:
+                    grown.add(node.func.value.id)
+            elif name == "pop" and any(isinstance(a, ast.Constant) and a.value == KEY for a in node.args):
+                return None  # markers are taken off again
+            elif name and _UNMARKS.search(name):
+                return None  # `strip_cache_control(messages)`: a helper takes them off
+        elif isinstance(node, ast.Delete):
+            if any(isinstance(c, ast.Constant) and c.value == KEY for t in node.targets for c in ast.walk(t)):
+                return None
+        elif isinstance(node, ast.AugAssign) and isinstance(node.target, ast.Name):
+            if (node.lineno, node.col_offset) > at:
+                grown.add(node.target.id)
+        elif (
+            isinstance(node, ast.Assign) and len(node.targets) == 1 and isinstance(node.targets[0], ast.Name)
+        ):
+            payloads[node.targets[0].id] = _messages_of_payload(node.value)
+    for name in spread:
+        sent |= payloads.get(name, set())
+    changed = _changed(body)[0]
+    kept = sorted((sent & grown) - changed)
+    return kept[0] if kept else None
+
+
+def _messages_of_payload(value: ast.expr) -> set[str]:
+    """`dict(model=m, messages=history)` or `{"messages": history}`: {"history"}."""
+    if isinstance(value, ast.Call) and _final_name(value.func) == "dict":
+        return {
+            kw.value.id for kw in value.keywords if kw.arg == "messages" and isinstance(kw.value, ast.Name)
+        }
+    if isinstance(value, ast.Dict):
+        return {
+            v.id
+            for k, v in zip(value.keys, value.values, strict=True)
+            if isinstance(k, ast.Constant) and k.value == "messages" and isinstance(v, ast.Name)
+        }
+    return set()
 
 
 def _argument_tests(write: ast.AST) -> Iterator[ast.expr]:
