@@ -141,43 +141,37 @@ class TooManyCacheBreakpoints(FactsRule, PromptRule):
 
     def _report_loop(self, found: RepeatedBreakpoint, limit: int, ctx: RuleContext) -> None:
         if found.kept_in:
-            self._report_kept(found, limit, ctx)
-            return
-        chain = [Location(ctx.path, found.loop, f"one marker per item of `{found.iterable}`")]
-        if found.helper and found.helper_span is not None:
-            chain.append(Location(ctx.path, found.helper_span, f"the marker `{found.helper}()` sets"))
-        if found.items is None:
-            what = f"one set on every item of `{found.iterable}`"
-            when = f" once it has more than {limit} items"
+            chain = [
+                Location(
+                    ctx.path,
+                    found.loop,
+                    f"each round of `{found.iterable}` sends `{found.kept_in}` and adds the newly marked block to it",
+                )
+            ]
+            unbounded = (
+                f"one more kept in `{found.kept_in}` every round of `{found.iterable}`",
+                f" after {limit} rounds (with any other marker, sooner)",
+            )
+            bounded = (
+                f"one more kept in `{found.kept_in}` every round, {found.items} after `{found.iterable}`"
+            )
+            advice = (
+                "Before adding the marker to the newest block, remove the one set in the previous round, "
+                f"so `{found.kept_in}` carries one moving breakpoint"
+            )
         else:
-            what = f"one set on each of the {found.items} items of `{found.iterable}`"
-            when = ""
-        guidance = Fix(
-            f"Mark only the end of each stable stretch (at most {limit} per request): the last block of "
-            "the system prompt and the last message, e.g. `if i == len(messages) - 1`",
-            Applicability.DISPLAY_ONLY,
-            (),
-        )
+            chain = [Location(ctx.path, found.loop, f"one marker per item of `{found.iterable}`")]
+            if found.helper and found.helper_span is not None:
+                chain.append(Location(ctx.path, found.helper_span, f"the marker `{found.helper}()` sets"))
+            unbounded = (
+                f"one set on every item of `{found.iterable}`",
+                f" once it has more than {limit} items",
+            )
+            bounded = f"one set on each of the {found.items} items of `{found.iterable}`"
+            advice = (
+                f"Mark only the end of each stable stretch (at most {limit} per request): the last block of "
+                "the system prompt and the last message, e.g. `if i == len(messages) - 1`"
+            )
+        what, when = unbounded if found.items is None else (bounded, "")
+        guidance = Fix(advice, Applicability.DISPLAY_ONLY, ())
         ctx.report(found.span, fix=guidance, chain=tuple(chain), what=what, limit=limit, when=when)
-
-    def _report_kept(self, found: RepeatedBreakpoint, limit: int, ctx: RuleContext) -> None:
-        chain = (
-            Location(
-                ctx.path,
-                found.loop,
-                f"each round of `{found.iterable}` sends `{found.kept_in}` and adds the newly marked block to it",
-            ),
-        )
-        if found.items is None:
-            what = f"one more kept in `{found.kept_in}` every round of `{found.iterable}`"
-            when = f" after {limit} rounds (with any other marker, sooner)"
-        else:
-            what = f"one more kept in `{found.kept_in}` every round, {found.items} after `{found.iterable}`"
-            when = ""
-        guidance = Fix(
-            f"Before adding the marker to the newest block, remove the one set in the previous round, so "
-            f"`{found.kept_in}` carries one moving breakpoint",
-            Applicability.DISPLAY_ONLY,
-            (),
-        )
-        ctx.report(found.span, fix=guidance, chain=chain, what=what, limit=limit, when=when)

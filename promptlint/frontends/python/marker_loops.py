@@ -292,8 +292,10 @@ class _Scan:
         """A bounded number of markers per round of an enclosing loop that sends a list kept across
         its rounds, grown each round with what it marked (an agent loop marking its newest tool
         result): the markers of earlier rounds stay in the list, one request after another."""
-        if per_round is None:
-            return None  # unbounded already: the per-item finding says it
+        if per_round is None or write.target is not None:
+            # unbounded already (the per-item finding says it), or an existing object marked again
+            # each round (`system["cache_control"] = ...`): one marker, rewritten
+            return None
         inner = loops[-1].node if loops else None
         rounds: list[ast.For | ast.AsyncFor | ast.While] = [
             loop.node for loop in loops if isinstance(loop.node, ast.For | ast.AsyncFor)
@@ -303,7 +305,7 @@ class _Scan:
         ]
         rounds.sort(key=lambda n: (n.lineno, n.col_offset))
         for node in reversed(rounds):
-            kept = _kept_list(write.node, node)
+            kept = _kept_list(write.node, node, self._unmarking())
             if kept is None:
                 continue
             count = self.size(node.iter, scope) if isinstance(node, ast.For | ast.AsyncFor) else None
@@ -319,6 +321,12 @@ class _Scan:
                 kept_in=kept,
             )
         return None
+
+    def _unmarking(self) -> frozenset[str]:
+        """Same-module functions that take markers off (`content.pop("cache_control", None)`)."""
+        return frozenset(
+            name for name, fn in self.functions.items() if _takes_markers_off(list(_walk_body(fn.body)))
+        )
 
     def _repeats(
         self, write: _Write, loop: _Loop, tests: list[ast.expr], scope: FunctionNode | None
@@ -481,7 +489,21 @@ def _inside(node: ast.AST, outer: ast.AST) -> bool:
     return node is not outer and start <= at < end
 
 
-def _kept_list(write: ast.AST, loop: ast.For | ast.AsyncFor | ast.While) -> str | None:
+def _takes_markers_off(nodes: list[ast.AST]) -> bool:
+    """A `.pop("cache_control", ...)` or a `del x["cache_control"]` among `nodes`."""
+    for node in nodes:
+        if isinstance(node, ast.Call) and _final_name(node.func) == "pop":
+            if any(isinstance(a, ast.Constant) and a.value == KEY for a in node.args):
+                return True
+        if isinstance(node, ast.Delete):
+            if any(isinstance(c, ast.Constant) and c.value == KEY for t in node.targets for c in ast.walk(t)):
+                return True
+    return False
+
+
+def _kept_list(
+    write: ast.AST, loop: ast.For | ast.AsyncFor | ast.While, unmarking: frozenset[str] = frozenset()
+) -> str | None:
     """The name of the list a loop's request sends (`messages=history`, or `**kwargs` built as
     `dict(..., messages=history)` in the loop) when that list is kept across rounds (not assigned in
     the body) and the body grows it after the marker is written (`history.append(...)`) and never
@@ -504,13 +526,8 @@ def _kept_list(write: ast.AST, loop: ast.For | ast.AsyncFor | ast.While) -> str 
             elif name in ("append", "extend") and isinstance(node.func, ast.Attribute):
                 if isinstance(node.func.value, ast.Name) and (node.lineno, node.col_offset) > at:
                     grown.add(node.func.value.id)
-            elif name == "pop" and any(isinstance(a, ast.Constant) and a.value == KEY for a in node.args):
-                return None  # markers are taken off again
-            elif name and _UNMARKS.search(name):
+            elif name and (_UNMARKS.search(name) or name in unmarking):
                 return None  # `strip_cache_control(messages)`: a helper takes them off
-        elif isinstance(node, ast.Delete):
-            if any(isinstance(c, ast.Constant) and c.value == KEY for t in node.targets for c in ast.walk(t)):
-                return None
         elif isinstance(node, ast.AugAssign) and isinstance(node.target, ast.Name):
             if (node.lineno, node.col_offset) > at:
                 grown.add(node.target.id)
@@ -518,6 +535,8 @@ def _kept_list(write: ast.AST, loop: ast.For | ast.AsyncFor | ast.While) -> str 
             isinstance(node, ast.Assign) and len(node.targets) == 1 and isinstance(node.targets[0], ast.Name)
         ):
             payloads[node.targets[0].id] = _messages_of_payload(node.value)
+    if _takes_markers_off(list(_walk_body(body))):
+        return None  # markers are taken off again
     for name in spread:
         sent |= payloads.get(name, set())
     changed = _changed(body)[0]
