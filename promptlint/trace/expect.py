@@ -131,6 +131,22 @@ def expected_hit(
     new: Snapshot,
     divergence_item: int | None,
     shared_chars: int,
+    tolerance: int,
+) -> int:
+    """Hit expected for `new` after `prev` (shared prefix `shared_chars`): what the provider's rules
+    predict, or what `prev`'s own reported read showed possible, whichever is more."""
+    return max(
+        _rule_hit(profile, prev, new, divergence_item, shared_chars),
+        _observed_hit(profile, prev, new, divergence_item, shared_chars, tolerance),
+    )
+
+
+def _rule_hit(
+    profile: ProviderProfile,
+    prev: Snapshot,
+    new: Snapshot,
+    divergence_item: int | None,
+    shared_chars: int,
 ) -> int:
     """Hit the provider's rules predict for `new` after `prev` (shared prefix `shared_chars`)."""
     if not profile.caches(new.model):
@@ -151,7 +167,7 @@ def expected_hit(
     return apply_rule(profile, new.model, shared, new.prompt_tokens, new.read_scale)
 
 
-def observed_hit(
+def _observed_hit(
     profile: ProviderProfile,
     prev: Snapshot,
     new: Snapshot,

@@ -29,7 +29,6 @@ from promptlint.trace.expect import (
     changed_params,
     expected_hit,
     expired,
-    observed_hit,
     snapshot,
 )
 from promptlint.trace.normalise import Item, LoggedRequest
@@ -117,10 +116,7 @@ class Tracker:
                 new = replace(new, conversation=prev.conversation)
             if prev.model == new.model and not expired(profile, prev, new):
                 item = None if div is None else div.item
-                expected = max(
-                    expected_hit(profile, prev, new, item, shared_chars),
-                    observed_hit(profile, prev, new, item, shared_chars, self.tolerance),
-                )
+                expected = expected_hit(profile, prev, new, item, shared_chars, self.tolerance)
             expected = self._best_recent(profile, model_key, prev, new, expected)
             event = self._explain(
                 profile, prev, new, request, div, same_conv, new.conversation or conv_key, expected
@@ -159,11 +155,8 @@ class Tracker:
             if other is prev or other.model != new.model or expired(profile, other, new):
                 continue
             div = first_divergence(other.items, new.items)
-            item, shared = None if div is None else div.item, _shared_chars(other, div)
-            found = max(
-                expected_hit(profile, other, new, item, shared),
-                observed_hit(profile, other, new, item, shared, self.tolerance),
-            )
+            item = None if div is None else div.item
+            found = expected_hit(profile, other, new, item, _shared_chars(other, div), self.tolerance)
             best = max(best, found)
         return best
 

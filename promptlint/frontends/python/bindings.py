@@ -119,23 +119,26 @@ def resolve_bindings(
         # The last assignment is conditional (an `if` branch, an `except` handler's fallback): the
         # other paths reach the use too, and the most variable of them stands for the name.
         after = before[base_index + 1 :]
-        arm = _arm(scope, base)
+        statement = _if_of(scope, base.condition)
+        arm = _arm(statement, base)
         # Statements after it in its own arm of the `if` run on its path only.
-        shared = [m for m in after if m.condition is not base.condition or _arm(scope, m) != arm]
+        shared = [m for m in after if m.condition is not base.condition or _arm(statement, m) != arm]
         value = _join_branches(ev, before[:base_index], value, shared, node, scope)
     return value
 
 
-def _arm(scope: Scope, binding: Binding) -> int:
-    """Which arm of the `if` whose test is `binding.condition` holds `binding` (0: body, 1: else);
-    -1 when the test is not an `if`'s."""
+def _if_of(scope: Scope, test: ast.expr | None) -> ast.If | None:
+    """The `if` statement whose test is `test` (None when it is a loop's or a `try`'s)."""
     owner: ast.AST = scope.func if scope.func is not None else scope.module.tree
-    for node in ast.walk(owner):
-        if isinstance(node, ast.If) and node.test is binding.condition:
-            if node.orelse and binding.pos >= (node.orelse[0].lineno, node.orelse[0].col_offset):
-                return 1
-            return 0
-    return -1
+    return next((n for n in ast.walk(owner) if isinstance(n, ast.If) and n.test is test), None)
+
+
+def _arm(statement: ast.If | None, binding: Binding) -> int:
+    """Which arm of `statement` holds `binding` (0: body, 1: else); -1 without an `if`."""
+    if statement is None:
+        return -1
+    orelse = statement.orelse
+    return 1 if orelse and binding.pos >= (orelse[0].lineno, orelse[0].col_offset) else 0
 
 
 def _with_mutations(ev: Evaluator, value: Value, later: list[Binding], scope: Scope) -> Value:
@@ -178,9 +181,8 @@ def _join_branches(
         binding = earlier[index]
         bound = _bound_argument(binding, scope)
         if bound is not None:
-            alternative = _with_mutations(
-                ev, bound, after, scope
-            )  # `if x is None: x = {}`: else the caller's value
+            # `if x is None: x = {}`: else the caller's value
+            alternative = _with_mutations(ev, bound, after, scope)
             if stability_of(alternative) > rank[0]:
                 value = alternative
             break

@@ -75,6 +75,7 @@ class _Scan:
     functions: dict[str, FunctionNode] = field(default_factory=dict)
     _marker_fn: dict[int, bool] = field(default_factory=dict)
     _helper: dict[int, tuple[str, ast.AST] | None] = field(default_factory=dict)
+    _unmarks: frozenset[str] | None = None
 
     # -- marker values ---------------------------------------------------------------------------
 
@@ -300,8 +301,11 @@ class _Scan:
         rounds: list[ast.For | ast.AsyncFor | ast.While] = [
             loop.node for loop in loops if isinstance(loop.node, ast.For | ast.AsyncFor)
         ]
+        m = self.module
         rounds += [
-            w for w in _enclosing_whiles(write.node, scope, self.module) if inner is None or _inside(inner, w)
+            w
+            for w in _enclosing_whiles(write.node, scope, m)
+            if inner is None or m.span(w).contains(m.span(inner))
         ]
         rounds.sort(key=lambda n: (n.lineno, n.col_offset))
         for node in reversed(rounds):
@@ -310,7 +314,6 @@ class _Scan:
                 continue
             count = self.size(node.iter, scope) if isinstance(node, ast.For | ast.AsyncFor) else None
             total = None if count is None else count * per_round
-            m = self.module
             header = node.iter if isinstance(node, ast.For | ast.AsyncFor) else node.test
             return RepeatedBreakpoint(
                 span=m.span(write.node),
@@ -323,10 +326,13 @@ class _Scan:
         return None
 
     def _unmarking(self) -> frozenset[str]:
-        """Same-module functions that take markers off (`content.pop("cache_control", None)`)."""
-        return frozenset(
-            name for name, fn in self.functions.items() if _takes_markers_off(list(_walk_body(fn.body)))
-        )
+        """Same-module functions that take markers off (`content.pop("cache_control", None)`), found
+        once per module."""
+        if self._unmarks is None:
+            self._unmarks = frozenset(
+                name for name, fn in self.functions.items() if _takes_markers_off(_walk_body(fn.body))
+            )
+        return self._unmarks
 
     def _repeats(
         self, write: _Write, loop: _Loop, tests: list[ast.expr], scope: FunctionNode | None
@@ -475,21 +481,15 @@ _UNMARKS = re.compile(
 def _enclosing_whiles(write: ast.AST, scope: FunctionNode | None, module: ModuleInfo) -> list[ast.While]:
     """The `while` loops of the function (or module body) around `write`."""
     owner: ast.AST = scope if scope is not None else module.tree
+    at = module.span(write)
     return [
         n
         for n in _walk_body(list(getattr(owner, "body", [])))
-        if isinstance(n, ast.While) and _inside(write, n)
+        if isinstance(n, ast.While) and module.span(n).contains(at)
     ]
 
 
-def _inside(node: ast.AST, outer: ast.AST) -> bool:
-    start = (getattr(outer, "lineno", 0), getattr(outer, "col_offset", 0))
-    end = (getattr(outer, "end_lineno", 0) or 0, getattr(outer, "end_col_offset", 0) or 0)
-    at = (getattr(node, "lineno", 0), getattr(node, "col_offset", 0))
-    return node is not outer and start <= at < end
-
-
-def _takes_markers_off(nodes: list[ast.AST]) -> bool:
+def _takes_markers_off(nodes: Iterable[ast.AST]) -> bool:
     """A `.pop("cache_control", ...)` or a `del x["cache_control"]` among `nodes`."""
     for node in nodes:
         if isinstance(node, ast.Call) and _final_name(node.func) == "pop":
@@ -514,7 +514,10 @@ def _kept_list(
     grown: set[str] = set()
     spread: set[str] = set()  # `**kwargs` of a request
     payloads: dict[str, set[str]] = {}  # `kwargs = dict(messages=history)`: kwargs -> {history}
-    for node in _walk_body(body):
+    nodes = list(_walk_body(body))
+    if _takes_markers_off(nodes):
+        return None  # markers are taken off again
+    for node in nodes:
         if isinstance(node, ast.Call):
             name = _final_name(node.func)
             if name in _REQUESTS:
@@ -535,8 +538,6 @@ def _kept_list(
             isinstance(node, ast.Assign) and len(node.targets) == 1 and isinstance(node.targets[0], ast.Name)
         ):
             payloads[node.targets[0].id] = _messages_of_payload(node.value)
-    if _takes_markers_off(list(_walk_body(body))):
-        return None  # markers are taken off again
     for name in spread:
         sent |= payloads.get(name, set())
     changed = _changed(body)[0]

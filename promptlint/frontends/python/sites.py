@@ -448,21 +448,9 @@ class SiteBuilder:
     def _openai_flavour(self, call: ast.Call, model: str | None, scope: Scope) -> Provider:
         if model and model.lower().startswith("deepseek"):
             return Provider.DEEPSEEK
-        root = call.func
-        while isinstance(root, ast.Attribute):
-            root = root.value
-        if isinstance(root, ast.Name):
-            bindings = (
-                self.module.function_bindings(scope.func).get(root.id) if scope.func else None
-            ) or self.module.bindings.get(root.id, [])
-            for binding in bindings:
-                if (
-                    isinstance(binding.value, ast.Call)
-                    and "deepseek" in self.module.text_of(binding.value).lower()
-                ):
-                    return Provider.DEEPSEEK
-        elif isinstance(root, ast.Call) and "deepseek" in self.module.text_of(root).lower():
-            return Provider.DEEPSEEK
+        for maker in client_makers(call, scope, self_attributes=False):
+            if "deepseek" in self.module.text_of(maker).lower():
+                return Provider.DEEPSEEK
         return Provider.OPENAI
 
     # -- fallbacks -------------------------------------------------------------------------------
@@ -571,29 +559,38 @@ def uncached_client(ev: Evaluator, call: ast.Call, scope: Scope) -> bool:
     (`data/sinks.toml` [uncached]): `Ark(...).chat...`, a local or module `client = Ark(...)`, or
     `self.client = Ark(...)` assigned in the class."""
     wanted = ev.sinks.uncached_clients
-    if not wanted:
-        return False
+    return bool(wanted) and any(
+        (ev.qualname(m.func, scope) or "") in wanted for m in client_makers(call, scope, self_attributes=True)
+    )
+
+
+def client_makers(call: ast.Call, scope: Scope, *, self_attributes: bool) -> list[ast.Call]:
+    """The calls that made the client an SDK call is chained on: `Ark(...).chat...`, a local (else
+    module) `client = Ark(...)`, and with `self_attributes` also `self.client = Ark(...)` assigned
+    anywhere in the class."""
     root: ast.expr = call.func
-    while isinstance(root, ast.Attribute) and not _is_self_attribute(root):
+    while isinstance(root, ast.Attribute) and not (self_attributes and _is_self_attribute(root)):
         root = root.value
-    makers: list[ast.expr] = []
     if isinstance(root, ast.Call):
-        makers.append(root)
-    elif isinstance(root, ast.Name):
-        module = scope.module
-        bindings = (module.function_bindings(scope.func).get(root.id, []) if scope.func else []) or (
+        return [root]
+    module = scope.module
+    if isinstance(root, ast.Name):
+        bindings = (module.function_bindings(scope.func).get(root.id) if scope.func else None) or (
             module.bindings.get(root.id, [])
         )
-        makers.extend(b.value for b in bindings if isinstance(b.value, ast.Call))
-    elif isinstance(root, ast.Attribute) and scope.cls is not None:
-        for node in ast.walk(scope.cls):
-            if isinstance(node, ast.Assign) and isinstance(node.value, ast.Call):
-                if any(
-                    isinstance(t, ast.Attribute) and _is_self_attribute(t) and t.attr == root.attr
-                    for t in node.targets
-                ):
-                    makers.append(node.value)
-    return any(isinstance(m, ast.Call) and (ev.qualname(m.func, scope) or "") in wanted for m in makers)
+        return [b.value for b in bindings if isinstance(b.value, ast.Call)]
+    if isinstance(root, ast.Attribute) and scope.cls is not None:
+        return [
+            node.value
+            for node in ast.walk(scope.cls)
+            if isinstance(node, ast.Assign)
+            and isinstance(node.value, ast.Call)
+            and any(
+                isinstance(t, ast.Attribute) and _is_self_attribute(t) and t.attr == root.attr
+                for t in node.targets
+            )
+        ]
+    return []
 
 
 def _is_self_attribute(node: ast.Attribute) -> bool:
