@@ -187,6 +187,10 @@ def instance_attribute(
         # least of unknown origin, as the other assignments may hold anything in it
         return _at_least_unknown(_merged_fields(records), attr)
     history = bool(re.search(r"(?i)history|messages|conversation|memory", attr))
+    if history:
+        # `self.messages = [summary_with_timestamp] + kept`: a clock stored in the conversation is
+        # the time of that write, the same in every later request that resends it
+        values = [frozen_clocks(v, f"stored in the conversation `self.{attr}` when written") for v in values]
     volatile = [v for v in values if stability_of(v) is Stability.VOLATILE]
     if volatile:
         # `self.id = uuid4()` in `__init__`: every instance gets its own value, and with it its own

@@ -57,7 +57,9 @@ def extract_python(source: SourceFile, ctx: PythonContext) -> FileFacts:
         lines = lines.with_words(source, ctx.sinks.extra_words)
     if not lines.mentions:
         return FileFacts()
-    spread = spread_request_names(source.text)
+    spread = spread_request_names(
+        source.text, SITE_METHODS | ctx.sinks.framework_names() if ctx.sinks is not None else SITE_METHODS
+    )
     if spread:
         lines = lines.with_words(source, spread)
     ctx.loader.begin_file()
@@ -93,26 +95,30 @@ def extract_python(source: SourceFile, ctx: PythonContext) -> FileFacts:
     )
 
 
-# `model_args = {` / `= dict(`, `**model_args`, and `create(... **model_args)` (or another request
-# method): found in the text, as the prompt words are (a walk of every tree cost a tenth of a run).
+# `model_args = {` / `= dict(` (`model_args: dict[str, Any] = {`), `**model_args`, and `create(...
+# **model_args)` (or another request method or framework sink): found in the text, as the prompt
+# words are (a walk of every tree cost a tenth of a run).
 _SPREAD_NAME = re.compile(r"\*\*([A-Za-z_]\w*)")
 _CALLEE_TAIL = re.compile(r"([A-Za-z_]\w*)\s*$")
+_DICT_ASSIGNED = re.compile(r"\b([A-Za-z_]\w*)\s*(?::[^=\n]{1,60})?=\s*(?:\{|dict\()")
 
 
-def spread_request_names(text: str) -> tuple[str, ...]:
-    """Request dicts: names spread into a call named like a provider request (`create(**model_args)`)
-    that the module also assigns a dict (`model_args = {"model": ...}`). A line that mentions one
-    (`await self._loop(model_args)`, `model_args["tools"] = tools`) builds or passes the request,
-    whatever words it uses, so the walk looks at it too. (A function's own `**kwargs` passed on is
-    not one: it would mark every line of an SDK.)"""
+def spread_request_names(text: str, callees: frozenset[str]) -> tuple[str, ...]:
+    """Request dicts: names spread into a call of one of `callees` (a provider request method,
+    `create(**model_args)`, or a framework sink, `create_agent(model, **kwargs)`) that the module
+    also assigns a dict (`model_args = {"model": ...}`). A line that mentions one (`await
+    self._loop(model_args)`, `model_args["tools"] = tools`) builds or passes the request, whatever
+    words it uses, so the walk looks at it too. (A function's own `**kwargs` passed on is not one:
+    it would mark every line of an SDK.)"""
     if "**" not in text:
         return ()
-    names = {n for n in set(_SPREAD_NAME.findall(text)) if f"{n} = {{" in text or f"{n} = dict(" in text}
-    return tuple(sorted(n for n in names if _spread_into_request(text, n)))
+    spread = set(_SPREAD_NAME.findall(text))
+    names = {n for n in _DICT_ASSIGNED.findall(text) if n in spread}
+    return tuple(sorted(n for n in names if _spread_into_request(text, n, callees)))
 
 
-def _spread_into_request(text: str, name: str) -> bool:
-    """Whether some `**name` is an argument of a call whose callee's final name is a request method
+def _spread_into_request(text: str, name: str, callees: frozenset[str]) -> bool:
+    """Whether some `**name` is an argument of a call whose callee's final name is one of `callees`
     (the nearest `(` before it, in the text)."""
     needle = f"**{name}"
     at = text.find(needle)
@@ -120,7 +126,7 @@ def _spread_into_request(text: str, name: str) -> bool:
         opening = text.rfind("(", 0, at)
         if opening > 0:
             head = _CALLEE_TAIL.search(text, max(0, opening - 40), opening)
-            if head is not None and head.group(1) in SITE_METHODS:
+            if head is not None and head.group(1) in callees:
                 return True
         at = text.find(needle, at + len(needle))
     return False

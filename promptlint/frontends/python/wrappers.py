@@ -104,6 +104,11 @@ class SinkTable:
     # Constructors of SDK clients whose service caches nothing automatically ([uncached]).
     uncached_clients: frozenset[str] = frozenset()
 
+    def framework_names(self) -> frozenset[str]:
+        """The final names of the framework sinks' callees (`create_agent`, `Agent`)."""
+        names = {callee.rsplit(".", 1)[-1] for entry in self.frameworks for callee in entry.callees}
+        return frozenset(names | {suffix[2:] for entry in self.frameworks for suffix in entry.suffixes})
+
     def extended(
         self, extra: tuple[tuple[tuple[str, tuple[str, ...]], ...], ...], public_builders: bool = False
     ) -> SinkTable:
@@ -232,12 +237,56 @@ def framework_sink(ev: Evaluator, call: ast.Call, scope: Scope) -> SinkArgs | No
     entry = ev.sinks.framework(ev.qualname(call.func, scope))
     if entry is None:
         return None
-    found = [(role, kw.value) for kw in call.keywords if kw.arg and (role := entry.keywords.get(kw.arg))]
+    found = [(role, value) for key, value in keyword_args(call, scope) if (role := entry.keywords.get(key))]
     for index, arg in enumerate(call.args):
         role = entry.positional.get(index)
         if role and not isinstance(arg, ast.Starred):
             found.append((role, arg))
     return SinkArgs("framework", entry.name, ordered_args(found), entry.conversation) if found else None
+
+
+def keyword_args(call: ast.Call, scope: Scope) -> list[tuple[str, ast.expr]]:
+    """The keyword arguments of a call, with those of a `**kwargs` dict the same function builds
+    (`kwargs = dict(system_prompt=s, tools=t)` or `{"system_prompt": s}`, then `kwargs["k"] = v`)
+    spread in; a key given explicitly wins. A dict promptlint cannot see built gives nothing."""
+    explicit = [(kw.arg, kw.value) for kw in call.keywords if kw.arg]
+    spread = {kw.value.id for kw in call.keywords if kw.arg is None and isinstance(kw.value, ast.Name)}
+    if not spread or scope.func is None:
+        return explicit
+    given = {key for key, _ in explicit}
+    extra: dict[str, ast.expr] = {}
+    target: ast.expr
+    for node in subtree.nodes(scope.func):
+        if isinstance(node, ast.AnnAssign) and node.value is not None:
+            target, value = node.target, node.value  # `kwargs: dict[str, Any] = dict(...)`
+        elif isinstance(node, ast.Assign) and len(node.targets) == 1:
+            target, value = node.targets[0], node.value
+        else:
+            continue
+        if isinstance(target, ast.Name) and target.id in spread:
+            extra.update(_dict_entries(value))
+        elif (
+            isinstance(target, ast.Subscript)
+            and isinstance(target.value, ast.Name)
+            and target.value.id in spread
+            and isinstance(target.slice, ast.Constant)
+            and isinstance(target.slice.value, str)
+        ):
+            extra[target.slice.value] = value
+    return explicit + [(key, value) for key, value in extra.items() if key not in given]
+
+
+def _dict_entries(value: ast.expr) -> dict[str, ast.expr]:
+    """`dict(k=v, ...)` or `{"k": v, ...}`: its string keys and value nodes."""
+    if isinstance(value, ast.Call) and final_name(value.func) == "dict" and not value.args:
+        return {kw.arg: kw.value for kw in value.keywords if kw.arg}
+    if isinstance(value, ast.Dict):
+        return {
+            k.value: v
+            for k, v in zip(value.keys, value.values, strict=True)
+            if isinstance(k, ast.Constant) and isinstance(k.value, str)
+        }
+    return {}
 
 
 def convention_sink(call: ast.Call, table: SinkTable) -> SinkArgs | None:
