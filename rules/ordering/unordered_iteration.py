@@ -35,6 +35,7 @@ class UnorderedIteration(VolatileSlotRule):
             'RULES = "Only answer questions about the listed skills and say so when you cannot. " * 8\n\n'
             "def ask(question):\n"
             "    return client.messages.create(model='claude-sonnet-4-5', max_tokens=300,\n"
+            "        cache_control={'type': 'ephemeral'},\n"
             '        system="Skills: " + ", ".join(SKILLS) + "\\n" + RULES,\n'
             '        messages=[{"role": "user", "content": question}])\n',
             fixed="from anthropic import Anthropic\n\n"
@@ -43,6 +44,7 @@ class UnorderedIteration(VolatileSlotRule):
             'RULES = "Only answer questions about the listed skills and say so when you cannot. " * 8\n\n'
             "def ask(question):\n"
             "    return client.messages.create(model='claude-sonnet-4-5', max_tokens=300,\n"
+            "        cache_control={'type': 'ephemeral'},\n"
             '        system="Skills: " + ", ".join(sorted(SKILLS)) + "\\n" + RULES,\n'
             '        messages=[{"role": "user", "content": question}])\n',
         ),
@@ -54,6 +56,7 @@ class UnorderedIteration(VolatileSlotRule):
             "def ask(question, topic):\n"
             "    note = 'known topic' if topic in SKILLS else 'unknown topic'\n"
             "    return client.messages.create(model='claude-sonnet-4-5', max_tokens=300,\n"
+            "        cache_control={'type': 'ephemeral'},\n"
             '        system="Skills: " + ", ".join(sorted(SKILLS)) + "\\n" + RULES,\n'
             '        messages=[{"role": "user", "content": question + note}])\n'
         ),

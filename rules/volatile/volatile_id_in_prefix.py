@@ -36,6 +36,7 @@ class VolatileIdInPrefix(VolatileSlotRule):
             "    return client.messages.create(\n"
             '        model="claude-sonnet-4-5",\n'
             "        max_tokens=512,\n"
+            '        cache_control={"type": "ephemeral"},\n'
             '        system=f"Request {uuid.uuid4()}\\n{RULES}",\n'
             '        messages=[{"role": "user", "content": question}],\n'
             "    )\n"
@@ -49,6 +50,7 @@ class VolatileIdInPrefix(VolatileSlotRule):
             "    return client.messages.create(\n"
             '        model="claude-sonnet-4-5",\n'
             "        max_tokens=512,\n"
+            '        cache_control={"type": "ephemeral"},\n'
             "        system=RULES,\n"
             '        messages=[{"role": "user", "content": question}],\n'
             '        metadata={"user_id": str(uuid.uuid4())},\n'

@@ -26,7 +26,8 @@ LLM_MODULE = """
 
         def plan(self, system, messages):
             return self.client.messages.create(
-                model="claude-sonnet-4-5", max_tokens=1024, system=system, messages=messages
+                model="claude-sonnet-4-5", max_tokens=1024, system=system, messages=messages,
+                cache_control={"type": "ephemeral"},
             )
 """
 

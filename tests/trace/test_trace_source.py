@@ -62,6 +62,7 @@ def summarise(notes: str) -> str:
     msg = client.messages.create(
         model="claude-sonnet-4-5",
         max_tokens=512,
+        cache_control={"type": "ephemeral"},
         system=f"Generated at {time.time()}.\\n{RULES}",
         messages=[{"role": "user", "content": notes}],
     )

@@ -101,6 +101,9 @@ class SiteBuilder:
         self.history_lists: set[Span] = set()
         # Where each sent list is sent: its slot's span -> the request (or wrapper call) span.
         self.sent_at: dict[Span, Span] = {}
+        # Anthropic requests that cache nothing (no `cache_control` anywhere): not prompt sites, and
+        # not to be taken for a wrapper call either.
+        self.unmarked: set[int] = set()
 
     def build(self, found: Candidates) -> list[Prompt]:
         prompts: list[Prompt] = []
@@ -113,13 +116,13 @@ class SiteBuilder:
                 sites.add(id(call))
         summaries = WrapperSummaries()
         for call, func, cls in found.calls:
-            if id(call) not in sites:
+            if id(call) not in sites and id(call) not in self.unmarked:
                 indirect = self._indirect(call, Scope(self.module, func, cls), summaries, 0)
                 if indirect:
                     prompts.extend(indirect)
                     sites.add(id(call))
         for call, func, cls in found.calls:
-            if id(call) in sites or func is None:
+            if id(call) in sites or id(call) in self.unmarked or func is None:
                 continue
             scope = Scope(self.module, func, cls)
             sink = request_object_sink(self.ev, call, scope)
@@ -201,6 +204,8 @@ class SiteBuilder:
         out: list[Prompt] = []
         for inner in inner_calls:
             built = inner_sites._site(inner, bound, moves=False)
+            if built is None and id(inner) in inner_sites.unmarked:
+                continue
             found = (
                 [built] if built is not None else inner_sites._indirect(inner, bound, summaries, depth + 1)
             )
@@ -334,6 +339,7 @@ class SiteBuilder:
         kind = _classify(chain, qual, call)
         if kind is None or uncached_client(self.ev, call, scope):
             return None
+        sent_before = set(self.ev.sent) if kind == "anthropic" and self.ev.sent is not None else None
         kwargs = self._kwargs(call, scope)
         builder = PartsBuilder()
         span = self.module.span(call)
@@ -358,6 +364,13 @@ class SiteBuilder:
                     )
                 )
             provider = Provider.ANTHROPIC
+            if not builder.breakpoints and _caches_nothing(self.module):
+                # Anthropic caching is opt-in: with no `cache_control` marker the request is read in
+                # full every time, so nothing in it breaks a cache (its history is no evidence either)
+                self.unmarked.add(id(call))
+                if sent_before is not None and self.ev.sent is not None:
+                    self.ev.sent.intersection_update(sent_before)
+                return None
         elif kind == "gemini":
             self._gemini(builder, call, kwargs, scope, span)
             provider = Provider.GEMINI
@@ -552,6 +565,13 @@ def is_provider_call(ev: Evaluator, call: ast.Call, scope: Scope) -> bool:
         and _classify(chain, ev.qualname(func, scope) or "", call) is not None
         and not uncached_client(ev, call, scope)
     )
+
+
+def _caches_nothing(module: ModuleInfo) -> bool:
+    """Whether a module that calls Anthropic never asks for caching: no `cache_control` marker and no
+    helper named for caching (`add_cache_breakpoints(messages)`) can be written from it, as its text
+    does not mention a cache at all. Any mention keeps its requests prompt sites."""
+    return "cache" not in module.source.text.lower()
 
 
 def uncached_client(ev: Evaluator, call: ast.Call, scope: Scope) -> bool:
