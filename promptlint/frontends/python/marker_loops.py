@@ -143,7 +143,7 @@ class _Scan:
         if fn is None or depth >= _HELPER_DEPTH:
             return None
         made = self._helper_write(fn, depth + 1)
-        if made is None:
+        if made is None or _switched_off(node, fn, made[1]):
             return None
         return _Write(node, _varying_argument(node), fn, made[1])
 
@@ -158,7 +158,7 @@ class _Scan:
             returned = _returned_nodes(fn, self.module)
             for node in _outside_loops(fn):
                 write = self.write_of(node, fn, depth)
-                if write is not None and _leaves(write, fn, returned):
+                if write is not None and _leaves(write, fn, self.module, returned):
                     found = (fn.name, write.inner or write.node)
                     break
         self._helper[key] = found
@@ -605,16 +605,41 @@ def _returned_nodes(fn: FunctionNode, module: ModuleInfo) -> set[int]:
     return out
 
 
-def _leaves(write: _Write, fn: FunctionNode, returned: set[int]) -> bool:
+def _leaves(write: _Write, fn: FunctionNode, module: ModuleInfo, returned: set[int]) -> bool:
     """Whether a helper's marker reaches its caller: it marks a parameter (`entry["cache_control"] =
-    ...`) or it is (in) the block the helper returns. A marker on a request the helper sends itself is
-    one per request, whatever loop calls it."""
+    ...`), the block the helper returns (`part = {...}; part["cache_control"] = ...; return part`), or
+    it is (in) the block returned. A marker on a request the helper sends itself is one per request,
+    whatever loop calls it."""
     if write.target is not None:
         base = write.target
         while isinstance(base, ast.Subscript | ast.Attribute):
             base = base.value
-        return isinstance(base, ast.Name) and _is_parameter(base.id, fn)
+        if not isinstance(base, ast.Name):
+            return False
+        return _is_parameter(base.id, fn) or any(
+            isinstance(r, ast.Name) and r.id == base.id for r in module.return_exprs(fn)
+        )
     return id(write.node) in returned or write.helper is not None
+
+
+def _switched_off(call: ast.Call, fn: FunctionNode, write: ast.AST) -> bool:
+    """Whether `call` passes a false constant for a parameter of `fn` whose truth the marker write
+    needs (`_text(block, cached=False)` of `def _text(text, *, cached): ... if cached: part[...] =`)."""
+    names = [a.arg for a in [*fn.args.posonlyargs, *fn.args.args, *fn.args.kwonlyargs]]
+    given: dict[str, ast.expr] = {kw.arg: kw.value for kw in call.keywords if kw.arg}
+    offset = 1 if names[:1] in (["self"], ["cls"]) and isinstance(call.func, ast.Attribute) else 0
+    for index, arg in enumerate(call.args):
+        if index + offset < len(names):
+            given.setdefault(names[index + offset], arg)
+    for node, _loops, guards in _visit(fn.body, [], []):
+        if node is not write:
+            continue
+        for test, _at in guards:
+            value = given.get(test.id) if isinstance(test, ast.Name) else None
+            if isinstance(value, ast.Constant) and not value.value:
+                return True
+        return False
+    return False
 
 
 def _outside_loops(fn: FunctionNode) -> Iterator[ast.AST]:
