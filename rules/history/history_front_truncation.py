@@ -12,7 +12,10 @@ it gets too long, replace an old stretch with a summary once (compaction), so th
 stable for many turns. Compaction inside an `if` that prepends a summary is not reported, nor is
 anything inside a function named for compaction (`summarize_history`, `_compress`), nor dropping one
 early message (`pop(0)`, `del history[0]`) outside a loop or a size test (`if len(history) > MAX`):
-removing a system message from a copy cuts the same message every turn.
+removing a system message from a copy cuts the same message every turn. Nor is a cut written back
+far below the size test that triggers it (`if len(h) > 40: h = h[-10:]`, at least twice the kept
+count, or a small tail kept when a token budget of 1,000 or more is passed): it fires once in many
+turns and costs one miss each time, like a compaction.
 
 ## Fix safety
 Display-only: the fix is guidance (compact into a summary once, keep appending), not an edit.

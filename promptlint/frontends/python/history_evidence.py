@@ -21,6 +21,7 @@ from promptlint.frontends.python import subtree
 from promptlint.frontends.python.bindings import Scope
 from promptlint.frontends.python.evaluate import SENT_SUBSCRIPT, Evaluator
 from promptlint.frontends.python.history import outlives_call, store_of
+from promptlint.frontends.python.history_chunks import chunked_trim
 from promptlint.frontends.python.modules import FunctionNode, ModuleInfo, dotted
 from promptlint.frontends.python.values import Str, stability_of
 from promptlint.ir import HistoryOp, HistoryOpKind, Stability
@@ -57,6 +58,8 @@ def sent_history_ops(
             continue  # an inspection slice, a returned tail of new messages, a copy saved elsewhere
         if op.kind is HistoryOpKind.FRONT_SLICE and _cuts_apart(op, func, cls, module, ev):
             continue
+        if op.kind is HistoryOpKind.FRONT_SLICE and chunked_trim(op.span, func, module):
+            continue  # cut once in a long while, far below its trigger: one miss per cut
         if (
             op.kind is HistoryOpKind.FRONT_SLICE
             and sent_lists is not None
