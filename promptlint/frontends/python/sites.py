@@ -567,11 +567,20 @@ def is_provider_call(ev: Evaluator, call: ast.Call, scope: Scope) -> bool:
     )
 
 
+# What a module that asks for prompt caching mentions: the marker key (any case), its value, a cache
+# point or breakpoint, or a helper named for prompt caching (`_apply_prompt_caching(messages)`,
+# `add_cache_markers`). `functools.cache` or a result cache is no such mention.
+_ASKS_FOR_CACHING = re.compile(
+    r"(?i)cache_?control|ephemeral|cache_?point|cache_?breakpoint|prompt_?cach|"
+    r"cach\w*_(?:mark|breakpoint|point)|(?:add|apply|with|set|mark)_\w*cach"
+)
+
+
 def _caches_nothing(module: ModuleInfo) -> bool:
     """Whether a module that calls Anthropic never asks for caching: no `cache_control` marker and no
-    helper named for caching (`add_cache_breakpoints(messages)`) can be written from it, as its text
-    does not mention a cache at all. Any mention keeps its requests prompt sites."""
-    return "cache" not in module.source.text.lower()
+    helper named for prompt caching can be written from it, as its text mentions neither. Any such
+    mention keeps its requests prompt sites."""
+    return _ASKS_FOR_CACHING.search(module.source.text) is None
 
 
 def uncached_client(ev: Evaluator, call: ast.Call, scope: Scope) -> bool:
