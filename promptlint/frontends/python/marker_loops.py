@@ -635,9 +635,11 @@ def _switched_off(call: ast.Call, fn: FunctionNode, write: ast.AST) -> bool:
         if node is not write:
             continue
         for test, _at in guards:
-            value = given.get(test.id) if isinstance(test, ast.Name) else None
-            if isinstance(value, ast.Constant) and not value.value:
-                return True
+            parts = test.values if isinstance(test, ast.BoolOp) and isinstance(test.op, ast.And) else [test]
+            for part in parts:  # `if cached:` or `if cached and text:`
+                value = given.get(part.id) if isinstance(part, ast.Name) else None
+                if isinstance(value, ast.Constant) and not value.value:
+                    return True
         return False
     return False
 
