@@ -34,8 +34,10 @@ from dataclasses import dataclass, field
 
 from promptlint.diagnostics import Span
 from promptlint.frontends.python import subtree
+from promptlint.frontends.python.calls import positional_parameters
 from promptlint.frontends.python.modules import FunctionNode, ModuleInfo
 from promptlint.frontends.python.sites import SITE_METHODS
+from promptlint.frontends.python.wrappers import dict_entries
 from promptlint.ir import RepeatedBreakpoint
 
 KEY = "cache_control"
@@ -547,17 +549,8 @@ def _kept_list(
 
 def _messages_of_payload(value: ast.expr) -> set[str]:
     """`dict(model=m, messages=history)` or `{"messages": history}`: {"history"}."""
-    if isinstance(value, ast.Call) and _final_name(value.func) == "dict":
-        return {
-            kw.value.id for kw in value.keywords if kw.arg == "messages" and isinstance(kw.value, ast.Name)
-        }
-    if isinstance(value, ast.Dict):
-        return {
-            v.id
-            for k, v in zip(value.keys, value.values, strict=True)
-            if isinstance(k, ast.Constant) and k.value == "messages" and isinstance(v, ast.Name)
-        }
-    return set()
+    sent = dict_entries(value).get("messages")
+    return {sent.id} if isinstance(sent, ast.Name) else set()
 
 
 def _argument_tests(write: ast.AST) -> Iterator[ast.expr]:
@@ -625,12 +618,10 @@ def _leaves(write: _Write, fn: FunctionNode, module: ModuleInfo, returned: set[i
 def _switched_off(call: ast.Call, fn: FunctionNode, write: ast.AST) -> bool:
     """Whether `call` passes a false constant for a parameter of `fn` whose truth the marker write
     needs (`_text(block, cached=False)` of `def _text(text, *, cached): ... if cached: part[...] =`)."""
-    names = [a.arg for a in [*fn.args.posonlyargs, *fn.args.args, *fn.args.kwonlyargs]]
     given: dict[str, ast.expr] = {kw.arg: kw.value for kw in call.keywords if kw.arg}
-    offset = 1 if names[:1] in (["self"], ["cls"]) and isinstance(call.func, ast.Attribute) else 0
-    for index, arg in enumerate(call.args):
-        if index + offset < len(names):
-            given.setdefault(names[index + offset], arg)
+    params = positional_parameters(fn, isinstance(call.func, ast.Attribute))
+    for param, arg in zip(params, call.args, strict=False):
+        given.setdefault(param, arg)
     for node, _loops, guards in _visit(fn.body, [], []):
         if node is not write:
             continue

@@ -16,6 +16,7 @@ from collections.abc import Iterator
 from dataclasses import replace
 
 from promptlint.diagnostics import Fix, Location, Span
+from promptlint.frontends.python import subtree
 from promptlint.frontends.python.calls import eval_returns
 from promptlint.frontends.python.evaluate import Evaluator, Scope
 from promptlint.frontends.python.framework_hooks import HookFunction, hook_functions, request_edits
@@ -339,7 +340,10 @@ class SiteBuilder:
         kind = _classify(chain, qual, call)
         if kind is None or uncached_client(self.ev, call, scope):
             return None
-        sent_before = set(self.ev.sent) if kind == "anthropic" and self.ev.sent is not None else None
+        # Anthropic caching is opt-in: a module that never asks for it may make no prompt site, and
+        # what evaluating the request marked as sent is then taken back.
+        unasked = kind == "anthropic" and _caches_nothing(self.module)
+        sent_before = set(self.ev.sent) if unasked and self.ev.sent is not None else None
         kwargs = self._kwargs(call, scope)
         builder = PartsBuilder()
         span = self.module.span(call)
@@ -364,7 +368,7 @@ class SiteBuilder:
                     )
                 )
             provider = Provider.ANTHROPIC
-            if not builder.breakpoints and _caches_nothing(self.module):
+            if unasked and not builder.breakpoints:
                 # Anthropic caching is opt-in: with no `cache_control` marker the request is read in
                 # full every time, so nothing in it breaks a cache (its history is no evidence either)
                 self.unmarked.add(id(call))
@@ -580,7 +584,9 @@ def _caches_nothing(module: ModuleInfo) -> bool:
     """Whether a module that calls Anthropic never asks for caching: no `cache_control` marker and no
     helper named for prompt caching can be written from it, as its text mentions neither. Any such
     mention keeps its requests prompt sites."""
-    return _ASKS_FOR_CACHING.search(module.source.text) is None
+    return subtree.memo(
+        module.tree, "caches-nothing", lambda: _ASKS_FOR_CACHING.search(module.source.text) is None
+    )
 
 
 def uncached_client(ev: Evaluator, call: ast.Call, scope: Scope) -> bool:

@@ -264,7 +264,7 @@ def keyword_args(call: ast.Call, scope: Scope) -> list[tuple[str, ast.expr]]:
         else:
             continue
         if isinstance(target, ast.Name) and target.id in spread:
-            extra.update(_dict_entries(value))
+            extra.update(dict_entries(value))
         elif (
             isinstance(target, ast.Subscript)
             and isinstance(target.value, ast.Name)
@@ -276,9 +276,10 @@ def keyword_args(call: ast.Call, scope: Scope) -> list[tuple[str, ast.expr]]:
     return explicit + [(key, value) for key, value in extra.items() if key not in given]
 
 
-def _dict_entries(value: ast.expr) -> dict[str, ast.expr]:
-    """`dict(k=v, ...)` or `{"k": v, ...}`: its string keys and value nodes."""
-    if isinstance(value, ast.Call) and final_name(value.func) == "dict" and not value.args:
+def dict_entries(value: ast.expr) -> dict[str, ast.expr]:
+    """`dict(k=v, ...)` or `{"k": v, ...}`: its string keys and value nodes (a positional `dict(base,
+    k=v)` or a `**spread` gives only the keys written out)."""
+    if isinstance(value, ast.Call) and final_name(value.func) == "dict":
         return {kw.arg: kw.value for kw in value.keywords if kw.arg}
     if isinstance(value, ast.Dict):
         return {
