@@ -129,8 +129,13 @@ def resolve_bindings(
 
 def _if_of(scope: Scope, test: ast.expr | None) -> ast.If | None:
     """The `if` statement whose test is `test` (None when it is a loop's or a `try`'s)."""
+    if test is None:
+        return None
     owner: ast.AST = scope.func if scope.func is not None else scope.module.tree
-    return next((n for n in ast.walk(owner) if isinstance(n, ast.If) and n.test is test), None)
+    by_test = subtree.memo(
+        owner, "if-by-test", lambda: {id(n.test): n for n in subtree.nodes(owner) if isinstance(n, ast.If)}
+    )
+    return by_test.get(id(test))
 
 
 def _arm(statement: ast.If | None, binding: Binding) -> int:

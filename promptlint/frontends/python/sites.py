@@ -617,7 +617,7 @@ def client_makers(call: ast.Call, scope: Scope, *, self_attributes: bool) -> lis
     if isinstance(root, ast.Attribute) and scope.cls is not None:
         return [
             node.value
-            for node in ast.walk(scope.cls)
+            for node in subtree.nodes(scope.cls)
             if isinstance(node, ast.Assign)
             and isinstance(node.value, ast.Call)
             and any(
