@@ -4,8 +4,8 @@
 Flags `datetime.now()`, `time.time()`, `date.today()`, `strftime(...)` and other clock values (see the
 volatile-source table; extend it with `volatile-functions`) that reach the text of a prompt before
 static text or the conversation history. The message names the culprit, how often it changes (from the
-format string when there is one: `%Y-%m-%d` changes every day), the role it lands in and the static
-tokens after it.
+format string when there is one, also one held in a constant here or in another module:
+`%Y-%m-%d` changes every day), the role it lands in and the static tokens after it.
 
 ## Why is this bad?
 Provider caches (DeepSeek, OpenAI, Anthropic, Gemini, vLLM) reuse only an exact prefix. A timestamp

@@ -555,8 +555,9 @@ def _method(ev: Evaluator, base: Value, method: str, node: ast.Call, scope: Scop
     if method == "copy" and not node.args and not node.keywords and isinstance(base, Seq | Opaque):
         return respan(base, scope.module.span(node))  # `self.history.copy()`: the same messages
     if isinstance(base, Opaque) and base.kind is VolatileKind.TIME:
-        if method == "strftime" and node.args and isinstance(node.args[0], ast.Constant):
-            gran = format_granularity(str(node.args[0].value))
+        shown = ev.constant_text(node.args[0], scope) if method == "strftime" and node.args else None
+        if shown is not None:
+            gran = format_granularity(shown)
             return replace(
                 base, granularity=gran or base.granularity, label=ev.opaque(base.stability, node, scope).label
             )

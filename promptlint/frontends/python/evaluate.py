@@ -13,9 +13,10 @@ from __future__ import annotations
 import ast
 import re
 from dataclasses import replace
+from functools import partial
 
 from promptlint.diagnostics import Applicability, Edit, Fix, Location, Span
-from promptlint.frontends.python import attributes, bindings, calls, strings
+from promptlint.frontends.python import attributes, bindings, calls, strings, subtree
 from promptlint.frontends.python.bindings import Scope, runs_once_per_process
 from promptlint.frontends.python.history import store_of
 from promptlint.frontends.python.modules import ModuleInfo, ModuleLoader, dotted, final_name
@@ -285,19 +286,55 @@ class Evaluator:
             return Str((value.as_slot(),))
         return Str((self.combine([value], node, scope, Stability.STATIC).as_slot(),))
 
+    def seeded(self, qualname: str, node: ast.Call, scope: Scope) -> bool:
+        """Whether a seeding call of `qualname`'s generator (`random.seed(x)`, from the volatile
+        table) with a non-volatile argument runs before `node`: earlier in the same function, or in
+        the module body."""
+        seeds = self.volatile.seeded_by(qualname)
+        if not seeds:
+            return False
+        places: list[tuple[ast.AST, Scope]] = [(scope.module.tree, Scope(scope.module, None, None))]
+        if scope.func is not None:
+            places.insert(0, (scope.func, scope))
+        for owner, where in places:
+            for call in subtree.memo(owner, "seed-calls", partial(_seed_calls, owner)):
+                if owner is scope.func and (call.lineno, call.col_offset) > (node.lineno, node.col_offset):
+                    continue
+                if self.qualname(call.func, where) not in seeds:
+                    continue
+                argument = self.eval(call.args[0] if call.args else call.keywords[0].value, where)
+                if not (isinstance(argument, Opaque) and argument.stability is Stability.VOLATILE):
+                    return True  # `random.seed(time.time())` seeds nothing that repeats
+        return False
+
+    def constant_text(self, node: ast.expr, scope: Scope) -> str | None:
+        """The text of `node` when it is a literal or a name (or attribute) bound to constant text,
+        also in another module (`DATE_FORMAT = "%Y-%m-%d"` ... `now.strftime(DATE_FORMAT)`)."""
+        if isinstance(node, ast.Constant):
+            return node.value if isinstance(node.value, str) else None
+        if not isinstance(node, ast.Name | ast.Attribute | ast.JoinedStr | ast.BinOp):
+            return None
+        value = self.eval(node, scope)
+        return static_text(value) if isinstance(value, Str) else None
+
     def volatile_value(self, qualname: str, node: ast.Call, scope: Scope) -> Opaque | None:
         source = self.volatile.lookup(qualname)
         if source is None:
             return None
         granularity = source.granularity
-        if qualname.endswith("strftime") and node.args and isinstance(node.args[0], ast.Constant):
-            granularity = format_granularity(str(node.args[0].value)) or granularity
+        if qualname.endswith("strftime") and node.args:
+            shown = self.constant_text(node.args[0], scope)
+            if shown is not None:
+                granularity = format_granularity(shown) or granularity
         label = _short(scope.module.text_of(node.func)) + "()"
         if source.kind is VolatileKind.ORDER:
             # DirEntry objects do not compare: `sorted(os.scandir(d))` would raise, so no fix there.
             return self.order_culprit(node, scope, label, with_fix=not qualname.endswith("scandir"))
         span = scope.module.span(node)
         origin = Location(scope.module.path, span)
+        if source.kind is VolatileKind.RANDOM and self.seeded(qualname, node, scope):
+            # `random.seed(7)` first: the same numbers come out on every run.
+            return Opaque(Stability.DEPLOYMENT, label, span, f"{label} after a seed", source.kind)
         if not source.stateful and runs_once_per_process(scope):
             # Module and class bodies run once, at import; a memoised function once per arguments:
             # the value is frozen for the process (a restart changes it, not each request).
@@ -527,3 +564,17 @@ def _entry_of_conversations(node: ast.Subscript) -> bool:
     `self.conversations[chat_id]`)."""
     store = store_of(node)
     return store is not None and _CONVERSATIONS.search(store.rsplit(".", 1)[-1]) is not None
+
+
+def _seed_calls(owner: ast.AST) -> list[ast.Call]:
+    """Calls named `seed` with an argument: anywhere in a function, or as a statement of the module
+    body (`random.seed(0)` at import; not inside the module's functions)."""
+    if isinstance(owner, ast.Module):
+        found: list[ast.AST] = [s.value for s in owner.body if isinstance(s, ast.Expr)]
+    else:
+        found = list(subtree.nodes(owner))
+    return [
+        n
+        for n in found
+        if isinstance(n, ast.Call) and final_name(n.func) == "seed" and (n.args or n.keywords)
+    ]

@@ -38,6 +38,7 @@ class _Packaged:
     measures: frozenset[str]
     reference_keywords: frozenset[str]
     carriers: re.Pattern[str]
+    seeding: tuple[tuple[str, frozenset[str]], ...]
 
 
 def _source(entry: Mapping[str, object]) -> VolatileSource:
@@ -67,6 +68,7 @@ def _packaged() -> _Packaged:
         frozenset(data.get("measures", {}).get("names", [])),
         frozenset(data.get("reference_keywords", {}).get("names", [])),
         re.compile(str(data.get("carriers", {}).get("pattern", "(?!)"))),
+        tuple((str(prefix), frozenset(names)) for prefix, names in data.get("seeding", {}).items()),
     )
 
 
@@ -98,6 +100,13 @@ class VolatileTable:
     def reference_keyword(self, keyword: str) -> bool:
         """A clock passed under this keyword is a reference time (`now=`, `since=`)."""
         return keyword in _packaged().reference_keywords
+
+    def seeded_by(self, qualname: str) -> frozenset[str]:
+        """The seeding calls (`random.seed`) that make the random source `qualname` repeat."""
+        for prefix, seeds in _packaged().seeding:
+            if qualname.startswith(prefix) and qualname.count(".") == prefix.count("."):
+                return seeds
+        return frozenset()
 
     def lookup(self, qualname: str) -> VolatileSource | None:
         table = _packaged()
