@@ -81,6 +81,7 @@ def extract_python(source: SourceFile, ctx: PythonContext) -> FileFacts:
         sites.sent_lists,
         sites.history_lists,
         sites.sent_at,
+        prompts,
     )
     history = [*history, *reinserted_heads(module, sites.sent)]
     return FileFacts(

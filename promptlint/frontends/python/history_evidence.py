@@ -25,7 +25,7 @@ from promptlint.frontends.python.history_chunks import chunked_trim
 from promptlint.frontends.python.modules import FunctionNode, ModuleInfo, dotted
 from promptlint.frontends.python.request_input import handler_label
 from promptlint.frontends.python.values import Str, stability_of
-from promptlint.ir import HistoryOp, HistoryOpKind, Stability
+from promptlint.ir import Granularity, HistoryOp, HistoryOpKind, Prompt, Role, Slot, Stability
 
 _REWRITES = frozenset({HistoryOpKind.EARLY_INSERT, HistoryOpKind.REWRITE})
 _REBINDS = frozenset({"assign", "aug", "param", "import", "def", "for", "with"})  # not an edit in place
@@ -41,6 +41,7 @@ def sent_history_ops(
     sent_lists: set[Span] | None = None,
     history_lists: set[Span] | None = None,
     sent_at: dict[Span, Span] | None = None,
+    prompts: tuple[Prompt, ...] | list[Prompt] = (),
 ) -> list[HistoryOp]:
     """The operations with evidence; RESERIALISE facts are prompt facts and pass through.
 
@@ -62,6 +63,10 @@ def sent_history_ops(
             continue
         if op.kind is HistoryOpKind.FRONT_SLICE and chunked_trim(op.span, func, module):
             continue  # cut once in a long while, far below its trigger: one miss per cut
+        if op.kind is HistoryOpKind.FRONT_SLICE and _sent_after_a_break(
+            op, func, module, sent_at or {}, prompts
+        ):
+            continue  # the prefix already changes before the window: the cut costs nothing more
         if (
             op.kind is HistoryOpKind.FRONT_SLICE
             and sent_lists is not None
@@ -108,6 +113,61 @@ def _with_chain(
 
 
 _CUTS = frozenset({HistoryOpKind.FRONT_SLICE, HistoryOpKind.POP_FRONT, HistoryOpKind.DELETE_EARLY})
+
+
+def _sent_after_a_break(
+    op: HistoryOp,
+    func: FunctionNode | None,
+    module: ModuleInfo,
+    sent_at: dict[Span, Span],
+    prompts: tuple[Prompt, ...] | list[Prompt],
+) -> bool:
+    """Whether every request that sends the cut list puts a value proven to change on every request
+    (the user's question, a per-request value, a clock finer than an hour) before it. Then no request
+    shares a prefix that reaches the window, and the cut loses nothing (one root cause, one finding:
+    the earlier value is what breaks the prefix)."""
+    if not sent_at or not prompts:
+        return False
+    root: ast.AST = func if func is not None else module.tree
+    spans = [s for s in _carried_spans(op.span, root, module) if s in sent_at]
+    if not spans:
+        return False
+    for span in spans:
+        sending = [p for p in prompts if p.site == sent_at[span]]
+        if not sending or not all(_breaks_before(p, span) for p in sending):
+            return False
+    return True
+
+
+def _breaks_before(prompt: Prompt, window: Span) -> bool:
+    for part in prompt.parts:
+        if (
+            part.span.start <= window.start < max(part.span.end, window.start + 1)
+            and part.role is Role.HISTORY
+        ):
+            return False
+        for seg in part.segments:
+            if isinstance(seg, Slot) and seg.span.start <= window.start < seg.span.end:
+                return False
+            if isinstance(seg, Slot) and part.role in _HEAD_ROLES and _changes_every_request(seg):
+                return True
+    return False
+
+
+# Where a value in front of the history is the request's own head (the system prompt, the tools);
+# a first message carried over from the history itself (`[history[0], *history[-k:]]`) is not one,
+# whatever the history's newest message says about the parameter.
+_HEAD_ROLES = frozenset({Role.SYSTEM, Role.DEVELOPER, Role.TOOLS, Role.SCHEMA})
+
+
+def _changes_every_request(seg: Slot) -> bool:
+    if seg.by_name:
+        return False
+    if seg.stability is Stability.REQUEST:
+        return True
+    return seg.stability is Stability.VOLATILE and (
+        seg.granularity is None or seg.granularity < Granularity.HOUR
+    )
 
 
 def _one_per_window(
