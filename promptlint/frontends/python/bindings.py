@@ -359,6 +359,14 @@ def apply_mutation(ev: Evaluator, value: Value, mutation: Binding, scope: Scope)
     if mutation.kind == "sort":
         return sorted_items(value)  # `results.sort(key=...)` undoes the order they were collected in
     assert mutation.value is not None
+    if mutation.kind in ("append", "extend") and mutation.branch in ("for", "if"):
+        each = _unrolled(ev, mutation, scope)
+        if each is not None:
+            ev.consumed.add(id(mutation.value))
+            kept: list[Value] = list(value.items) if isinstance(value, Seq) else [value]
+            for one in each:
+                kept.extend(one.items if mutation.kind == "extend" and isinstance(one, Seq) else [one])
+            return Seq(tuple(kept), value.span if isinstance(value, Seq) else span)
     added = ev.eval(mutation.value, scope)
     if isinstance(mutation.stmt, ast.Call) and mutation.kind in ("append", "extend", "insert"):
         ev.consumed.add(id(mutation.value))
@@ -499,6 +507,73 @@ def _enclosing_loop(stmt: ast.AST, func: FunctionNode) -> ast.expr | None:
     """The iterable of the innermost `for` loop of `func` around `stmt` (by position)."""
     found = _enclosing_for(stmt, func)
     return found.iter if found is not None else None
+
+
+# Longest literal sequence a loop that appends is unrolled over (one value per item).
+MAX_UNROLLED = 16
+
+
+def _unrolled(ev: Evaluator, mutation: Binding, scope: Scope) -> list[Value] | None:
+    """`for label, body in (("ROLE", role), ("RULES", rules)): parts.append(f"{label}\n{body}")`:
+    over a literal sequence of known items, the appended value once per item, with the loop's names
+    bound to that item, so the text keeps its order and which part of it varies. None when the loop
+    is not one to unroll: an iterable of unknown or unordered items or more than `MAX_UNROLLED`, a
+    `break` (a `continue` only leaves an item's text out), a target that is not names. An append
+    under an `if` in the loop (`if body: parts.append(...)`) is unrolled too, every item's value
+    kept, as an append under an `if` is elsewhere."""
+    if scope.func is None or mutation.value is None or mutation.condition is None:
+        return None
+    loop = _enclosing_for(mutation.stmt, scope.func)
+    if not isinstance(loop, ast.For):
+        return None
+    if mutation.branch == "for" and loop.iter is not mutation.condition:
+        return None
+    if mutation.branch == "if" and not any(
+        isinstance(n, ast.If) and n.test is mutation.condition for n in subtree.nodes(loop)
+    ):
+        return None  # the `if` is around the loop, not in it
+    if any(isinstance(n, ast.Break) for n in subtree.nodes(loop)):
+        return None
+    source = ev.eval(loop.iter, scope)
+    if (
+        not isinstance(source, Seq)
+        or source.unordered is not None
+        or not 0 < len(source.items) <= MAX_UNROLLED
+    ):
+        return None
+    out: list[Value] = []
+    for item in source.items:
+        names = _target_values(loop.target, item)
+        if names is None:
+            return None
+        inner = Scope(
+            scope.module,
+            scope.func,
+            scope.cls,
+            {**(scope.args or {}), **names},
+            scope.depth,
+            scope.loop_names | frozenset(names),
+        )
+        out.append(ev.eval(mutation.value, inner))
+    return out
+
+
+def _target_values(target: ast.expr, item: Value) -> dict[str, Value] | None:
+    if isinstance(target, ast.Name):
+        return {target.id: item}
+    if (
+        isinstance(target, ast.Tuple | ast.List)
+        and isinstance(item, Seq)
+        and len(item.items) == len(target.elts)
+    ):
+        out: dict[str, Value] = {}
+        for elt, value in zip(target.elts, item.items, strict=True):
+            sub = _target_values(elt, value)
+            if sub is None:
+                return None
+            out.update(sub)
+        return out
+    return None
 
 
 def _enclosing_for(stmt: ast.AST, func: FunctionNode) -> ast.For | ast.AsyncFor | None:

@@ -458,6 +458,15 @@ def bind_arguments(ev: Evaluator, ref: Ref, node: ast.Call, scope: Scope) -> dic
         if isinstance(arg, ast.Starred):
             break
         bound[param] = ev.eval(arg, scope)
+    vararg = fn.args.vararg
+    rest = node.args[len(params) :]
+    if (
+        vararg is not None
+        and len(node.args) >= len(params)
+        and not any(isinstance(a, ast.Starred) for a in node.args)
+    ):
+        # `def render(*sections)` called with `render(("ROLE", text), ("RULES", rules))`: the tuple of them
+        bound[vararg.arg] = Seq(tuple(ev.eval(a, scope) for a in rest), scope.module.span(node))
     for kw in node.keywords:
         if kw.arg:
             bound[kw.arg] = ev.eval(kw.value, scope)
