@@ -15,7 +15,10 @@ early message (`pop(0)`, `del history[0]`) outside a loop or a size test (`if le
 removing a system message from a copy cuts the same message every turn. Nor is a cut written back
 far below the size test that triggers it (`if len(h) > 40: h = h[-10:]`, at least twice the kept
 count, or a small tail kept when a token budget of 1,000 or more is passed): it fires once in many
-turns and costs one miss each time, like a compaction.
+turns and costs one miss each time, like a compaction. Nor is a window sent after a value that
+changes on every request in the system prompt or the tools (a clock finer than an hour, a value of
+the request): no request shares the prefix up to the window, so the cut loses nothing more, and the
+earlier value is the finding (PC101/PC201).
 
 ## Fix safety
 Display-only: the fix is guidance (compact into a summary once, keep appending), not an edit.
