@@ -5,7 +5,10 @@ Flags `random.choice`, `random.sample`, `random.shuffle` (and `numpy.random`, `s
 result reaches prompt text before static text or the conversation history: typically few-shot examples
 picked or ordered at random. After a seeding call from the volatile table (`random.seed(7)`,
 `numpy.random.seed(0)`) earlier in the same function or in the module body, the numbers repeat on every
-run and nothing is reported, unless the seed itself is per-call (`random.seed(time.time())`).
+run and nothing is reported, unless the seed itself is per-call (`random.seed(time.time())`). A random
+pick of one element of a collection promptlint cannot see (`random.choice(self.characters)`,
+`nodes[random.randint(...)]`) is one of its elements, which may not differ: an unknown value, not a
+finding.
 
 ## Why is this bad?
 Each request gets a different prefix, so the cache never hits after the random part. Pick examples

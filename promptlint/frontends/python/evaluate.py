@@ -332,6 +332,13 @@ class Evaluator:
             return self.order_culprit(node, scope, label, with_fix=not qualname.endswith("scandir"))
         span = scope.module.span(node)
         origin = Location(scope.module.path, span)
+        if source.kind is VolatileKind.RANDOM and self.volatile.picks_one(qualname) and node.args:
+            pool = self.eval(node.args[0], scope)
+            if isinstance(pool, Opaque) and pool.stability is Stability.UNKNOWN:
+                # one element of a collection promptlint cannot see, as `xs[random.randint(...)]`
+                return self.opaque(
+                    Stability.UNKNOWN, node, scope, cause="a random pick from an unknown collection"
+                )
         if source.kind is VolatileKind.RANDOM and self.seeded(qualname, node, scope):
             # `random.seed(7)` first: the same numbers come out on every run.
             return Opaque(Stability.DEPLOYMENT, label, span, f"{label} after a seed", source.kind)

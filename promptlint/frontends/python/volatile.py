@@ -39,6 +39,7 @@ class _Packaged:
     reference_keywords: frozenset[str]
     carriers: re.Pattern[str]
     seeding: tuple[tuple[str, frozenset[str]], ...]
+    picks: frozenset[str]
 
 
 def _source(entry: Mapping[str, object]) -> VolatileSource:
@@ -69,6 +70,7 @@ def _packaged() -> _Packaged:
         frozenset(data.get("reference_keywords", {}).get("names", [])),
         re.compile(str(data.get("carriers", {}).get("pattern", "(?!)"))),
         tuple((str(prefix), frozenset(names)) for prefix, names in data.get("seeding", {}).items()),
+        frozenset(data.get("picks", {}).get("names", [])),
     )
 
 
@@ -100,6 +102,10 @@ class VolatileTable:
     def reference_keyword(self, keyword: str) -> bool:
         """A clock passed under this keyword is a reference time (`now=`, `since=`)."""
         return keyword in _packaged().reference_keywords
+
+    def picks_one(self, qualname: str) -> bool:
+        """`random.choice`: a random call that returns one element of the collection it is given."""
+        return qualname in _packaged().picks
 
     def seeded_by(self, qualname: str) -> frozenset[str]:
         """The seeding calls (`random.seed`) that make the random source `qualname` repeat."""
