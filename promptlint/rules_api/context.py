@@ -208,6 +208,8 @@ class RuleContext:
                 # to vary, whatever that value does.
                 if seg.stability >= stop_at:
                     break
+                if seg.stability is Stability.REQUEST and not in_history:
+                    break  # proven to change with every request: nothing after it was reusable anyway
                 if seg.stability >= Stability.UNKNOWN and not in_history:
                     if not skip_volatile:
                         break

@@ -13,7 +13,8 @@ near the start makes every request a new prefix, so everything after it is bille
 every time. Real projects saw hit rates fall from ~94% to ~15% from one timestamp.
 
 A clock value is only reported when at least `min-static-tokens` static tokens or the conversation
-history follow it: a timestamp at the end of the user's turn costs nothing. A clock that changes less
+history follow it before the next value proven to change with every request (the question being
+asked): a timestamp at the end of the user's turn, or right before the question, costs nothing. A clock that changes less
 often than `clock-granularity` (default `"hour"`) is not reported either: a date costs at most one
 miss a day, while provider cache entries live minutes to hours.
 
