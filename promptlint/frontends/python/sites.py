@@ -248,7 +248,10 @@ class SiteBuilder:
             where = self.module.span(node)
             value = self._called_back(self.ev.eval(node, scope), scope, where)
             values.append((role, with_step(value, Location(self.module.path, where, _sink_step(sink, role)))))
-        return self._assemble(self.module.span(call), sink, values, recorded_user_turns(call, scope.func))
+        fresh = sink.conversation and isinstance(call, ast.Call) and _run_starts_here(call, scope)
+        return self._assemble(
+            self.module.span(call), sink, values, recorded_user_turns(call, scope.func), fresh_run=fresh
+        )
 
     def _hooked(self, hooked: HookFunction) -> Prompt | None:
         """A function the framework calls for each request (`@agent.system_prompt`): what it returns
@@ -272,6 +275,7 @@ class SiteBuilder:
         sink: SinkArgs,
         values: list[tuple[str, Value]],
         recorded: frozenset[tuple[str, str]] = frozenset(),
+        fresh_run: bool = False,
     ) -> Prompt | None:
         builder = PartsBuilder()
         for role, value in values:
@@ -284,7 +288,12 @@ class SiteBuilder:
                 builder.add_messages(value, span)
             else:
                 builder.add_messages(_as_message("user", value), span)
-        if builder.parts and sink.conversation and all(role != "messages" for role, _ in values):
+        if (
+            builder.parts
+            and sink.conversation
+            and not fresh_run
+            and all(role != "messages" for role, _ in values)
+        ):
             # An agent framework sends its running conversation after the system prompt and tools
             # on every step: what comes before it is paid again whenever it changes. (A middleware
             # that sets the messages gives the conversation itself.)
@@ -671,3 +680,52 @@ def _as_message(role: str, content: Value | None) -> Value:
 
 def _static(value: Value | None) -> str | None:
     return static_text(value) if isinstance(value, Str) else None
+
+
+# Methods that run a framework agent (LangChain/LangGraph runnables and their async and streaming forms).
+_RUNS = frozenset({"invoke", "ainvoke", "stream", "astream", "astream_events", "run", "arun"})
+
+
+def _run_starts_here(call: ast.Call, scope: Scope) -> bool:
+    """Whether the agent a framework sink makes is a local of one function that is only run there
+    with a conversation written out fresh (`agent = create_react_agent(llm, prompt=p)` ...
+    `agent.ainvoke({"messages": [HumanMessage(task)]})`). Its conversation is then this call's own:
+    within the run the prefix before it does not change, and no other run shares it, so it is no
+    conversation that a value in front of it costs (the static text after the value still is)."""
+    func = scope.func
+    if func is None:
+        return False
+    name: str | None = None
+    for node in subtree.nodes(func):
+        if isinstance(node, ast.Assign) and node.value is call:
+            if len(node.targets) == 1 and isinstance(node.targets[0], ast.Name):
+                name = node.targets[0].id
+            break
+    if name is None:
+        return False
+    runs = 0
+    for node in subtree.nodes(func):
+        if not (isinstance(node, ast.Name) and node.id == name and isinstance(node.ctx, ast.Load)):
+            continue
+        runs += 1
+    calls: list[tuple[str, ast.Call]] = [
+        (n.func.attr, n)
+        for n in subtree.nodes(func)
+        if isinstance(n, ast.Call)
+        and isinstance(n.func, ast.Attribute)
+        and isinstance(n.func.value, ast.Name)
+        and n.func.value.id == name
+    ]
+    if not calls or len(calls) != runs:
+        return False  # stored, returned or passed on: its conversation may outlive this call
+    return all(method in _RUNS and _fresh_conversation(n) for method, n in calls)
+
+
+def _fresh_conversation(run: ast.Call) -> bool:
+    """`{"messages": [HumanMessage(task)]}`: a literal list of messages made here (no `*history`)."""
+    if not run.args or not isinstance(run.args[0], ast.Dict):
+        return False
+    for key, value in zip(run.args[0].keys, run.args[0].values, strict=True):
+        if isinstance(key, ast.Constant) and key.value == "messages":
+            return isinstance(value, ast.List) and not any(isinstance(e, ast.Starred) for e in value.elts)
+    return False
