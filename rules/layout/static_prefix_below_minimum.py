@@ -13,7 +13,9 @@ instructions after it are never cached. Moving dynamic values after the static t
 prefix long enough to cache, at no cost.
 
 ## Known limitations
-A volatile value (clock, id, random) as the first dynamic part is left to PC101-PC103.
+A volatile value (clock, id, random) as the first dynamic part is left to PC101-PC103. A value of
+unknown origin before the first dynamic value (a system message a caller passes, text read from a
+file) makes the stable prefix's length unknown, so nothing is reported.
 Static text is counted wherever it is; text inside template conditionals counts as if always present.
 """
 
@@ -66,6 +68,7 @@ class StaticPrefixBelowMinimum(PromptRule):
         first: tuple[int, Slot] | None = None
         before: list[str] = []
         static: list[str] = []
+        unknown_before = False  # a value of unknown size comes before the first dynamic one
         for pi, _si, seg in prompt.walk():
             if prompt.parts[pi].role is Role.HISTORY:
                 continue
@@ -75,8 +78,12 @@ class StaticPrefixBelowMinimum(PromptRule):
                     before.append(seg.text)
             elif isinstance(seg, Slot) and seg.stability >= Stability.SESSION and first is None:
                 first = (pi, seg)
+            elif isinstance(seg, Slot) and first is None and seg.stability is Stability.UNKNOWN:
+                unknown_before = True
         if first is None or first[1].stability is Stability.VOLATILE:
             return  # a volatile value is PC101-PC103's finding (and the fix is to remove it, not move it)
+        if unknown_before:
+            return  # the stable prefix holds text promptlint cannot see: its length is not known
         minimum = ctx.profile(prompt).minimum_for(prompt.model)
         prefix = ctx.count_tokens("".join(before))
         if prefix >= minimum:
