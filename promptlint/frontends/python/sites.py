@@ -20,7 +20,7 @@ from promptlint.frontends.python import subtree
 from promptlint.frontends.python.calls import eval_returns
 from promptlint.frontends.python.evaluate import Evaluator, Scope
 from promptlint.frontends.python.framework_hooks import HookFunction, hook_functions, request_edits
-from promptlint.frontends.python.modules import ModuleInfo, final_name
+from promptlint.frontends.python.modules import FunctionNode, ModuleInfo, final_name
 from promptlint.frontends.python.move_fix import move_fixes
 from promptlint.frontends.python.per_iteration import counted_by_callers, per_iteration
 from promptlint.frontends.python.request_input import recorded_user_turns, with_user_message_evidence
@@ -718,14 +718,31 @@ def _run_starts_here(call: ast.Call, scope: Scope) -> bool:
     ]
     if not calls or len(calls) != runs:
         return False  # stored, returned or passed on: its conversation may outlive this call
-    return all(method in _RUNS and _fresh_conversation(n) for method, n in calls)
+    saver = next((kw.value for kw in call.keywords if kw.arg == "checkpointer"), None)
+    if saver is not None and not (isinstance(saver, ast.Call) and final_name(saver.func) in _FRESH_SAVERS):
+        return False  # a checkpointer kept elsewhere carries the thread's conversation across runs
+    return all(method in _RUNS and _fresh_conversation(n, func) for method, n in calls)
 
 
-def _fresh_conversation(run: ast.Call) -> bool:
-    """`{"messages": [HumanMessage(task)]}`: a literal list of messages made here (no `*history`)."""
-    if not run.args or not isinstance(run.args[0], ast.Dict):
+# Checkpointers that keep a thread's state in the object itself: made in the call, they die with it.
+_FRESH_SAVERS = frozenset({"InMemorySaver", "MemorySaver"})
+
+
+def _fresh_conversation(run: ast.Call, func: FunctionNode) -> bool:
+    """`{"messages": [HumanMessage(task)]}` (as the first argument or `input=`, written there or
+    assigned once in the function): a literal list of messages made here (no `*history`)."""
+    given = run.args[0] if run.args else next((kw.value for kw in run.keywords if kw.arg == "input"), None)
+    if isinstance(given, ast.Name):
+        made = [
+            n.value
+            for n in subtree.nodes(func)
+            if isinstance(n, ast.Assign)
+            and any(isinstance(t, ast.Name) and t.id == given.id for t in n.targets)
+        ]
+        given = made[0] if len(made) == 1 else None
+    if not isinstance(given, ast.Dict):
         return False
-    for key, value in zip(run.args[0].keys, run.args[0].values, strict=True):
+    for key, value in zip(given.keys, given.values, strict=True):
         if isinstance(key, ast.Constant) and key.value == "messages":
             return isinstance(value, ast.List) and not any(isinstance(e, ast.Starred) for e in value.elts)
     return False
