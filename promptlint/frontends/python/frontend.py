@@ -65,6 +65,7 @@ def extract_python(source: SourceFile, ctx: PythonContext) -> FileFacts:
     ctx.loader.begin_file()
     name, is_package = ctx.loader.module_name(source.path)
     module = build_module(source, tree, name, is_package)
+    ctx.loader.expand_stars(module)
     evaluator = Evaluator(module, ctx.loader, ctx.volatile, ctx.sinks)
     found = walk.walk(module, lines, evaluator.sinks.runners)
     sites = SiteBuilder(module, evaluator)

@@ -94,6 +94,28 @@ class ModuleInfo:
         """Top-level bindings per name, in source order."""
         return self._indexed().bindings
 
+    @property
+    def stars(self) -> list[str]:
+        """The dotted names of the modules this one imports with `from x import *`."""
+        return self._indexed().stars
+
+    def public_names(self) -> dict[str, str]:
+        """What `from <this module> import *` binds: local name -> dotted name (its `__all__` when
+        that is a literal list of names, else every top-level name not starting with `_`)."""
+        prefix = f"{self.name}." if self.name else ""
+        names: dict[str, str] = dict(self.imports)
+        for local in (*self.defs, *self.bindings):
+            names.setdefault(local, prefix + local)
+        listed = self.bindings.get("__all__", [])
+        if len(listed) == 1 and isinstance(listed[0].value, ast.List | ast.Tuple):
+            wanted = {
+                e.value
+                for e in listed[0].value.elts
+                if isinstance(e, ast.Constant) and isinstance(e.value, str)
+            }
+            return {k: v for k, v in names.items() if k in wanted}
+        return {k: v for k, v in names.items() if not k.startswith("_")}
+
     def _indexed(self) -> ModuleTables:
         if self._tables is None:
             self._tables = _index_module(self.tree, self.name, self.is_package, self.has_walrus)
@@ -195,6 +217,7 @@ class ModuleTables:
     imports: dict[str, str] = field(default_factory=dict)
     defs: dict[str, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef] = field(default_factory=dict)
     bindings: dict[str, list[Binding]] = field(default_factory=dict)
+    stars: list[str] = field(default_factory=list)  # modules imported with `from x import *`
 
 
 def _index_module(tree: ast.Module, name: str | None, is_package: bool, walrus: bool = True) -> ModuleTables:
@@ -213,6 +236,8 @@ def _index_module(tree: ast.Module, name: str | None, is_package: bool, walrus: 
                     tables.imports[alias.asname or alias.name] = (
                         f"{base}.{alias.name}" if base else alias.name
                     )
+                elif base:
+                    tables.stars.append(base)
         elif isinstance(stmt, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef):
             tables.defs[stmt.name] = stmt
     return tables
@@ -578,6 +603,21 @@ class ModuleLoader:
             self._lines.pop(evicted, None)
         return self._cache[key]
 
+    def expand_stars(self, module: ModuleInfo) -> None:
+        """Bind the names `from x import *` brings in from project modules (`from utils.imports
+        import *` whose module does `from datetime import datetime`), where the module does not bind
+        them itself. Modules outside the project stay unknown, as any unresolved import."""
+        if "import *" not in module.source.text or not module.stars:
+            return
+        own = module.imports
+        for base in module.stars:
+            found = self.find(base, module.path)  # (parsed and expanded on its own load)
+            if found is None:
+                continue
+            for local, target in found.public_names().items():
+                if local not in own and local not in module.defs and local not in module.bindings:
+                    own[local] = target
+
     def parsed(self, path: str, text: str) -> ast.Module | None:
         """The tree of `path` if this loader already parsed exactly `text` for it (an import)."""
         module = self._cache.get(os.path.abspath(path))
@@ -739,7 +779,9 @@ class ModuleLoader:
         if parsed.rewritten:
             self._rewritten.add(os.path.abspath(path))
         name, is_package = self.module_name(path)
-        return build_module(source, tree, name, is_package)
+        module = build_module(source, tree, name, is_package)
+        self.expand_stars(module)
+        return module
 
 
 def _read_bytes(path: str) -> bytes:
