@@ -158,13 +158,21 @@ class RuleContext:
 
     # -- prompt measurements -------------------------------------------------------------------
     def static_tail(
-        self, prompt: Prompt, part: int, segment: int, stop_at: Stability, skip_volatile: bool = False
+        self,
+        prompt: Prompt,
+        part: int,
+        segment: int,
+        stop_at: Stability,
+        skip_volatile: bool = False,
+        request_ends: bool = False,
     ) -> Tail:
         """Static tokens after (part, segment) up to the first slot whose stability is >= `stop_at`,
         or that may vary at all (unknown or above, outside the history).
 
         With `skip_volatile`, other volatile slots do not end the stretch: each is a culprit reported on
-        its own, and fixing one must not hide the cost of the next.
+        its own, and fixing one must not hide the cost of the next. With `request_ends`, a value proven
+        to change with every request ends the stretch and the history after it does not count: what
+        removing a clock wins back stops there (that value is PC201's finding if it costs anything).
         """
         texts: list[str] = []
         history = False
@@ -208,7 +216,7 @@ class RuleContext:
                 # to vary, whatever that value does.
                 if seg.stability >= stop_at:
                     break
-                if seg.stability is Stability.REQUEST and not in_history:
+                if request_ends and seg.stability is Stability.REQUEST and not in_history:
                     break  # proven to change with every request: nothing after it was reusable anyway
                 if seg.stability >= Stability.UNKNOWN and not in_history:
                     if not skip_volatile:

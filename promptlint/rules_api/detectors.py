@@ -126,7 +126,7 @@ class VolatileSlotRule(PromptRule):
                 continue  # the prefix already changes every request before it: that is the root cause
             # Everything static after a volatile value is lost, whatever per-request text lies between;
             # a few tokens of it are not worth a finding unless the conversation history follows.
-            tail = ctx.static_tail(prompt, pi, si, Stability.VOLATILE, skip_volatile=True)
+            tail = ctx.static_tail(prompt, pi, si, Stability.VOLATILE, skip_volatile=True, request_ends=True)
             if tail.tokens < ctx.settings.min_static_tokens and not tail.history:
                 continue
             primary, related = culprit_location(seg, prompt, ctx)
