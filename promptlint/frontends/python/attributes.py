@@ -23,7 +23,7 @@ from promptlint.frontends.python.bindings import (
     resolve_bindings,
 )
 from promptlint.frontends.python.calls import find_method, follow
-from promptlint.frontends.python.modules import ModuleInfo, dotted
+from promptlint.frontends.python.modules import ModuleInfo, dotted, final_name
 from promptlint.frontends.python.request_input import input_value
 from promptlint.frontends.python.values import (
     Map,
@@ -33,11 +33,12 @@ from promptlint.frontends.python.values import (
     Value,
     frozen_clocks,
     most_volatile,
+    respan,
     stability_of,
     with_step,
 )
 from promptlint.frontends.python.volatile import TIME_ATTRIBUTE_GRANULARITY
-from promptlint.frontends.python.wrappers import annotated_class
+from promptlint.frontends.python.wrappers import annotated_class, context_class
 from promptlint.ir import Granularity, Stability, VolatileKind
 
 if TYPE_CHECKING:
@@ -61,8 +62,27 @@ def resolve_attribute(ev: Evaluator, node: ast.Attribute, scope: Scope) -> Value
                 value = fold_effects(ev, value, local, (node.lineno, node.col_offset), scope)
             return value
         head = chain.partition(".")[0]
+        if chain.count(".") == 2 and scope.func is not None:
+            # `ctx.deps.today` of `ctx: RunContext[ChatDeps]`: a field of the framework context's object
+            carrier = context_class(ev, head, chain.split(".")[1], scope)
+            made = factory_field(ev, carrier, node.attr, scope) if carrier is not None else None
+            if made is not None:
+                made = (
+                    respan(made, module.span(node))
+                    if carrier is not None and carrier.module is not module
+                    else made
+                )
+                return with_step(made, Location(module.path, module.span(node), f"read as `{chain}`"))
         if chain.count(".") == 1 and scope.func is not None:
             owner = annotated_class(ev, head, scope)
+            made = factory_field(ev, owner, node.attr, scope) if owner is not None else None
+            if made is not None:
+                made = (
+                    respan(made, module.span(node))
+                    if owner is not None and owner.module is not module
+                    else made
+                )
+                return with_step(made, Location(module.path, module.span(node), f"read as `{chain}`"))
             if (
                 owner is not None
                 and isinstance(owner.node, ast.ClassDef)
@@ -114,6 +134,42 @@ def _at_least_unknown(obj: Map, attr: str) -> Map:
         for entry in obj.entries
     )
     return Map(entries, obj.span)
+
+
+# Field constructors whose `default_factory=` runs once per object made (dataclasses, pydantic, attrs).
+_FIELD_MAKERS = frozenset({"field", "Field", "attrib", "attr.ib"})
+
+
+def factory_field(ev: Evaluator, owner: Ref, attr: str, scope: Scope) -> Value | None:
+    """`stamp: str = field(default_factory=lambda: datetime.now().isoformat())` of a project class:
+    what the factory makes for each object, when the field has no plain default. None when the
+    class declares no such field (the caller's value is then unknown, as for any declared field)."""
+    cls = owner.node
+    if not isinstance(cls, ast.ClassDef):
+        return None
+    for stmt in cls.body:
+        if not (
+            isinstance(stmt, ast.AnnAssign)
+            and isinstance(stmt.target, ast.Name)
+            and stmt.target.id == attr
+            and isinstance(stmt.value, ast.Call)
+            and final_name(stmt.value.func) in _FIELD_MAKERS
+        ):
+            continue
+        factory = next((kw.value for kw in stmt.value.keywords if kw.arg == "default_factory"), None)
+        inner = Scope(owner.module, None, cls, depth=scope.depth + 1, per_object=True)
+        if isinstance(factory, ast.Lambda) and not factory.args.args:
+            value = ev.eval(factory.body, inner)
+        elif isinstance(factory, ast.Name | ast.Attribute):
+            call = ast.copy_location(ast.Call(func=factory, args=[], keywords=[]), factory)
+            value = ev.eval(call, inner)
+        else:
+            return None
+        where = Location(
+            owner.module.path, owner.module.span(stmt), f"made by the `default_factory` of `{attr}`"
+        )
+        return with_step(value, where)
+    return None
 
 
 def _assigned_in_methods(module: ModuleInfo, cls: ast.ClassDef, attr: str) -> bool:

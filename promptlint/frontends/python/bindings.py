@@ -66,6 +66,9 @@ class Scope:
     # Names `args` binds as comprehension targets (not a call's parameters): never folded with the
     # function's own bindings of the same name.
     loop_names: frozenset[str] = frozenset()
+    # Evaluated each time an object is made, though outside a function (a dataclass field's
+    # `default_factory=lambda: ...`): a clock read there is not one per process.
+    per_object: bool = False
 
 
 def resolve_name(
@@ -822,6 +825,8 @@ def runs_once_per_process(scope: Scope) -> bool:
     """Whether code evaluated in `scope` runs once per process: a module or class body, or the body
     of a function memoised by `functools.cache`/`lru_cache` (called without varying arguments)."""
     func = scope.func
+    if scope.per_object:
+        return False
     if func is None:
         return True
     for deco in func.decorator_list:

@@ -103,6 +103,9 @@ class SinkTable:
     public_builders: bool = False
     # Constructors of SDK clients whose service caches nothing automatically ([uncached]).
     uncached_clients: frozenset[str] = frozenset()
+    # Framework context types whose attribute holds an object of their type argument
+    # (`ctx: RunContext[ChatDeps]` -> `ctx.deps` is a ChatDeps) ([[context]]).
+    contexts: Mapping[str, str] = field(default_factory=dict)
 
     def framework_names(self) -> frozenset[str]:
         """The final names of the framework sinks' callees (`create_agent`, `Agent`)."""
@@ -219,6 +222,11 @@ def parse_sink_table(data: dict[str, object]) -> SinkTable:
             for m in middleware
         ),
         uncached_clients=frozenset(str(c) for c in uncached.get("clients", [])),
+        contexts={
+            str(name): str(c["attribute"])
+            for c in data.get("context", [])  # type: ignore[attr-defined]
+            for name in c["types"]
+        },
     )
 
 
@@ -491,6 +499,28 @@ def annotated_class(ev: Evaluator, name: str, scope: Scope) -> Ref | None:
     if not isinstance(annotation, ast.Name | ast.Attribute):
         return None
     value = ev.eval(annotation, Scope(scope.module, scope.func, scope.cls, depth=scope.depth))
+    if isinstance(value, Ref) and isinstance(value.node, ast.ClassDef):
+        return value
+    return None
+
+
+def context_class(ev: Evaluator, name: str, attribute: str, scope: Scope) -> Ref | None:
+    """The project class of `name.attribute` when parameter `name` is declared as a framework
+    context over it (`ctx: RunContext[ChatDeps]`, `ctx.deps`; `[[context]]` in the sink table)."""
+    if scope.func is None or (scope.args is not None and name in scope.args):
+        return None
+    own = scope.module.function_bindings(scope.func).get(name, [])
+    if len(own) != 1 or own[0].kind != "param" or not isinstance(own[0].stmt, ast.arg):
+        return None
+    annotation = own[0].stmt.annotation
+    if not isinstance(annotation, ast.Subscript) or not isinstance(
+        annotation.value, ast.Name | ast.Attribute
+    ):
+        return None
+    wanted = ev.sinks.contexts.get(ev.qualname(annotation.value, scope) or "")
+    if wanted != attribute or not isinstance(annotation.slice, ast.Name | ast.Attribute):
+        return None
+    value = ev.eval(annotation.slice, Scope(scope.module, scope.func, scope.cls, depth=scope.depth))
     if isinstance(value, Ref) and isinstance(value.node, ast.ClassDef):
         return value
     return None
