@@ -183,6 +183,12 @@ class RuleContext:
             closed = self._closed[id(prompt)] = _closed_branches(prompt, -1, -1)
         estimate = 0  # tokens of text summarised by the evaluator, at CHARS_PER_TOKEN_ESTIMATE
         counting = True  # past a value of unknown origin, only whether the history follows is looked for
+        start = (
+            prompt.parts[part].segments[segment]
+            if 0 <= part < len(prompt.parts) and 0 <= segment < len(prompt.parts[part].segments)
+            else None
+        )
+        same = (start.cause, start.label) if isinstance(start, Slot) else None
         for pi, si, seg in prompt.after(part, segment):
             self._tail_steps -= 1
             if self._tail_steps < 0:
@@ -206,6 +212,8 @@ class RuleContext:
                 assert isinstance(seg, Slot)
                 if counting:
                     estimate += summarised_chars(seg) // CHARS_PER_TOKEN_ESTIMATE
+            elif isinstance(seg, Slot) and same is not None and (seg.cause, seg.label) == same:
+                continue  # the same value again (a loop writes it into two sections): moved with it
             elif isinstance(seg, Slot):
                 in_history = prompt.parts[pi].role is Role.HISTORY
                 if skip_volatile and seg.stability is Stability.VOLATILE:

@@ -4,9 +4,7 @@
 Flags `insert(0, ...)`/`insert(1, ...)` into a history outside set-up code, and assignments to an
 early message (`messages[0]["content"] = ...`, `history[1] = {...}`) with a non-constant value.
 Inserting once per conversation (in `__init__`, `reset()`, or under an `if not history:` guard) is not
-reported, nor is a web handler putting a field of the request body in front of that body's
-messages (`messages = body.messages; messages.insert(0, body.context)`): the client sends both with
-every turn. Also flags a head (a system message) put in front of a history the object keeps
+reported. Also flags a head (a system message) put in front of a history the object keeps
 (`messages.append(system); messages.extend(self.history.get())`) when the list is sent and then saved
 back into that history (`self.history.set(messages)`): the next turn adds another head before the
 saved one, so the second message changes every turn. Also flags the whole history re-serialised into one message (`"\\n".join(f"{m['role']}: ..."

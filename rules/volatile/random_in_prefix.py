@@ -4,11 +4,12 @@
 Flags `random.choice`, `random.sample`, `random.shuffle` (and `numpy.random`, `secrets.choice`) whose
 result reaches prompt text before static text or the conversation history: typically few-shot examples
 picked or ordered at random. After a seeding call from the volatile table (`random.seed(7)`,
-`numpy.random.seed(0)`) earlier in the same function or in the module body, the numbers repeat on every
-run and nothing is reported, unless the seed itself is per-call (`random.seed(time.time())`). A random
-pick of one element of a collection promptlint cannot see (`random.choice(self.characters)`,
-`nodes[random.randint(...)]`) is one of its elements, which may not differ: an unknown value, not a
-finding.
+`numpy.random.seed(0)`) that is a statement of the same function's body before the pick, with a
+constant, a setting or a defaulted parameter as the seed, the numbers repeat on every call and nothing
+is reported; a seed at import only fixes the sequence (each request draws the next values), and a seed
+from the clock or the request fixes nothing. A field of one element picked from a collection
+promptlint cannot see (`random.choice(self.characters).persona`, `nodes[random.randint(...)]`) is one
+of the elements' fields, which may not differ: an unknown value, not a finding.
 
 ## Why is this bad?
 Each request gets a different prefix, so the cache never hits after the random part. Pick examples

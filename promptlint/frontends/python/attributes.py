@@ -283,6 +283,11 @@ def attribute_of(ev: Evaluator, base: Value, node: ast.Attribute, scope: Scope) 
     ):
         gran = max(base.granularity or Granularity.SUBSECOND, TIME_ATTRIBUTE_GRANULARITY[node.attr])
         return replace(base, granularity=gran)
+    if isinstance(base, Opaque) and base.picked:
+        # `random.choice(characters).persona`: a field of one of the elements, which may not differ
+        return ev.opaque(
+            Stability.UNKNOWN, node, scope, cause="a field of a random pick from an unknown collection"
+        )
     if isinstance(base, Map):
         found = base.get(node.attr)
         if found is not None:

@@ -521,7 +521,8 @@ def _unrolled(ev: Evaluator, mutation: Binding, scope: Scope) -> list[Value] | N
     over a literal sequence of known items, the appended value once per item, with the loop's names
     bound to that item, so the text keeps its order and which part of it varies. None when the loop
     is not one to unroll: an iterable of unknown or unordered items or more than `MAX_UNROLLED`, a
-    `break` (a `continue` only leaves an item's text out), a target that is not names. An append
+    `break` (a `continue` only leaves an item's text out), a target that is not names, a loop body
+    that binds the loop's names or the list again (`label = ...`, `parts = []`). An append
     under an `if` in the loop (`if body: parts.append(...)`) is unrolled too, every item's value
     kept, as an append under an `if` is elsewhere."""
     if scope.func is None or mutation.value is None or mutation.condition is None:
@@ -537,6 +538,15 @@ def _unrolled(ev: Evaluator, mutation: Binding, scope: Scope) -> list[Value] | N
         return None  # the `if` is around the loop, not in it
     if any(isinstance(n, ast.Break) for n in subtree.nodes(loop)):
         return None
+    targets = {n.id for n in subtree.nodes(loop.target) if isinstance(n, ast.Name)}
+    rebound = {
+        n.id
+        for stmt in loop.body
+        for n in subtree.nodes(stmt)
+        if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Store)
+    }
+    if rebound & (targets | {mutation.name.partition(".")[0]}):
+        return None  # the loop's names, or the list itself, are bound again inside the loop
     source = ev.eval(loop.iter, scope)
     if (
         not isinstance(source, Seq)

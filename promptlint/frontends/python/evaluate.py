@@ -165,6 +165,14 @@ class Evaluator:
             if sliced is not None:
                 return sliced
             index = self.eval(node.slice, scope)
+            if isinstance(base, Opaque) and base.picked and isinstance(node.slice, ast.Constant):
+                # `random.choice(rows)["persona"]`: a field of one of the elements, which may not differ
+                return self.opaque(
+                    Stability.UNKNOWN,
+                    node,
+                    scope,
+                    cause="a field of a random pick from an unknown collection",
+                )
             if (
                 isinstance(base, Opaque)
                 and base.stability is Stability.UNKNOWN
@@ -287,24 +295,28 @@ class Evaluator:
         return Str((self.combine([value], node, scope, Stability.STATIC).as_slot(),))
 
     def seeded(self, qualname: str, node: ast.Call, scope: Scope) -> bool:
-        """Whether a seeding call of `qualname`'s generator (`random.seed(x)`, from the volatile
-        table) with a non-volatile argument runs before `node`: earlier in the same function, or in
-        the module body."""
+        """Whether a seeding call of `qualname`'s generator (`random.seed(7)`, from the volatile
+        table) is a statement of the same function's body before `node`, with one argument that is
+        not None and not proven to vary (`random.seed(time.time())`, a seed from the request): then
+        every call draws the same values. A seed at import fixes only the sequence (each request
+        draws the next values), one under an `if` or in a nested function may not run, and
+        `seed()`/`seed(None)` reseed from the system, so none of those counts."""
         seeds = self.volatile.seeded_by(qualname)
-        if not seeds:
+        if not seeds or scope.func is None:
             return False
-        places: list[tuple[ast.AST, Scope]] = [(scope.module.tree, Scope(scope.module, None, None))]
-        if scope.func is not None:
-            places.insert(0, (scope.func, scope))
-        for owner, where in places:
-            for call in subtree.memo(owner, "seed-calls", partial(_seed_calls, owner)):
-                if owner is scope.func and (call.lineno, call.col_offset) > (node.lineno, node.col_offset):
-                    continue
-                if self.qualname(call.func, where) not in seeds:
-                    continue
-                argument = self.eval(call.args[0] if call.args else call.keywords[0].value, where)
-                if not (isinstance(argument, Opaque) and argument.stability is Stability.VOLATILE):
-                    return True  # `random.seed(time.time())` seeds nothing that repeats
+        for call in subtree.memo(scope.func, "seed-calls", partial(_seed_calls, scope.func)):
+            if (call.lineno, call.col_offset) > (node.lineno, node.col_offset):
+                continue
+            if self.qualname(call.func, scope) not in seeds:
+                continue
+            given = call.args[0] if call.args else call.keywords[0].value
+            if isinstance(given, ast.Constant) and given.value is None:
+                continue
+            stability = stability_of(self.eval(given, scope))
+            if stability < Stability.UNKNOWN or (
+                stability is Stability.UNKNOWN and _defaulted_parameter(given, scope.func)
+            ):
+                return True  # a constant, a setting, or a `seed: int = 7` parameter
         return False
 
     def constant_text(self, node: ast.expr, scope: Scope) -> str | None:
@@ -332,13 +344,10 @@ class Evaluator:
             return self.order_culprit(node, scope, label, with_fix=not qualname.endswith("scandir"))
         span = scope.module.span(node)
         origin = Location(scope.module.path, span)
+        picked = False
         if source.kind is VolatileKind.RANDOM and self.volatile.picks_one(qualname) and node.args:
             pool = self.eval(node.args[0], scope)
-            if isinstance(pool, Opaque) and pool.stability is Stability.UNKNOWN:
-                # one element of a collection promptlint cannot see, as `xs[random.randint(...)]`
-                return self.opaque(
-                    Stability.UNKNOWN, node, scope, cause="a random pick from an unknown collection"
-                )
+            picked = isinstance(pool, Opaque) and pool.stability is Stability.UNKNOWN
         if source.kind is VolatileKind.RANDOM and self.seeded(qualname, node, scope):
             # `random.seed(7)` first: the same numbers come out on every run.
             return Opaque(Stability.DEPLOYMENT, label, span, f"{label} after a seed", source.kind)
@@ -346,7 +355,7 @@ class Evaluator:
             # Module and class bodies run once, at import; a memoised function once per arguments:
             # the value is frozen for the process (a restart changes it, not each request).
             return Opaque(Stability.DEPLOYMENT, label, span, f"{label} once per process", source.kind)
-        return Opaque(Stability.VOLATILE, label, span, label, source.kind, granularity, origin)
+        return Opaque(Stability.VOLATILE, label, span, label, source.kind, granularity, origin, picked=picked)
 
     # -- composite expressions -----------------------------------------------------------------
     def _fstring(self, node: ast.JoinedStr, scope: Scope) -> Str:
@@ -573,15 +582,35 @@ def _entry_of_conversations(node: ast.Subscript) -> bool:
     return store is not None and _CONVERSATIONS.search(store.rsplit(".", 1)[-1]) is not None
 
 
-def _seed_calls(owner: ast.AST) -> list[ast.Call]:
-    """Calls named `seed` with an argument: anywhere in a function, or as a statement of the module
-    body (`random.seed(0)` at import; not inside the module's functions)."""
-    if isinstance(owner, ast.Module):
-        found: list[ast.AST] = [s.value for s in owner.body if isinstance(s, ast.Expr)]
-    else:
-        found = list(subtree.nodes(owner))
+def _seed_calls(func: ast.AST) -> list[ast.Call]:
+    """`seed(x)` calls that are statements of `func`'s own body (not under an `if`, a loop or a
+    nested function), with exactly one argument, positional or `a=`."""
+    body = getattr(func, "body", [])
     return [
-        n
-        for n in found
-        if isinstance(n, ast.Call) and final_name(n.func) == "seed" and (n.args or n.keywords)
+        stmt.value
+        for stmt in body
+        if isinstance(stmt, ast.Expr)
+        and isinstance(stmt.value, ast.Call)
+        and final_name(stmt.value.func) == "seed"
+        and (
+            (
+                len(stmt.value.args) == 1
+                and not stmt.value.keywords
+                and not isinstance(stmt.value.args[0], ast.Starred)
+            )
+            or (not stmt.value.args and len(stmt.value.keywords) == 1 and stmt.value.keywords[0].arg == "a")
+        )
     ]
+
+
+def _defaulted_parameter(node: ast.expr, func: ast.AST) -> bool:
+    """`seed` of `def f(seed: int = DEFAULT_SEED)`: a parameter with a default (its callers may pass
+    another, but a seed parameter is meant to be fixed; a seed from the request, `random.seed(
+    question)`, is not one)."""
+    args = getattr(func, "args", None)
+    if not isinstance(node, ast.Name) or not isinstance(args, ast.arguments):
+        return False
+    positional = [*args.posonlyargs, *args.args]
+    with_default = positional[len(positional) - len(args.defaults) :]
+    named = [a for a, d in zip(args.kwonlyargs, args.kw_defaults, strict=True) if d is not None]
+    return any(a.arg == node.id for a in (*with_default, *named))

@@ -23,12 +23,10 @@ from promptlint.frontends.python.evaluate import SENT_SUBSCRIPT, Evaluator
 from promptlint.frontends.python.history import outlives_call, store_of
 from promptlint.frontends.python.history_chunks import chunked_trim
 from promptlint.frontends.python.modules import FunctionNode, ModuleInfo, dotted
-from promptlint.frontends.python.request_input import handler_label
 from promptlint.frontends.python.values import Str, stability_of
 from promptlint.ir import Granularity, HistoryOp, HistoryOpKind, Prompt, Role, Slot, Stability
 
 _REWRITES = frozenset({HistoryOpKind.EARLY_INSERT, HistoryOpKind.REWRITE})
-_REBINDS = frozenset({"assign", "aug", "param", "import", "def", "for", "with"})  # not an edit in place
 _COPIES = frozenset({"list", "copy", "copy.copy", "copy.deepcopy", "deepcopy", "dict", "tuple", "sorted"})
 
 
@@ -546,44 +544,8 @@ def _written_value_varies(
             if any(module.span(t) == op.span for t in targets):
                 value = node.value
         if value is not None:
-            scope = Scope(module, func, cls)
-            if stability_of(ev.eval(value, scope)) < Stability.SESSION:
-                return False
-            return not _resent_with_the_list(op, value, func, module, ev, scope)
+            return stability_of(ev.eval(value, Scope(module, func, cls))) >= Stability.SESSION
     return False
-
-
-def _resent_with_the_list(
-    op: HistoryOp, value: ast.expr, func: FunctionNode, module: ModuleInfo, ev: Evaluator, scope: Scope
-) -> bool:
-    """Whether a web handler puts a field of the request body in front of the messages of that same
-    body (`messages = body.messages; messages.insert(0, {"content": body.context})`): the client
-    sends both with every turn, so the field is no more proven to change between turns than the
-    earlier messages are. Any other per-request value in it (a call, another name) still varies."""
-    if handler_label(func, module.imports) is None:
-        return False
-    base = _base_name(op.target)
-    origin = base if "." in base else None
-    if origin is None:
-        at = (value.lineno, value.col_offset)
-        bound = [b for b in module.function_bindings(func).get(base, []) if b.kind in _REBINDS and b.pos < at]
-        if len(bound) != 1 or bound[0].kind != "assign" or bound[0].value is None:
-            return False  # (what it is rebound to after the edit does not matter here)
-        origin = dotted(bound[0].value)
-    params = module.function_bindings(func)
-    root = (origin or "").partition(".")[0]
-    if not root or not any(b.kind == "param" for b in params.get(root, [])):
-        return False
-    for node in subtree.nodes(value):
-        if isinstance(node, ast.Call | ast.Await | ast.Lambda):
-            return False
-        if (
-            isinstance(node, ast.Name)
-            and node.id != root
-            and stability_of(ev.eval(node, scope)) >= Stability.SESSION
-        ):
-            return False
-    return True
 
 
 def _makes_new_list(value: ast.expr) -> bool:

@@ -29,6 +29,8 @@ MAX_CACHED_MODULES = 64
 MAX_CACHED_LINES = 120_000
 # Other modules one file's analysis may load; names from further modules are treated as unknown.
 MAX_MODULES_PER_FILE = 32
+MAX_STAR_MODULES = 16  # modules one module's star imports may read, through their own star imports
+_STAR_IMPORT = re.compile(r"\bimport\s+\*")
 # Imports are not followed into modules larger than this (prompt modules are small; a 20k-line server
 # module would dominate memory for one name).
 MAX_IMPORTED_BYTES = 256 * 1024
@@ -69,6 +71,8 @@ class ModuleInfo:
     # Facts that depend only on this module's tree (keyed by a label and a node's `id()`), computed
     # once per parse however many linted files use the module.
     syntax_memo: dict[tuple[object, ...], object] = field(default_factory=dict)
+    # What `expand_stars` looked up (module name, from which file); None until it ran.
+    star_sources: tuple[tuple[str, str], ...] | None = None
 
     @property
     def path(self) -> str:
@@ -103,7 +107,8 @@ class ModuleInfo:
         """What `from <this module> import *` binds: local name -> dotted name (its `__all__` when
         that is a literal list of names, else every top-level name not starting with `_`)."""
         prefix = f"{self.name}." if self.name else ""
-        names: dict[str, str] = dict(self.imports)
+        tables = self._indexed()
+        names: dict[str, str] = dict(tables.own_imports if tables.own_imports is not None else tables.imports)
         for local in (*self.defs, *self.bindings):
             names.setdefault(local, prefix + local)
         listed = self.bindings.get("__all__", [])
@@ -218,6 +223,7 @@ class ModuleTables:
     defs: dict[str, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef] = field(default_factory=dict)
     bindings: dict[str, list[Binding]] = field(default_factory=dict)
     stars: list[str] = field(default_factory=list)  # modules imported with `from x import *`
+    own_imports: dict[str, str] | None = None  # the imports before star names were added
 
 
 def _index_module(tree: ast.Module, name: str | None, is_package: bool, walrus: bool = True) -> ModuleTables:
@@ -578,45 +584,83 @@ class ModuleLoader:
         self._found.clear()  # a new or removed file changes where names resolve
         self._packages.clear()
 
-    def load_path(self, path: str) -> ModuleInfo | None:
+    def load_path(self, path: str, *, for_stars: bool = False) -> ModuleInfo | None:
+        """The module of `path`, parsed once (per loader) and kept in a bounded cache. `for_stars`:
+        read for another module's `from x import *` only (its tables, not its trees): outside the
+        per-file budget, not pinned, not expanded, so what a star import binds never depends on
+        which files were linted before."""
         key = os.path.abspath(path)
-        if key not in self._pinned and len(self._pinned) >= MAX_MODULES_PER_FILE:
+        if not for_stars and key not in self._pinned and len(self._pinned) >= MAX_MODULES_PER_FILE:
             return None  # budget for this file spent: the name stays unresolved
         if key in self._cache:
             self.log.read(key, self._digests.get(key))
             self._cache.move_to_end(key)
-            cached = self._cache[key]
-            if cached is not None:
-                self._pinned[key] = cached
-            return cached
-        self._cache[key] = None  # guards against import cycles while parsing
-        module = self._parse(key)
-        self.log.read(key, self._digests.get(key))
-        self._cache[key] = module
-        if module is not None:
+            module = self._cache[key]
+        else:
+            self._cache[key] = None  # guards against import cycles while parsing
+            module = self._parse(key)
+            self.log.read(key, self._digests.get(key))
+            self._cache[key] = module
+            self._lines[key] = module.source.text.count("\n") if module is not None else 0
+            self._evict(keep=key)
+        if module is not None and not for_stars:
             self._pinned[key] = module
-        self._lines[key] = module.source.text.count("\n") if module is not None else 0
+            self.expand_stars(module)
+        return module
+
+    def _evict(self, keep: str) -> None:
         while len(self._cache) > 1 and (
             len(self._cache) > MAX_CACHED_MODULES or sum(self._lines.values()) > MAX_CACHED_LINES
         ):
-            evicted, _ = self._cache.popitem(last=False)
+            evicted = next(iter(self._cache))
+            if evicted == keep:
+                self._cache.move_to_end(keep)
+                continue
+            self._cache.pop(evicted)
             self._lines.pop(evicted, None)
-        return self._cache[key]
 
     def expand_stars(self, module: ModuleInfo) -> None:
         """Bind the names `from x import *` brings in from project modules (`from utils.imports
         import *` whose module does `from datetime import datetime`), where the module does not bind
-        them itself. Modules outside the project stay unknown, as any unresolved import."""
-        if "import *" not in module.source.text or not module.stars:
+        them itself, also through the star imports of those modules (up to `MAX_STAR_MODULES`
+        modules, breadth first). Only the star modules' own tables are read, never their expanded
+        names, so the result depends on the files' contents alone. Modules outside the project stay
+        unknown, as any unresolved import. Done once per module; the modules it read are logged
+        again each time the module is used (the result cache's dependencies)."""
+        if module.star_sources is not None:
+            for base, near in module.star_sources:
+                found = self._path_of(base, near)
+                if found is not None:
+                    self.log.read(os.path.abspath(found), self._digests.get(os.path.abspath(found)))
             return
-        own = module.imports
-        for base in module.stars:
-            found = self.find(base, module.path)  # (parsed and expanded on its own load)
-            if found is None:
+        module.star_sources = ()
+        if not _STAR_IMPORT.search(module.source.text) or not module.stars:
+            return
+        sources: list[tuple[str, str]] = []
+        names: dict[str, str] = {}
+        queue = [(base, module.path) for base in module.stars]
+        seen = {os.path.abspath(module.path)}
+        while queue and len(seen) <= MAX_STAR_MODULES:
+            base, near = queue.pop(0)
+            sources.append((base, near))
+            path = self._path_of(base, near)
+            if path is None or os.path.abspath(path) in seen:
                 continue
-            for local, target in found.public_names().items():
-                if local not in own and local not in module.defs and local not in module.bindings:
-                    own[local] = target
+            seen.add(os.path.abspath(path))
+            star = self.load_path(path, for_stars=True)
+            if star is None:
+                continue
+            for local, target in star.public_names().items():
+                names.setdefault(local, target)
+            queue.extend((inner, star.path) for inner in star.stars)
+        module.star_sources = tuple(sources)
+        tables = module._indexed()
+        if tables.own_imports is None:
+            tables.own_imports = dict(tables.imports)
+        own = tables.imports
+        for local, target in names.items():
+            if local not in own and local not in module.defs and local not in module.bindings:
+                own[local] = target
 
     def parsed(self, path: str, text: str) -> ast.Module | None:
         """The tree of `path` if this loader already parsed exactly `text` for it (an import)."""
@@ -779,9 +823,7 @@ class ModuleLoader:
         if parsed.rewritten:
             self._rewritten.add(os.path.abspath(path))
         name, is_package = self.module_name(path)
-        module = build_module(source, tree, name, is_package)
-        self.expand_stars(module)
-        return module
+        return build_module(source, tree, name, is_package)
 
 
 def _read_bytes(path: str) -> bytes:

@@ -733,15 +733,21 @@ def _fresh_conversation(run: ast.Call, func: FunctionNode) -> bool:
     assigned once in the function): a literal list of messages made here (no `*history`)."""
     given = run.args[0] if run.args else next((kw.value for kw in run.keywords if kw.arg == "input"), None)
     if isinstance(given, ast.Name):
+        name = given.id
         made = [
             n.value
             for n in subtree.nodes(func)
-            if isinstance(n, ast.Assign)
-            and any(isinstance(t, ast.Name) and t.id == given.id for t in n.targets)
+            if isinstance(n, ast.Assign) and any(isinstance(t, ast.Name) and t.id == name for t in n.targets)
         ]
-        given = made[0] if len(made) == 1 else None
-    if not isinstance(given, ast.Dict):
-        return False
+        reads = [
+            n
+            for n in subtree.nodes(func)
+            if isinstance(n, ast.Name) and n.id == name and isinstance(n.ctx, ast.Load)
+        ]
+        # assigned once and only handed to the run (`turn["messages"].extend(history)` changes it)
+        given = made[0] if len(made) == 1 and len(reads) == 1 else None
+    if not isinstance(given, ast.Dict) or any(key is None for key in given.keys):
+        return False  # (`{"messages": [...], **state}` may replace the messages)
     for key, value in zip(given.keys, given.values, strict=True):
         if isinstance(key, ast.Constant) and key.value == "messages":
             return isinstance(value, ast.List) and not any(isinstance(e, ast.Starred) for e in value.elts)

@@ -46,6 +46,9 @@ class Opaque:
     iterable_of_messages: bool = False
     fix: Fix | None = None
     steps: tuple[Location, ...] = ()
+    # One element picked at random from a collection promptlint cannot see (`random.choice(xs)`):
+    # random text if used as it is, but a field read of it is one of the elements' fields.
+    picked: bool = False
 
     def as_slot(self) -> Slot:
         return Slot(
