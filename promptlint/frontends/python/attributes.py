@@ -64,25 +64,14 @@ def resolve_attribute(ev: Evaluator, node: ast.Attribute, scope: Scope) -> Value
         head = chain.partition(".")[0]
         if chain.count(".") == 2 and scope.func is not None:
             # `ctx.deps.today` of `ctx: RunContext[ChatDeps]`: a field of the framework context's object
-            carrier = context_class(ev, head, chain.split(".")[1], scope)
-            made = factory_field(ev, carrier, node.attr, scope) if carrier is not None else None
+            made = _field_read(ev, context_class(ev, head, chain.split(".")[1], scope), node, chain, scope)
             if made is not None:
-                made = (
-                    respan(made, module.span(node))
-                    if carrier is not None and carrier.module is not module
-                    else made
-                )
-                return with_step(made, Location(module.path, module.span(node), f"read as `{chain}`"))
+                return made
         if chain.count(".") == 1 and scope.func is not None:
             owner = annotated_class(ev, head, scope)
-            made = factory_field(ev, owner, node.attr, scope) if owner is not None else None
+            made = _field_read(ev, owner, node, chain, scope)
             if made is not None:
-                made = (
-                    respan(made, module.span(node))
-                    if owner is not None and owner.module is not module
-                    else made
-                )
-                return with_step(made, Location(module.path, module.span(node), f"read as `{chain}`"))
+                return made
             if (
                 owner is not None
                 and isinstance(owner.node, ast.ClassDef)
@@ -134,6 +123,19 @@ def _at_least_unknown(obj: Map, attr: str) -> Map:
         for entry in obj.entries
     )
     return Map(entries, obj.span)
+
+
+def _field_read(
+    ev: Evaluator, owner: Ref | None, node: ast.Attribute, chain: str, scope: Scope
+) -> Value | None:
+    """`owner`'s `default_factory` field read as `chain` here, placed at the read."""
+    made = factory_field(ev, owner, node.attr, scope) if owner is not None else None
+    if made is None or owner is None:
+        return None
+    module = scope.module
+    if owner.module is not module:
+        made = respan(made, module.span(node))
+    return with_step(made, Location(module.path, module.span(node), f"read as `{chain}`"))
 
 
 # Field constructors whose `default_factory=` runs once per object made (dataclasses, pydantic, attrs).

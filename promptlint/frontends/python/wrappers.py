@@ -483,12 +483,7 @@ def instance_class(ev: Evaluator, node: ast.expr, scope: Scope) -> Ref | None:
 def annotated_class(ev: Evaluator, name: str, scope: Scope) -> Ref | None:
     """The project class a parameter is declared as (`ai: ToolCallingLLM`, `Optional[...]` and
     `X | None` too), when the parameter is not bound again in the function; else None."""
-    if scope.func is None or (scope.args is not None and name in scope.args):
-        return None
-    own = scope.module.function_bindings(scope.func).get(name, [])
-    if len(own) != 1 or own[0].kind != "param" or not isinstance(own[0].stmt, ast.arg):
-        return None
-    annotation = own[0].stmt.annotation
+    annotation = _declared(name, scope)
     if isinstance(annotation, ast.Subscript) and dotted(annotation.value) in ("Optional", "typing.Optional"):
         annotation = annotation.slice
     if isinstance(annotation, ast.BinOp) and isinstance(annotation.op, ast.BitOr):
@@ -504,15 +499,20 @@ def annotated_class(ev: Evaluator, name: str, scope: Scope) -> Ref | None:
     return None
 
 
-def context_class(ev: Evaluator, name: str, attribute: str, scope: Scope) -> Ref | None:
-    """The project class of `name.attribute` when parameter `name` is declared as a framework
-    context over it (`ctx: RunContext[ChatDeps]`, `ctx.deps`; `[[context]]` in the sink table)."""
+def _declared(name: str, scope: Scope) -> ast.expr | None:
+    """The annotation of parameter `name` of the function, when the function does not bind it again."""
     if scope.func is None or (scope.args is not None and name in scope.args):
         return None
     own = scope.module.function_bindings(scope.func).get(name, [])
     if len(own) != 1 or own[0].kind != "param" or not isinstance(own[0].stmt, ast.arg):
         return None
-    annotation = own[0].stmt.annotation
+    return own[0].stmt.annotation
+
+
+def context_class(ev: Evaluator, name: str, attribute: str, scope: Scope) -> Ref | None:
+    """The project class of `name.attribute` when parameter `name` is declared as a framework
+    context over it (`ctx: RunContext[ChatDeps]`, `ctx.deps`; `[[context]]` in the sink table)."""
+    annotation = _declared(name, scope)
     if not isinstance(annotation, ast.Subscript) or not isinstance(
         annotation.value, ast.Name | ast.Attribute
     ):
