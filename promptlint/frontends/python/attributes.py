@@ -12,9 +12,11 @@ from __future__ import annotations
 import ast
 import re
 from dataclasses import replace
+from functools import partial
 from typing import TYPE_CHECKING
 
 from promptlint.diagnostics import Location, Span
+from promptlint.frontends.python import subtree
 from promptlint.frontends.python.bindings import (
     CONFIG_HINT,
     Scope,
@@ -129,13 +131,21 @@ def _field_read(
     ev: Evaluator, owner: Ref | None, node: ast.Attribute, chain: str, scope: Scope
 ) -> Value | None:
     """`owner`'s `default_factory` field read as `chain` here, placed at the read."""
-    made = factory_field(ev, owner, node.attr, scope) if owner is not None else None
-    if made is None or owner is None:
+    if owner is None:
+        return None
+    made = factory_field(ev, owner, node.attr, scope)
+    if made is None:
         return None
     module = scope.module
     if owner.module is not module:
         made = respan(made, module.span(node))
     return with_step(made, Location(module.path, module.span(node), f"read as `{chain}`"))
+
+
+def _call_of(func: ast.expr) -> ast.Call:
+    """`func()` as a node at `func`'s place (kept on `func` by `subtree.memo`, so made once per tree
+    node: the evaluator memoises by `id()` of nodes, which a freed synthetic node could hand on)."""
+    return ast.copy_location(ast.Call(func=func, args=[], keywords=[]), func)
 
 
 # Field constructors whose `default_factory=` runs once per object made (dataclasses, pydantic, attrs).
@@ -163,7 +173,9 @@ def factory_field(ev: Evaluator, owner: Ref, attr: str, scope: Scope) -> Value |
         if isinstance(factory, ast.Lambda) and not factory.args.args:
             value = ev.eval(factory.body, inner)
         elif isinstance(factory, ast.Name | ast.Attribute):
-            call = ast.copy_location(ast.Call(func=factory, args=[], keywords=[]), factory)
+            # `default_factory=datetime.now`: evaluated as a call of it, made once per tree node so
+            # that the evaluator's memo (by `id()` of nodes) never meets a freed node's id again
+            call = subtree.memo(factory, "factory-call", partial(_call_of, factory))
             value = ev.eval(call, inner)
         else:
             return None

@@ -241,12 +241,16 @@ def _declared_number(func: FunctionNode | None, arg: ast.AST) -> bool:
         }
         if names & _NUMBER_TYPES and names <= _NUMBER_TYPES | {"Optional", "None", "Union"}:
             return True
+    default = next((d for a, d in parameter_defaults(func) if a is arg), None)
+    return isinstance(default, ast.Constant) and type(default.value) in (int, float, bool)
+
+
+def parameter_defaults(func: FunctionNode) -> list[tuple[ast.arg, ast.expr | None]]:
+    """Each positional and keyword-only parameter of `func` with its default (None: it has none)."""
     args = func.args
     positional = [*args.posonlyargs, *args.args]
     defaults: list[ast.expr | None] = [None] * (len(positional) - len(args.defaults)) + list(args.defaults)
-    pairs = [*zip(positional, defaults, strict=True), *zip(args.kwonlyargs, args.kw_defaults, strict=True)]
-    default = next((d for a, d in pairs if a is arg), None)
-    return isinstance(default, ast.Constant) and type(default.value) in (int, float, bool)
+    return [*zip(positional, defaults, strict=True), *zip(args.kwonlyargs, args.kw_defaults, strict=True)]
 
 
 def _binding_value(ev: Evaluator, binding: Binding, node: ast.expr, scope: Scope) -> Value:

@@ -19,7 +19,7 @@ from promptlint.diagnostics import Applicability, Edit, Fix, Location, Span
 from promptlint.frontends.python import attributes, bindings, calls, strings, subtree
 from promptlint.frontends.python.bindings import Scope, runs_once_per_process
 from promptlint.frontends.python.history import store_of
-from promptlint.frontends.python.modules import ModuleInfo, ModuleLoader, dotted, final_name
+from promptlint.frontends.python.modules import FunctionNode, ModuleInfo, ModuleLoader, dotted, final_name
 from promptlint.frontends.python.values import (
     Map,
     MapEntry,
@@ -344,10 +344,6 @@ class Evaluator:
             return self.order_culprit(node, scope, label, with_fix=not qualname.endswith("scandir"))
         span = scope.module.span(node)
         origin = Location(scope.module.path, span)
-        picked = False
-        if source.kind is VolatileKind.RANDOM and self.volatile.picks_one(qualname) and node.args:
-            pool = self.eval(node.args[0], scope)
-            picked = isinstance(pool, Opaque) and pool.stability is Stability.UNKNOWN
         if source.kind is VolatileKind.RANDOM and self.seeded(qualname, node, scope):
             # `random.seed(7)` first: the same numbers come out on every run.
             return Opaque(Stability.DEPLOYMENT, label, span, f"{label} after a seed", source.kind)
@@ -355,6 +351,10 @@ class Evaluator:
             # Module and class bodies run once, at import; a memoised function once per arguments:
             # the value is frozen for the process (a restart changes it, not each request).
             return Opaque(Stability.DEPLOYMENT, label, span, f"{label} once per process", source.kind)
+        picked = False
+        if source.kind is VolatileKind.RANDOM and self.volatile.picks_one(qualname) and node.args:
+            pool = self.eval(node.args[0], scope)
+            picked = isinstance(pool, Opaque) and pool.stability is Stability.UNKNOWN
         return Opaque(Stability.VOLATILE, label, span, label, source.kind, granularity, origin, picked=picked)
 
     # -- composite expressions -----------------------------------------------------------------
@@ -603,14 +603,10 @@ def _seed_calls(func: ast.AST) -> list[ast.Call]:
     ]
 
 
-def _defaulted_parameter(node: ast.expr, func: ast.AST) -> bool:
+def _defaulted_parameter(node: ast.expr, func: FunctionNode) -> bool:
     """`seed` of `def f(seed: int = DEFAULT_SEED)`: a parameter with a default (its callers may pass
     another, but a seed parameter is meant to be fixed; a seed from the request, `random.seed(
     question)`, is not one)."""
-    args = getattr(func, "args", None)
-    if not isinstance(node, ast.Name) or not isinstance(args, ast.arguments):
+    if not isinstance(node, ast.Name):
         return False
-    positional = [*args.posonlyargs, *args.args]
-    with_default = positional[len(positional) - len(args.defaults) :]
-    named = [a for a, d in zip(args.kwonlyargs, args.kw_defaults, strict=True) if d is not None]
-    return any(a.arg == node.id for a in (*with_default, *named))
+    return any(a.arg == node.id and d is not None for a, d in bindings.parameter_defaults(func))

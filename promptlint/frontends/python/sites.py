@@ -703,11 +703,6 @@ def _run_starts_here(call: ast.Call, scope: Scope) -> bool:
             break
     if name is None:
         return False
-    runs = 0
-    for node in subtree.nodes(func):
-        if not (isinstance(node, ast.Name) and node.id == name and isinstance(node.ctx, ast.Load)):
-            continue
-        runs += 1
     calls: list[tuple[str, ast.Call]] = [
         (n.func.attr, n)
         for n in subtree.nodes(func)
@@ -716,7 +711,7 @@ def _run_starts_here(call: ast.Call, scope: Scope) -> bool:
         and isinstance(n.func.value, ast.Name)
         and n.func.value.id == name
     ]
-    if not calls or len(calls) != runs:
+    if not calls or len(calls) != len(_reads(func, name)):
         return False  # stored, returned or passed on: its conversation may outlive this call
     saver = next((kw.value for kw in call.keywords if kw.arg == "checkpointer"), None)
     if saver is not None and not (isinstance(saver, ast.Call) and final_name(saver.func) in _FRESH_SAVERS):
@@ -739,16 +734,20 @@ def _fresh_conversation(run: ast.Call, func: FunctionNode) -> bool:
             for n in subtree.nodes(func)
             if isinstance(n, ast.Assign) and any(isinstance(t, ast.Name) and t.id == name for t in n.targets)
         ]
-        reads = [
-            n
-            for n in subtree.nodes(func)
-            if isinstance(n, ast.Name) and n.id == name and isinstance(n.ctx, ast.Load)
-        ]
         # assigned once and only handed to the run (`turn["messages"].extend(history)` changes it)
-        given = made[0] if len(made) == 1 and len(reads) == 1 else None
+        given = made[0] if len(made) == 1 and len(_reads(func, name)) == 1 else None
     if not isinstance(given, ast.Dict) or any(key is None for key in given.keys):
         return False  # (`{"messages": [...], **state}` may replace the messages)
     for key, value in zip(given.keys, given.values, strict=True):
         if isinstance(key, ast.Constant) and key.value == "messages":
             return isinstance(value, ast.List) and not any(isinstance(e, ast.Starred) for e in value.elts)
     return False
+
+
+def _reads(func: FunctionNode, name: str) -> list[ast.Name]:
+    """Every read of the local `name` in `func`."""
+    return [
+        n
+        for n in subtree.nodes(func)
+        if isinstance(n, ast.Name) and n.id == name and isinstance(n.ctx, ast.Load)
+    ]
